@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Install everything scaling-lab needs on a fresh machine (idempotent; run as root in CI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== python packages"
+python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'

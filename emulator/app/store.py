@@ -1,0 +1,283 @@
+"""Where events live: the DynamoDB key design, the SQS envelope, and every call the API makes.
+
+Events table (``pk`` = tenant id, ``sk`` = event id, ids sort by time):
+
+- GSI ``inbox``: ``inbox_pk`` (tenant) + ``sk``. Sparse: only *pending* events carry
+  ``inbox_pk``; ack removes it, so a Query reads exactly the undelivered events it returns.
+- GSI ``inbox_by_type``: ``inbox_type_pk`` (tenant + event type) + ``sk``, sparse the same
+  way, so an ``event_type`` filter is a key condition, not a FilterExpression.
+- Idempotency records share the table: ``sk`` = ``idem#<sha256(key)>`` -> the event id.
+
+API keys table: ``key_hash`` -> ``tenant_id``. Deliveries table (written by the delivery
+worker): ``event_id`` + ``delivery`` (message id and receive count), for the audit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from emulator.app.clients import AwsClients
+from emulator.app.settings import AppSettings
+
+__all__ = [
+    "INBOX_INDEX",
+    "INBOX_TYPE_INDEX",
+    "EventStore",
+    "StoredEvent",
+    "table_definitions",
+]
+
+INBOX_INDEX = "inbox"
+INBOX_TYPE_INDEX = "inbox_by_type"
+IDEM_PREFIX = "idem#"
+_SEP = "\x1f"  # separates tenant and event type in inbox_type_pk; never valid in either
+
+
+def _s(name: str) -> dict[str, str]:
+    return {"AttributeName": name, "AttributeType": "S"}
+
+
+def _key(hash_name: str, range_name: str | None = None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": hash_name, "KeyType": "HASH"}]
+    if range_name:
+        schema.append({"AttributeName": range_name, "KeyType": "RANGE"})
+    return schema
+
+
+def table_definitions(settings: AppSettings) -> list[dict[str, Any]]:
+    """``CreateTable`` arguments of every table the API uses (on-demand billing)."""
+    all_ = {"ProjectionType": "ALL"}
+    return [
+        {
+            "TableName": settings.events_table,
+            "AttributeDefinitions": [_s("pk"), _s("sk"), _s("inbox_pk"), _s("inbox_type_pk")],
+            "KeySchema": _key("pk", "sk"),
+            "GlobalSecondaryIndexes": [
+                {"IndexName": INBOX_INDEX, "KeySchema": _key("inbox_pk", "sk"), "Projection": all_},
+                {
+                    "IndexName": INBOX_TYPE_INDEX,
+                    "KeySchema": _key("inbox_type_pk", "sk"),
+                    "Projection": all_,
+                },
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+        {
+            "TableName": settings.api_keys_table,
+            "AttributeDefinitions": [_s("key_hash")],
+            "KeySchema": _key("key_hash"),
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+        {
+            "TableName": settings.deliveries_table,
+            "AttributeDefinitions": [_s("event_id"), _s("delivery")],
+            "KeySchema": _key("event_id", "delivery"),
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+    ]
+
+
+def type_partition(tenant_id: str, event_type: str) -> str:
+    """``inbox_type_pk`` value of a tenant's events of one type."""
+    return f"{tenant_id}{_SEP}{event_type}"
+
+
+def idempotency_sort_key(idempotency_key: str) -> str:
+    """``sk`` of the idempotency record of a client-chosen key (hashed: keys may be long)."""
+    return IDEM_PREFIX + hashlib.sha256(idempotency_key.encode()).hexdigest()
+
+
+def utc_now_iso() -> str:
+    """Current time, RFC 3339 in UTC with milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as read back from the table."""
+
+    event_id: str
+    event_type: str
+    timestamp: str
+    received_at: str
+    payload: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """The inbox representation."""
+        return {
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "timestamp": self.timestamp,
+            "received_at": self.received_at,
+            "payload": self.payload,
+        }
+
+
+def _from_item(item: dict[str, Any]) -> StoredEvent:
+    return StoredEvent(
+        event_id=item["sk"]["S"],
+        event_type=item["event_type"]["S"],
+        timestamp=item["timestamp"]["S"],
+        received_at=item["received_at"]["S"],
+        payload=json.loads(item["payload"]["S"]),
+    )
+
+
+class EventStore:
+    """The DynamoDB and SQS calls of the handlers; one instance shared by all requests."""
+
+    def __init__(self, settings: AppSettings, clients: AwsClients) -> None:
+        self._settings = settings
+        self._ddb = clients.dynamodb
+        self._sqs = clients.sqs
+
+    # -- api keys -----------------------------------------------------------------------------
+    def tenant_for_key_hash(self, key_hash: str) -> str | None:
+        """Tenant owning a hashed API key, or None."""
+        out = self._ddb.get_item(
+            TableName=self._settings.api_keys_table,
+            Key={"key_hash": {"S": key_hash}},
+            ConsistentRead=True,
+        )
+        item = out.get("Item")
+        return None if item is None else str(item["tenant_id"]["S"])
+
+    # -- ingestion ----------------------------------------------------------------------------
+    def put_event(
+        self,
+        tenant_id: str,
+        event_id: str,
+        event_type: str,
+        timestamp: str,
+        payload_json: str,
+        correlation_id: str,
+    ) -> str:
+        """Durably store a pending event (the one write before 202); returns ``received_at``."""
+        received_at = utc_now_iso()
+        self._ddb.put_item(
+            TableName=self._settings.events_table,
+            Item={
+                "pk": {"S": tenant_id},
+                "sk": {"S": event_id},
+                "event_type": {"S": event_type},
+                "timestamp": {"S": timestamp},
+                "received_at": {"S": received_at},
+                "payload": {"S": payload_json},
+                "status": {"S": "pending"},
+                "correlation_id": {"S": correlation_id},
+                "inbox_pk": {"S": tenant_id},
+                "inbox_type_pk": {"S": type_partition(tenant_id, event_type)},
+            },
+            ConditionExpression="attribute_not_exists(sk)",
+        )
+        return received_at
+
+    def claim_idempotency_key(self, tenant_id: str, key: str, event_id: str) -> str | None:
+        """Record ``key`` -> ``event_id``; returns the earlier event id if the key was used."""
+        sk = idempotency_sort_key(key)
+        try:
+            self._ddb.put_item(
+                TableName=self._settings.events_table,
+                Item={
+                    "pk": {"S": tenant_id},
+                    "sk": {"S": sk},
+                    "event_id": {"S": event_id},
+                    "created_at": {"S": utc_now_iso()},
+                },
+                ConditionExpression="attribute_not_exists(sk)",
+            )
+            return None
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        out = self._ddb.get_item(
+            TableName=self._settings.events_table,
+            Key={"pk": {"S": tenant_id}, "sk": {"S": sk}},
+            ConsistentRead=True,
+        )
+        return str(out["Item"]["event_id"]["S"])
+
+    def event_exists(self, tenant_id: str, event_id: str) -> bool:
+        """True when the event item is stored (used when completing an idempotent retry)."""
+        out = self._ddb.get_item(
+            TableName=self._settings.events_table,
+            Key={"pk": {"S": tenant_id}, "sk": {"S": event_id}},
+            ConsistentRead=True,
+            ProjectionExpression="sk",
+        )
+        return "Item" in out
+
+    def enqueue(self, tenant_id: str, event_id: str, event_type: str, correlation_id: str) -> None:
+        """Send the delivery message (a reference; the worker reads the event if it needs it)."""
+        body = json.dumps(
+            {"tenant_id": tenant_id, "event_id": event_id, "event_type": event_type},
+            separators=(",", ":"),
+        )
+        self._sqs.send_message(
+            QueueUrl=self._settings.queue_url,
+            MessageBody=body,
+            MessageAttributes={
+                "correlation_id": {"DataType": "String", "StringValue": correlation_id}
+            },
+        )
+
+    # -- inbox --------------------------------------------------------------------------------
+    def query_inbox(
+        self, tenant_id: str, event_type: str | None, limit: int, after_key: str | None
+    ) -> tuple[list[StoredEvent], str | None]:
+        """One page of pending events, oldest first; returns (events, last sort key or None)."""
+        if event_type is None:
+            index, part_attr, part = INBOX_INDEX, "inbox_pk", tenant_id
+        else:
+            index, part_attr = INBOX_TYPE_INDEX, "inbox_type_pk"
+            part = type_partition(tenant_id, event_type)
+        args: dict[str, Any] = {
+            "TableName": self._settings.events_table,
+            "IndexName": index,
+            "KeyConditionExpression": "#p = :p",
+            "ExpressionAttributeNames": {"#p": part_attr},
+            "ExpressionAttributeValues": {":p": {"S": part}},
+            "Limit": limit,
+            "ScanIndexForward": True,
+        }
+        if after_key is not None:
+            args["ExclusiveStartKey"] = {
+                part_attr: {"S": part},
+                "pk": {"S": tenant_id},
+                "sk": {"S": after_key},
+            }
+        out = self._ddb.query(**args)
+        events = [_from_item(item) for item in out.get("Items", [])]
+        last = out.get("LastEvaluatedKey")
+        return events, (None if last is None else str(last["sk"]["S"]))
+
+    # -- ack ----------------------------------------------------------------------------------
+    def ack(self, tenant_id: str, event_id: str) -> bool:
+        """Mark delivered and drop from the inbox; False when the tenant has no such event."""
+        try:
+            self._ddb.update_item(
+                TableName=self._settings.events_table,
+                Key={"pk": {"S": tenant_id}, "sk": {"S": event_id}},
+                UpdateExpression="SET #s = :d, acked_at = if_not_exists(acked_at, :now) "
+                "REMOVE inbox_pk, inbox_type_pk",
+                ConditionExpression="attribute_exists(sk)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":d": {"S": "delivered"}, ":now": {"S": utc_now_iso()}},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+def monotonic_ms() -> float:
+    """Milliseconds on the monotonic clock (for server-timing headers)."""
+    return time.monotonic() * 1000.0

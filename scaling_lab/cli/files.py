@@ -1,0 +1,136 @@
+"""Commands about files: ``scenarios``, ``validate``, ``schema``, ``show``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.table import Table
+
+from scaling_lab.cli.output import err, out
+from scaling_lab.errors import ExitCode, InputError, Problem, ScalingLabError, ValidationFailed
+from scaling_lab.scenario.loader import list_scenario_files, load_model, load_scenario
+from scaling_lab.scenario.models import Scenario
+from scaling_lab.system.models import SystemConfig
+
+__all__ = ["register"]
+
+
+def _scenarios(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document",
+                                          envvar="SCALING_LAB_JSON")] = False,
+) -> int:
+    """List the shipped scenarios: peak rate, duration and total requests."""
+    rows: list[dict[str, Any]] = []
+    for path in list_scenario_files():
+        sc = load_scenario(path)
+        rows.append({
+            "name": sc.name, "description": sc.description, "file": str(path),
+            "system": sc.system, "peak_rate_per_s": sc.peak_rate, "duration_s": sc.duration_s,
+            "total_requests": round(sc.total_requests()),
+            "mix": {k.value: round(v, 4) for k, v in sc.mix.fractions().items()},
+            "recovery_deadline_s": sc.recovery.deadline_s if sc.recovery else None,
+        })
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return ExitCode.OK
+    table = Table(show_edge=False)
+    for col in ("name", "peak req/s", "duration", "requests", "description"):
+        table.add_column(col, justify="right" if col in ("peak req/s", "requests") else "left")
+    for r in rows:
+        table.add_row(r["name"], f"{r['peak_rate_per_s']:,.0f}", f"{r['duration_s']:.0f} s",
+                      f"{r['total_requests']:,}", r["description"])
+    out.print(table)
+    return ExitCode.OK
+
+
+def _kind_of(path: Path) -> type[Scenario] | type[SystemConfig]:
+    if path.parent.name == "systems":
+        return SystemConfig
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return Scenario  # the loader reports the real problem
+    if isinstance(data, dict) and "traffic" not in data and (
+        {"lambda", "dynamodb", "front_door", "sqs", "sdk"} & set(data)
+    ):
+        return SystemConfig
+    return Scenario
+
+
+def _validate(
+    files: Annotated[list[Path], typer.Argument(help="scenario or system YAML files")],
+) -> int:
+    """Validate scenario and system files; list every problem with file and field path."""
+    problems: list[Problem] = []
+    for path in files:
+        try:
+            if not path.is_file():
+                raise InputError(f"{path}: file not found")
+            model = _kind_of(path)
+            load_model(path, model)
+            label = "system" if model is SystemConfig else "scenario"
+            out.print(f"[green]ok[/green]  {path}  ({label})")
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+        except InputError as exc:
+            problems.append(Problem(str(path), "", str(exc).removeprefix(f"{path}: ")))
+    for p in problems:
+        err.print(f"[red]error:[/red] {p}", highlight=False)
+    if problems:
+        err.print(f"{len(problems)} problem(s) in {len({p.source for p in problems})} file(s)")
+        return ExitCode.INVALID_INPUT
+    return ExitCode.OK
+
+
+def _schema(
+    kind: Annotated[str, typer.Argument(help="scenario | system | result")] = "scenario",
+    out_dir: Annotated[Path | None, typer.Option("--out", help="write <kind>.schema.json here",
+                                                 envvar="SCALING_LAB_OUT")] = None,
+) -> int:
+    """Print the JSON Schema of scenario, system or result files (for editors)."""
+    from scaling_lab.result.models import RunResult
+
+    models: dict[str, Any] = {"scenario": Scenario, "system": SystemConfig, "result": RunResult}
+    if kind not in models:
+        raise InputError(f"schema: unknown kind {kind!r}; expected scenario, system or result")
+    schema = models[kind].model_json_schema(by_alias=True)
+    text = json.dumps(schema, indent=2)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        target = out_dir / f"{kind}.schema.json"
+        target.write_text(text + "\n", encoding="utf-8")
+        err.print(f"wrote {target}")
+    else:
+        out.print_json(text)
+    return ExitCode.OK
+
+
+def _show(
+    result: Annotated[Path, typer.Argument(help="a result JSON file (or a run folder)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON",
+                                          envvar="SCALING_LAB_JSON")] = False,
+) -> int:
+    """Show a result's summary in the terminal."""
+    from scaling_lab.report.terminal import render_summary
+    from scaling_lab.result.io import load_result
+
+    res = load_result(result)
+    if as_json:
+        out.print_json(res.summary.model_dump_json(exclude={"endpoints": {"__all__": {"hdr"}}}))
+    else:
+        out.print(render_summary(res))
+    return ExitCode.OK
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scenarios")(_scenarios)
+    app.command("validate")(_validate)
+    app.command("schema")(_schema)
+    app.command("show")(_show)
+
+
+_ = ScalingLabError  # re-exported for command modules' error handling docs

@@ -1,0 +1,81 @@
+"""Entry point of the ``scaling-lab`` command: registers commands and maps errors to exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from scaling_lab.cli import files
+from scaling_lab.cli.app import app
+from scaling_lab.cli.output import err
+from scaling_lab.errors import ExitCode, ScalingLabError, ValidationFailed
+
+__all__ = ["app", "main"]
+
+files.register(app)
+
+
+def _register_optional() -> None:
+    """Command modules that ship with the package; each exposes ``register(app)``."""
+    import importlib
+
+    for name in ("predict", "run", "check", "up", "compare", "verify", "history", "report"):
+        try:
+            module = importlib.import_module(f"scaling_lab.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"scaling_lab.cli.{name}":
+                continue
+            raise
+        module.register(app)
+
+
+_register_optional()
+
+
+def _report(error: ScalingLabError) -> None:
+    if isinstance(error, ValidationFailed):
+        for problem in error.problems:
+            err.print(f"[red]error:[/red] {problem}", markup=True, highlight=False)
+    else:
+        err.print(f"[red]error:[/red] {error}", markup=True, highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; never lets a traceback reach the user unless SCALING_LAB_DEBUG=1."""
+    try:
+        rv = app(args=argv, standalone_mode=False, prog_name="scaling-lab")
+    except click.exceptions.Exit as exc:
+        code = int(exc.exit_code)
+    except click.exceptions.Abort:
+        err.print("interrupted")
+        code = ExitCode.INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        code = ExitCode.INVALID_INPUT
+    except ScalingLabError as exc:
+        _report(exc)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        code = ExitCode.INTERRUPTED
+    except Exception as exc:  # a bug: one line, full traceback only on request
+        if os.environ.get("SCALING_LAB_DEBUG"):
+            traceback.print_exc()
+        err.print(
+            f"[red]internal error:[/red] {type(exc).__name__}: {exc} "
+            "(set SCALING_LAB_DEBUG=1 for the traceback)",
+            markup=True, highlight=False,
+        )
+        code = ExitCode.INTERNAL
+    else:
+        code = int(rv) if isinstance(rv, int) else ExitCode.OK
+    if argv is None:
+        sys.exit(code)
+    return int(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,374 @@
+"""ResultBuilder: fold per-request outcomes and per-second gauges into a RunResult.
+
+Both the model and the k6 aggregation feed this one builder, so every path writes the same
+schema and computes its summary, thresholds and recovery the same way. Memory is bounded by
+run length in seconds (one histogram per endpoint per second), not by request count.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from scaling_lab.result.histogram import LatencyHistogram
+from scaling_lab.result.models import (
+    EndpointSecond,
+    EndpointSummary,
+    ErrorClass,
+    ErrorCounts,
+    Percentiles,
+    Provenance,
+    ResultKind,
+    RunResult,
+    SecondSample,
+    Summary,
+    ThresholdVerdict,
+)
+from scaling_lab.result.recovery import compute_recovery
+from scaling_lab.scenario.models import Scenario
+from scaling_lab.scenario.thresholds import evaluate, parse_threshold
+from scaling_lab.system.models import SystemConfig
+
+__all__ = ["GAUGES_LAST", "GAUGES_MAX", "COUNTERS", "ResultBuilder", "classify_status", "percentiles"]
+
+# Per-second figures and how several readings within one second combine.
+GAUGES_MAX = ("lambda_concurrency",)  # CloudWatch ConcurrentExecutions: Maximum
+GAUGES_LAST = ("ddb_provisioned_wcu", "ddb_provisioned_rcu", "sqs_depth")
+COUNTERS = (
+    "lambda_invocations",
+    "lambda_throttles",
+    "cold_starts",
+    "ddb_consumed_wcu",
+    "ddb_consumed_rcu",
+    "ddb_throttled",
+    "ddb_retries",
+    "dropped_iterations",
+)
+
+
+def classify_status(status: int) -> ErrorClass | None:
+    """HTTP status -> error class; None for success. Status 0 means no response (timeout)."""
+    if status == 0:
+        return ErrorClass.TIMEOUT
+    if status == 429:
+        return ErrorClass.THROTTLED
+    if status >= 500:
+        return ErrorClass.SERVER
+    if status >= 400:
+        return ErrorClass.CLIENT
+    return None
+
+
+def percentiles(h: LatencyHistogram) -> Percentiles:
+    if h.count == 0:
+        return Percentiles()
+    return Percentiles(
+        p50=h.percentile_ms(50), p95=h.percentile_ms(95), p99=h.percentile_ms(99), max=h.max_ms()
+    )
+
+
+@dataclass
+class _Second:
+    hist: dict[str, LatencyHistogram] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    errors: dict[str, dict[ErrorClass, int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
+    offered: float = 0.0
+    figures: dict[str, float] = field(default_factory=dict)
+
+
+class ResultBuilder:
+    """Collect a run second by second, then ``build()`` the RunResult."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        system: SystemConfig,
+        kind: ResultKind,
+        provenance: Provenance,
+        *,
+        observable: set[str] | None = None,
+        keep_second_histograms: bool = True,
+    ) -> None:
+        """``observable`` names the per-second figures this path can see; the rest stay null."""
+        self.scenario = scenario
+        self.system = system
+        self.kind = kind
+        self.provenance = provenance
+        self.observable = set(observable or ())
+        self.keep_second_histograms = keep_second_histograms
+        self._seconds: dict[int, _Second] = defaultdict(_Second)
+        self._offered_seen = False
+        self.throttles_by_cause: dict[str, int] | None = None
+        self.notes: list[str] = []
+
+    # -- requests ---------------------------------------------------------------------------
+    def record(
+        self,
+        t_s: float,
+        endpoint: str,
+        latency_ms: float | None,
+        error: ErrorClass | None = None,
+        count: int = 1,
+    ) -> None:
+        """``count`` requests that started at ``t_s`` finished with this latency and outcome.
+
+        ``latency_ms`` is None for requests that got no response (timeouts); they count as
+        requests and errors but not in the latency histograms.
+        """
+        sec = self._seconds[int(t_s)]
+        sec.requests[endpoint] += count
+        if error is not None:
+            sec.errors[endpoint][error] += count
+        if latency_ms is not None:
+            h = sec.hist.get(endpoint)
+            if h is None:
+                h = sec.hist[endpoint] = LatencyHistogram()
+            h.record(latency_ms, count)
+
+    def offered(self, t_s: float, n: float = 1.0) -> None:
+        self._offered_seen = True
+        self._seconds[int(t_s)].offered += n
+
+    # -- per-second figures -----------------------------------------------------------------
+    def figure(self, t_s: float, name: str, value: float) -> None:
+        """Set or accumulate a per-second figure (max for gauges, last for levels, sum for counters)."""
+        figs = self._seconds[int(t_s)].figures
+        self.observable.add(name)
+        if name in GAUGES_MAX:
+            figs[name] = max(figs.get(name, value), value)
+        elif name in GAUGES_LAST:
+            figs[name] = value
+        elif name in COUNTERS:
+            figs[name] = figs.get(name, 0.0) + value
+        else:
+            raise KeyError(f"unknown per-second figure {name!r}")
+
+    # -- build ------------------------------------------------------------------------------
+    def _series(self) -> tuple[list[SecondSample], dict[str, LatencyHistogram], dict[str, ErrorCounts]]:
+        last = max(self._seconds, default=-1)
+        end = max(last, int(self.scenario.duration_s) - 1)
+        run_hist: dict[str, LatencyHistogram] = defaultdict(LatencyHistogram)
+        run_err: dict[str, ErrorCounts] = defaultdict(ErrorCounts)
+        series: list[SecondSample] = []
+        carried: dict[str, float] = {}
+        for t in range(0, end + 1):
+            sec = self._seconds.get(t) or _Second()
+            endpoints: dict[str, EndpointSecond] = {}
+            total_h = LatencyHistogram()
+            total_err = ErrorCounts()
+            for ep in sorted(set(sec.requests) | set(sec.hist)):
+                h = sec.hist.get(ep) or LatencyHistogram()
+                e = sec.errors.get(ep, {})
+                errs = ErrorCounts(**{c.value: int(e.get(c, 0)) for c in ErrorClass})
+                endpoints[ep] = EndpointSecond(
+                    requests=int(sec.requests.get(ep, 0)),
+                    errors=errs,
+                    latency_ms=percentiles(h),
+                    hdr=h.encode() if (self.keep_second_histograms and h.count) else None,
+                )
+                run_hist[ep].merge(h)
+                run_err[ep] = run_err[ep].add(errs)
+                total_h.merge(h)
+                total_err = total_err.add(errs)
+            figs: dict[str, float | int | None] = {}
+            for name in (*GAUGES_MAX, *GAUGES_LAST, *COUNTERS):
+                if name not in self.observable:
+                    figs[name] = None
+                elif name in sec.figures:
+                    figs[name] = sec.figures[name]
+                    if name in GAUGES_LAST:
+                        carried[name] = sec.figures[name]
+                elif name in GAUGES_LAST:
+                    figs[name] = carried.get(name)
+                else:
+                    figs[name] = 0
+            for name in COUNTERS + ("sqs_depth",):
+                v = figs.get(name)
+                if v is not None and name not in ("ddb_consumed_wcu", "ddb_consumed_rcu"):
+                    figs[name] = int(v)
+            series.append(
+                SecondSample(
+                    t_s=t,
+                    offered=sec.offered if self._offered_seen else None,
+                    completed=sum(sec.requests.values()),
+                    errors=total_err,
+                    latency_ms=percentiles(total_h),
+                    endpoints=endpoints,
+                    **figs,  # type: ignore[arg-type]
+                )
+            )
+        return series, dict(run_hist), dict(run_err)
+
+    def build(
+        self,
+        *,
+        run_id: str | None = None,
+        finished_at: datetime | None = None,
+        partial: bool = False,
+        intervals: Mapping[str, Mapping[str, float]] | None = None,
+    ) -> RunResult:
+        series, run_hist, run_err = self._series()
+        summary = summarize(self.scenario, series, run_hist, run_err)
+        summary.throttles_by_cause = self.throttles_by_cause
+        prov = self.provenance.model_copy(
+            update={
+                "finished_at": finished_at or datetime.now(UTC),
+                "partial": partial or self.provenance.partial,
+                "notes": [*self.provenance.notes, *self.notes],
+            }
+        )
+        return RunResult(
+            kind=self.kind,
+            run_id=run_id or new_run_id(self.scenario.name, self.kind),
+            scenario=self.scenario,
+            system=self.system,
+            provenance=prov,
+            series=series,
+            summary=summary,
+            faults=list(self.scenario.faults),
+            intervals={k: dict(v) for k, v in intervals.items()} if intervals else None,
+        )
+
+
+def new_run_id(scenario: str, kind: ResultKind | str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{scenario}-{ResultKind(kind).value}-{uuid.uuid4().hex[:6]}"
+
+
+def _sum_opt(values: list[float | int | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return float(sum(present)) if present else None
+
+
+def _max_opt(values: list[float | int | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return float(max(present)) if present else None
+
+
+def summarize(
+    scenario: Scenario,
+    series: list[SecondSample],
+    run_hist: Mapping[str, LatencyHistogram],
+    run_err: Mapping[str, ErrorCounts],
+) -> Summary:
+    """The summary figures, threshold verdicts and recovery of a series."""
+    total_h = LatencyHistogram()
+    endpoints: dict[str, EndpointSummary] = {}
+    errors = ErrorCounts()
+    requests = 0
+    for ep, h in sorted(run_hist.items()):
+        total_h.merge(h)
+        n = sum(s.endpoints[ep].requests for s in series if ep in s.endpoints)
+        e = run_err.get(ep, ErrorCounts())
+        errors = errors.add(e)
+        requests += n
+        endpoints[ep] = EndpointSummary(
+            requests=n,
+            errors=e,
+            error_rate=(e.total / n) if n else None,
+            latency_ms=percentiles(h),
+            mean_ms=h.mean_ms(),
+            hdr=h.encode() if h.count else None,
+        )
+    ok = requests - errors.total
+    duration = max(scenario.duration_s, 1.0)
+    per_sec_ok = [
+        (s.completed or 0) - (s.errors.total if s.errors else 0) for s in series
+    ]
+    cold = _sum_opt([s.cold_starts for s in series])
+    invocations = _sum_opt([s.lambda_invocations for s in series])
+    recovery = compute_recovery(scenario, series)
+    summary = Summary(
+        requests=requests,
+        offered=_sum_opt([s.offered for s in series]),
+        errors=errors,
+        error_rate=(errors.total / requests) if requests else None,
+        throughput_per_s=ok / duration if requests else None,
+        peak_throughput_per_s=float(max(per_sec_ok)) if per_sec_ok else None,
+        latency_ms=percentiles(total_h),
+        endpoints=endpoints,
+        recovery_s=recovery.recovery_s if recovery else None,
+        recovery=recovery,
+        max_lambda_concurrency=_max_opt([s.lambda_concurrency for s in series]),
+        cold_starts=None if cold is None else int(cold),
+        cold_start_fraction=(cold / invocations) if cold is not None and invocations else None,
+        max_ddb_provisioned_wcu=_max_opt([s.ddb_provisioned_wcu for s in series]),
+        ddb_throttled=None if (t := _sum_opt([s.ddb_throttled for s in series])) is None else int(t),
+        max_sqs_depth=None if (q := _max_opt([s.sqs_depth for s in series])) is None else int(q),
+        dropped_iterations=None
+        if (d := _sum_opt([s.dropped_iterations for s in series])) is None
+        else int(d),
+    )
+    summary.thresholds = evaluate_thresholds(scenario, summary, run_hist)
+    verdicts = [v.passed for v in summary.thresholds]
+    summary.thresholds_passed = None if not verdicts else all(v is True for v in verdicts)
+    return summary
+
+
+def evaluate_thresholds(
+    scenario: Scenario, summary: Summary, run_hist: Mapping[str, LatencyHistogram] | None = None
+) -> list[ThresholdVerdict]:
+    """Evaluate the scenario's k6 thresholds against a summary (histograms when available)."""
+    out: list[ThresholdVerdict] = []
+    for endpoint, exprs in scenario.thresholds.items():
+        ep = str(endpoint.value if hasattr(endpoint, "value") else endpoint)
+        for expr in exprs:
+            th = parse_threshold(expr)
+            observed = threshold_observed(summary, ep, th.aggregation, th.percentile, run_hist)
+            passed = evaluate(th, lambda a, q, o=observed: o)
+            out.append(ThresholdVerdict(endpoint=ep, expression=expr, observed=observed,
+                                        passed=passed))
+    return out
+
+
+def endpoint_histogram(
+    summary: Summary, endpoint: str, run_hist: Mapping[str, LatencyHistogram] | None = None
+) -> LatencyHistogram | None:
+    """Whole-run histogram of one endpoint (or 'all'), from memory or the encoded summary."""
+    names = list(summary.endpoints) if endpoint == "all" else [endpoint]
+    merged = LatencyHistogram()
+    for name in names:
+        if run_hist is not None and name in run_hist:
+            merged.merge(run_hist[name])
+            continue
+        es = summary.endpoints.get(name)
+        if es is None or es.hdr is None:
+            if es is not None and es.requests and es.requests > es.errors.timeout:
+                return None  # responses exist but no histogram was kept
+            continue
+        merged.merge(LatencyHistogram.decode(es.hdr))
+    return merged
+
+
+def threshold_observed(
+    summary: Summary,
+    endpoint: str,
+    aggregation: str,
+    q: float | None,
+    run_hist: Mapping[str, LatencyHistogram] | None = None,
+) -> float | None:
+    """The observed figure a threshold compares against; None if unobservable."""
+    if endpoint == "all":
+        requests, errs = summary.requests, summary.errors
+    else:
+        es = summary.endpoints.get(endpoint)
+        if es is None:
+            return None
+        requests, errs = es.requests, es.errors
+    if aggregation == "rate":
+        # k6's http_req_failed: the fraction of failed requests.
+        return errs.total / requests if requests else None
+    if aggregation in ("count", "value"):
+        return float(requests)
+    h = endpoint_histogram(summary, endpoint, run_hist)
+    if h is None or h.count == 0:
+        return None
+    if aggregation == "p":
+        return h.percentile_ms(q if q is not None else 50)
+    return {"avg": h.mean_ms, "min": h.min_ms, "max": h.max_ms,
+            "med": lambda: h.percentile_ms(50)}[aggregation]()

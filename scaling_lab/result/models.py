@@ -1,0 +1,188 @@
+"""RunResult: the one schema every path (predict, emulate, staging) writes.
+
+Anything a path cannot observe is ``None`` (null in JSON), never 0.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scaling_lab.scenario.models import Fault, Scenario
+from scaling_lab.system.models import SystemConfig
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "EndpointSecond",
+    "EndpointSummary",
+    "ErrorClass",
+    "ErrorCounts",
+    "Percentiles",
+    "Provenance",
+    "RecoveryVerdict",
+    "ResultKind",
+    "RunResult",
+    "SecondSample",
+    "Summary",
+    "ThresholdVerdict",
+]
+
+SCHEMA_VERSION = 1
+
+
+class ResultKind(StrEnum):
+    PREDICTED = "predicted"
+    OBSERVED = "observed"
+
+
+class ErrorClass(StrEnum):
+    """How a failed request is counted. ``throttled`` = HTTP 429; ``timeout`` = no response."""
+
+    THROTTLED = "throttled"
+    SERVER = "server"  # 5xx
+    TIMEOUT = "timeout"
+    CLIENT = "client"  # 4xx other than 429
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorCounts(_M):
+    throttled: int = 0
+    server: int = 0
+    timeout: int = 0
+    client: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.throttled + self.server + self.timeout + self.client
+
+    def add(self, other: ErrorCounts) -> ErrorCounts:
+        return ErrorCounts(
+            throttled=self.throttled + other.throttled,
+            server=self.server + other.server,
+            timeout=self.timeout + other.timeout,
+            client=self.client + other.client,
+        )
+
+
+class Percentiles(_M):
+    """Latency in milliseconds, from an HDR histogram."""
+
+    p50: float | None = None
+    p95: float | None = None
+    p99: float | None = None
+    max: float | None = None
+
+
+class EndpointSecond(_M):
+    requests: int = 0  # responses completed in this second (any status)
+    errors: ErrorCounts = Field(default_factory=ErrorCounts)
+    latency_ms: Percentiles = Field(default_factory=Percentiles)
+    hdr: str | None = Field(None, description="encoded HDR histogram of this second (us)")
+
+
+class SecondSample(_M):
+    """One second of the run; ``t_s`` counts from the scenario start."""
+
+    t_s: int
+    offered: float | None = None  # requests sent (or arrivals) this second
+    completed: int | None = None  # responses of any status
+    errors: ErrorCounts | None = None
+    latency_ms: Percentiles = Field(default_factory=Percentiles)
+    endpoints: dict[str, EndpointSecond] = Field(default_factory=dict)
+    lambda_concurrency: float | None = None
+    lambda_invocations: int | None = None
+    lambda_throttles: int | None = None
+    cold_starts: int | None = None
+    ddb_consumed_wcu: float | None = None
+    ddb_provisioned_wcu: float | None = None
+    ddb_consumed_rcu: float | None = None
+    ddb_provisioned_rcu: float | None = None
+    ddb_throttled: int | None = None  # DynamoDB requests throttled (each attempt)
+    ddb_retries: int | None = None
+    sqs_depth: int | None = None
+    dropped_iterations: int | None = None  # the load generator could not keep up
+
+
+class ThresholdVerdict(_M):
+    endpoint: str  # post_events | get_inbox | ack | all
+    expression: str  # k6 grammar
+    observed: float | None
+    passed: bool | None  # None: unobservable
+
+
+class RecoveryVerdict(_M):
+    spike_start_s: float
+    recovery_s: float | None  # None: never recovered within the run
+    deadline_s: float
+    recovered: bool
+    condition: list[str]
+    first_violation_s: float | None = None  # None: the condition never broke
+
+
+class EndpointSummary(_M):
+    requests: int
+    errors: ErrorCounts
+    error_rate: float | None
+    latency_ms: Percentiles
+    mean_ms: float | None = None
+    hdr: str | None = None  # whole-run histogram, encoded
+
+
+class Summary(_M):
+    requests: int  # responses of any status
+    offered: float | None = None
+    errors: ErrorCounts
+    error_rate: float | None
+    throughput_per_s: float | None  # successful responses per second over the active period
+    peak_throughput_per_s: float | None = None
+    latency_ms: Percentiles
+    endpoints: dict[str, EndpointSummary] = Field(default_factory=dict)
+    recovery_s: float | None = None
+    recovery: RecoveryVerdict | None = None
+    max_lambda_concurrency: float | None = None
+    cold_starts: int | None = None
+    cold_start_fraction: float | None = None
+    throttles_by_cause: dict[str, int] | None = None
+    max_ddb_provisioned_wcu: float | None = None
+    ddb_throttled: int | None = None
+    max_sqs_depth: int | None = None
+    dropped_iterations: int | None = None
+    thresholds: list[ThresholdVerdict] = Field(default_factory=list)
+    thresholds_passed: bool | None = None
+
+
+class Provenance(_M):
+    git_sha: str | None = None
+    target: str  # "model" | "local" | a URL (no credentials)
+    backend: str | None = None  # embedded | localstack | aws | None for the model
+    seed: int | None = None
+    scale: float = 1.0
+    mode: str | None = None  # model mode (fast|exact) or runner details
+    replications: int | None = None
+    tool_versions: dict[str, str] = Field(default_factory=dict)
+    started_at: datetime
+    finished_at: datetime | None = None
+    partial: bool = False  # interrupted before the end
+    host: str | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+class RunResult(_M):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    kind: ResultKind
+    run_id: str
+    scenario: Scenario
+    system: SystemConfig
+    provenance: Provenance
+    series: list[SecondSample]
+    summary: Summary
+    faults: list[Fault] = Field(default_factory=list)  # faults applied (emulator)
+    intervals: dict[str, dict[str, float]] | None = Field(
+        None, description="95 % confidence half-widths per summary figure (--runs N)"
+    )

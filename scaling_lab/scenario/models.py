@@ -1,0 +1,277 @@
+"""Typed scenario files: traffic shape, request mix, payloads, thresholds, recovery SLO, faults."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from scaling_lab.scenario.durations import parse_duration
+from scaling_lab.scenario.shape import Segment, build_segments, rate_at
+from scaling_lab.scenario.thresholds import parse_threshold
+
+__all__ = [
+    "ENDPOINTS",
+    "Endpoint",
+    "Fault",
+    "FaultKind",
+    "InboxConfig",
+    "Mix",
+    "PayloadConfig",
+    "RampKind",
+    "RecoverySLO",
+    "Scenario",
+    "Stage",
+    "Traffic",
+]
+
+
+class Endpoint(StrEnum):
+    """The Triggers API endpoints a scenario can load."""
+
+    POST_EVENTS = "post_events"  # POST /v1/events
+    GET_INBOX = "get_inbox"  # GET /v1/inbox
+    ACK = "ack"  # POST /v1/events/{id}/ack
+
+
+ENDPOINTS: tuple[Endpoint, ...] = tuple(Endpoint)
+
+
+
+def _duration(value: object) -> object:
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return parse_duration(value)
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(_duration), Field(ge=0)]
+"""Seconds; written in files as "30s", "2m", "1m30s" (see scenario.durations)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RampKind(StrEnum):
+    LINEAR = "linear"  # k6 ramping-arrival-rate: linear from the previous target
+    STEP = "step"  # jump to target at the start of the stage, then hold
+
+
+class Stage(_Strict):
+    """One k6 ``ramping-arrival-rate`` stage: reach ``target`` req/s over ``duration``."""
+
+    duration_s: Duration = Field(alias="duration", description="stage length, e.g. '30s', '2m'")
+    target: float = Field(ge=0, description="arrival rate (requests/s) at the end of the stage")
+    ramp: RampKind = Field(RampKind.LINEAR, description="linear ramp (k6) or instant step")
+    name: str | None = Field(None, description="label used by recovery.spike and reports")
+
+
+
+class Traffic(_Strict):
+    """Open-model arrival rate over time (no coordinated omission)."""
+
+    start_rate: float = Field(0, ge=0, description="rate at t=0 (k6 startRate), requests/s")
+    stages: list[Stage] = Field(min_length=1)
+
+    @property
+    def segments(self) -> list[Segment]:
+        return build_segments(self.start_rate, [(s.duration_s, s.target, s.ramp) for s in self.stages])
+
+    @property
+    def duration_s(self) -> float:
+        return sum(s.duration_s for s in self.stages)
+
+    @property
+    def peak_rate(self) -> float:
+        return max([self.start_rate, *(s.target for s in self.stages)])
+
+    def rate_at(self, t_s: float) -> float:
+        """Total arrival rate (requests/s) at scenario time ``t_s``; 0 outside the run."""
+        return rate_at(self.segments, t_s)
+
+    def total_requests(self) -> float:
+        """Expected number of requests (the integral of rate_at)."""
+        return sum(seg.area() for seg in self.segments)
+
+    def stage_start_s(self, name: str) -> float:
+        t = 0.0
+        for s in self.stages:
+            if s.name == name:
+                return t
+            t += s.duration_s
+        raise KeyError(name)
+
+
+class Mix(_Strict):
+    """Share of the arrival rate going to each endpoint (weights, any positive scale)."""
+
+    post_events: float = Field(1.0, ge=0)
+    get_inbox: float = Field(0.0, ge=0)
+    ack: float = Field(0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _positive(self) -> Mix:
+        if self.post_events + self.get_inbox + self.ack <= 0:
+            raise ValueError("weights sum to 0; give at least one endpoint a positive weight")
+        return self
+
+    def fractions(self) -> dict[Endpoint, float]:
+        total = self.post_events + self.get_inbox + self.ack
+        raw = {Endpoint.POST_EVENTS: self.post_events, Endpoint.GET_INBOX: self.get_inbox,
+               Endpoint.ACK: self.ack}
+        return {e: w / total for e, w in raw.items() if w > 0}
+
+
+class SizeRange(_Strict):
+    min: int = Field(500, ge=2)
+    max: int = Field(800, ge=2)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SizeRange:
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) must be >= min ({self.min})")
+        return self
+
+
+class PayloadConfig(_Strict):
+    """Event bodies: realistic JSON whose serialized size is uniform in [min, max] bytes."""
+
+    size_bytes: SizeRange = Field(default_factory=SizeRange)
+    event_types: list[str] = Field(
+        default_factory=lambda: ["order.created", "order.paid", "user.signed_up", "invoice.sent"],
+        min_length=1,
+    )
+    max_body_bytes: int = Field(262_144, gt=0, description="API's body size limit (413 above)")
+
+    @property
+    def mean_size_bytes(self) -> float:
+        return (self.size_bytes.min + self.size_bytes.max) / 2
+
+
+class InboxConfig(_Strict):
+    backlog_events: int = Field(0, ge=0, description="undelivered events prefilled before the run")
+    page_limit: int = Field(50, ge=1, le=100)
+    pages: list[int] = Field(default_factory=lambda: [1], description="cursor pages to read")
+
+
+class RecoverySLO(_Strict):
+    """When the spike starts, what "recovered" means, how long it must hold, and the deadline."""
+
+    spike: str = Field(description="name of the stage that is the spike")
+    condition: list[str] = Field(
+        default_factory=lambda: ["p(95)<100"],
+        description="k6 thresholds every second must meet (latency over 'endpoint')",
+    )
+    endpoint: Endpoint | Literal["all"] = "all"
+    max_error_rate: float = Field(0.001, ge=0, le=1, description="per-second error rate allowed")
+    hold_s: Duration = Field(10.0, alias="hold", description="condition must hold this long")
+    deadline_s: Duration = Field(120.0, alias="deadline", description="recovery must happen by")
+
+
+    @field_validator("condition")
+    @classmethod
+    def _grammar(cls, v: list[str]) -> list[str]:
+        for expr in v:
+            parse_threshold(expr)
+        return v
+
+
+class FaultKind(StrEnum):
+    DYNAMODB_ERRORS = "dynamodb_errors"  # InternalServerError on a fraction of calls
+    ADDED_LATENCY = "added_latency"  # extra latency on a backend's calls
+    THROTTLE_STORM = "throttle_storm"  # provisioned capacity forced down
+    SQS_UNAVAILABLE = "sqs_unavailable"
+    LAMBDA_ERRORS = "lambda_errors"  # function errors (500) on a fraction of invocations
+    BACKEND_UNREACHABLE = "backend_unreachable"
+
+
+class Fault(_Strict):
+    """One entry of the ``faults:`` timeline, rolled back at ``at + duration``."""
+
+    kind: FaultKind
+    at_s: Duration = Field(alias="at")
+    duration_s: Duration = Field(alias="duration")
+    target: Literal["dynamodb", "sqs", "lambda", "all"] = "dynamodb"
+    rate: float | None = Field(None, ge=0, le=1, description="fraction of calls affected")
+    latency_ms: float | None = Field(None, ge=0)
+    capacity_factor: float | None = Field(None, gt=0, le=1, description="throttle_storm factor")
+
+
+    @model_validator(mode="after")
+    def _needs(self) -> Fault:
+        need = {
+            FaultKind.DYNAMODB_ERRORS: "rate",
+            FaultKind.LAMBDA_ERRORS: "rate",
+            FaultKind.ADDED_LATENCY: "latency_ms",
+            FaultKind.THROTTLE_STORM: "capacity_factor",
+        }.get(self.kind)
+        if need and getattr(self, need) is None:
+            raise ValueError(f"fault kind {self.kind.value!r} needs '{need}'")
+        return self
+
+
+class Scenario(_Strict):
+    """One scenario file: what load to offer and what "passing" means."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    description: str = ""
+    system: str = Field("staging", description="system file name under scenarios/systems")
+    seed: int = Field(42, ge=0)
+    scale: float = Field(1.0, gt=0, le=1000, description="multiplies every rate and capacity")
+    traffic: Traffic
+    mix: Mix = Field(default_factory=Mix)
+    payload: PayloadConfig = Field(default_factory=PayloadConfig)
+    inbox: InboxConfig = Field(default_factory=InboxConfig)
+    thresholds: dict[Endpoint | Literal["all"], list[str]] = Field(default_factory=dict)
+    recovery: RecoverySLO | None = None
+    faults: list[Fault] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _grammar(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for exprs in v.values():
+            for expr in exprs:
+                parse_threshold(expr)
+        return v
+
+    @model_validator(mode="after")
+    def _spike_exists(self) -> Scenario:
+        if self.recovery is not None:
+            names = [s.name for s in self.traffic.stages if s.name]
+            if self.recovery.spike not in names:
+                raise ValueError(
+                    f"recovery.spike {self.recovery.spike!r} names no stage; stage names: {names}"
+                )
+        for f in self.faults:
+            if f.at_s >= self.traffic.duration_s:
+                raise ValueError(f"fault {f.kind.value!r} starts after the traffic ends")
+        return self
+
+    def rate_at(self, t_s: float, endpoint: Endpoint | None = None) -> float:
+        """Arrival rate (req/s) at ``t_s``, total or for one endpoint, at this scenario's scale."""
+        total = self.traffic.rate_at(t_s) * self.scale
+        if endpoint is None:
+            return total
+        return total * self.mix.fractions().get(endpoint, 0.0)
+
+    @property
+    def duration_s(self) -> float:
+        return self.traffic.duration_s
+
+    @property
+    def peak_rate(self) -> float:
+        return self.traffic.peak_rate * self.scale
+
+    def total_requests(self) -> float:
+        return self.traffic.total_requests() * self.scale
+
+    def spike_start_s(self) -> float | None:
+        if self.recovery is None:
+            return None
+        return self.traffic.stage_start_s(self.recovery.spike)
+
+    def scaled(self, k: float) -> Scenario:
+        """A copy whose rates are multiplied by ``k`` (on top of the file's own scale)."""
+        return self.model_copy(update={"scale": self.scale * k})

@@ -1,0 +1,270 @@
+"""SystemConfig: the AWS configuration that the model and the emulator both read.
+
+Every default below is either an AWS-documented number (source URL next to it) or an explicit
+assumption meant to be replaced by ``scaling-lab calibrate`` (marked ASSUMPTION).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from scaling_lab.scenario.models import Duration, Endpoint
+from scaling_lab.system.distributions import Distribution, LogNormal
+
+__all__ = [
+    "AutoScaling",
+    "CapacitySettings",
+    "DynamoDBConfig",
+    "DynamoDBMode",
+    "FrontDoor",
+    "FrontDoorKind",
+    "GsiConfig",
+    "LambdaConfig",
+    "LambdaScaling",
+    "RetryMode",
+    "ScalingRule",
+    "SdkConfig",
+    "SqsConfig",
+    "SqsConsumer",
+    "SystemConfig",
+]
+
+# Sources, referenced by the fields below.
+LAMBDA_SCALING_URL = "https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html"
+LAMBDA_QUOTAS_URL = "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"
+LAMBDA_COLD_START_URL = (
+    "https://docs.aws.amazon.com/lambda/latest/operatorguide/execution-environments.html"
+)
+APIGW_THROTTLE_URL = (
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html"
+)
+DDB_CAPACITY_URL = (
+    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/provisioned-capacity-mode.html"
+)
+DDB_BURST_URL = (
+    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/burst-adaptive-capacity.html"
+)
+DDB_AUTOSCALING_URL = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/AutoScaling.html"
+DDB_QUOTAS_URL = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html"
+DDB_ON_DEMAND_URL = (
+    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html"
+)
+SQS_ESM_URL = "https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html"
+BOTOCORE_RETRY_URL = "https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ScalingRule(StrEnum):
+    RULE_2023 = "2023"  # 1,000 environments per 10 s per function (Nov 2023 onward)
+    LEGACY = "legacy"  # regional burst 500/1,000/3,000 then +500 per minute
+
+
+class LambdaScaling(_Strict):
+    rule: ScalingRule = ScalingRule.RULE_2023
+    # "each synchronously invoked function can scale by 1,000 concurrent executions every
+    # 10 seconds" -- LAMBDA_SCALING_URL
+    envs_per_interval: int = Field(1000, gt=0)
+    interval_s: Duration = 10.0
+    # Legacy rule (before Nov 2023): initial burst 3,000 (us-east-1, us-west-2, eu-west-1),
+    # 1,000 (ap-northeast-1, eu-central-1, us-east-2), 500 elsewhere; then +500 per minute.
+    # https://docs.aws.amazon.com/lambda/latest/dg/burst-concurrency.html (archived 2023)
+    legacy_initial_burst: int = Field(3000, gt=0)
+    legacy_per_minute: int = Field(500, gt=0)
+
+
+class LambdaConfig(_Strict):
+    memory_mb: int = Field(512, ge=128, le=10240)  # LAMBDA_QUOTAS_URL: 128 MB to 10,240 MB
+    # Default account concurrency quota: 1,000 per Region -- LAMBDA_QUOTAS_URL
+    account_concurrency: int = Field(1000, gt=0)
+    reserved_concurrency: int | None = Field(None, ge=0)
+    provisioned_concurrency: int = Field(0, ge=0)
+    scaling: LambdaScaling = Field(default_factory=LambdaScaling)
+    # "each execution environment can handle up to 10 requests per second"; the function's RPS
+    # limit is 10 x its concurrency -- LAMBDA_SCALING_URL ("Concurrency and requests per second")
+    rps_per_environment: float = Field(10.0, gt=0)
+    # Cold starts "vary from under 100 ms to over 1 second" -- LAMBDA_COLD_START_URL.
+    # ASSUMPTION: median 250 ms, sigma 0.4 within that range; calibrate from observed runs.
+    cold_start_ms: Distribution = Field(
+        default_factory=lambda: LogNormal(median_ms=250.0, sigma=0.4)
+    )
+    # ASSUMPTION: handler time per endpoint when nothing throttles (includes its DynamoDB/SQS
+    # calls at their unthrottled latency); calibrate from observed runs.
+    service_time_ms: dict[Endpoint, Distribution] = Field(
+        default_factory=lambda: {
+            Endpoint.POST_EVENTS: LogNormal(median_ms=18.0, sigma=0.35),
+            Endpoint.GET_INBOX: LogNormal(median_ms=12.0, sigma=0.35),
+            Endpoint.ACK: LogNormal(median_ms=10.0, sigma=0.35),
+        }
+    )
+    # ASSUMPTION: AWS does not document when idle environments are reclaimed; commonly observed
+    # between 5 and 15 minutes (LAMBDA_COLD_START_URL: "not guaranteed").
+    idle_reclaim_s: Duration = 600.0
+    timeout_s: Duration = Field(30.0, gt=0)  # function timeout (max 900 s -- LAMBDA_QUOTAS_URL)
+
+    @model_validator(mode="after")
+    def _caps(self) -> LambdaConfig:
+        if self.reserved_concurrency is not None:
+            if self.reserved_concurrency > self.account_concurrency:
+                raise ValueError("reserved_concurrency exceeds account_concurrency")
+            if self.provisioned_concurrency > self.reserved_concurrency:
+                raise ValueError("provisioned_concurrency exceeds reserved_concurrency")
+        elif self.provisioned_concurrency > self.account_concurrency:
+            raise ValueError("provisioned_concurrency exceeds account_concurrency")
+        return self
+
+    @property
+    def concurrency_cap(self) -> int:
+        """Hard cap on concurrent environments: reserved if set, else the account limit."""
+        if self.reserved_concurrency is not None:
+            return self.reserved_concurrency
+        return self.account_concurrency
+
+
+class FrontDoorKind(StrEnum):
+    FUNCTION_URL = "function_url"
+    API_GATEWAY = "api_gateway"
+
+
+class FrontDoor(_Strict):
+    kind: FrontDoorKind = FrontDoorKind.FUNCTION_URL
+    # API Gateway account-level throttle: 10,000 requests/s steady, burst 5,000 (token bucket)
+    # -- APIGW_THROTTLE_URL. Function URLs have no throttle of their own (Lambda's apply).
+    rate_per_s: float = Field(10_000.0, gt=0)
+    burst: int = Field(5_000, gt=0)
+
+
+class DynamoDBMode(StrEnum):
+    PROVISIONED = "provisioned"
+    ON_DEMAND = "on_demand"
+
+
+class AutoScaling(_Strict):
+    """Target tracking on consumed capacity -- DDB_AUTOSCALING_URL."""
+
+    enabled: bool = True
+    min: float = Field(gt=0)
+    max: float = Field(gt=0)
+    target_utilization_pct: float = Field(70.0, ge=20, le=90)  # allowed 20-90 %
+    # Scale out when consumed capacity is above target for 2 consecutive 1-minute datapoints,
+    # scale in after 15 consecutive datapoints below (target - 20 points) -- DDB_AUTOSCALING_URL
+    # and the CloudWatch alarms target tracking creates.
+    scale_out_datapoints: int = Field(2, ge=1)
+    scale_in_datapoints: int = Field(15, ge=1)
+    scale_in_margin_pct: float = Field(20.0, ge=0)
+    datapoint_s: Duration = 60.0
+    # ASSUMPTION: time from alarm to UpdateTable taking effect; not documented, calibrate.
+    actuation_delay_s: Duration = 30.0
+    # Decreases per day: 4 at any time, then 1 more per hour without a decrease, 27 in all
+    # -- DDB_QUOTAS_URL ("Decreasing provisioned throughput").
+    scale_in_per_day: int = Field(27, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AutoScaling:
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) must be >= min ({self.min})")
+        return self
+
+
+class CapacitySettings(_Strict):
+    provisioned: float = Field(gt=0, description="initial provisioned units")
+    auto_scaling: AutoScaling | None = None
+
+
+class GsiConfig(_Strict):
+    name: str
+    projection: Literal["all", "keys_only", "include"] = "all"
+    projected_bytes: int | None = Field(None, ge=0, description="item size in the index")
+
+
+class DynamoDBConfig(_Strict):
+    mode: DynamoDBMode = DynamoDBMode.PROVISIONED
+    table: str = "triggers-events"
+    write: CapacitySettings | None = None
+    read: CapacitySettings | None = None
+    # Item = payload + attributes the API adds (ids, tenant, status, timestamps, keys).
+    # ASSUMPTION until measured on the app's real items; see docs/system-reference.md.
+    item_overhead_bytes: int = Field(220, ge=0)
+    gsis: list[GsiConfig] = Field(default_factory=lambda: [GsiConfig(name="status-index")])
+    partitions: int = Field(1, ge=1)
+    # Per-partition hard limits: 1,000 WCU and 3,000 RCU -- DDB_BURST_URL
+    partition_wcu: float = Field(1000.0, gt=0)
+    partition_rcu: float = Field(3000.0, gt=0)
+    # Burst capacity: up to 300 seconds of unused read and write capacity -- DDB_BURST_URL
+    burst_window_s: Duration = 300.0
+    # On-demand: a new table sustains 4,000 writes/s and 12,000 reads/s, and serves up to
+    # double the previous peak instantly -- DDB_ON_DEMAND_URL
+    on_demand_warm_wcu: float = Field(4000.0, gt=0)
+    on_demand_warm_rcu: float = Field(12000.0, gt=0)
+    eventually_consistent_reads: bool = True  # 0.5 RCU per 4 KB -- DDB_CAPACITY_URL
+
+    @model_validator(mode="after")
+    def _capacity(self) -> DynamoDBConfig:
+        if self.mode is DynamoDBMode.PROVISIONED and (self.write is None or self.read is None):
+            raise ValueError("provisioned mode needs 'write' and 'read' capacity settings")
+        return self
+
+
+class SqsConsumer(_Strict):
+    """The delivery worker: a Lambda behind an SQS event source mapping -- SQS_ESM_URL."""
+
+    batch_size: int = Field(10, ge=1, le=10000)
+    # Lambda adds up to 300 concurrent executions per minute when reading from a standard queue,
+    # up to 1,250 (or the function's cap) -- SQS_ESM_URL ("Scaling and processing").
+    scale_per_minute: int = Field(300, gt=0)
+    max_concurrency: int = Field(1250, gt=0)
+    initial_pollers: int = Field(5, gt=0)  # "Lambda starts with five ... batches" -- SQS_ESM_URL
+    service_time_ms: Distribution = Field(
+        default_factory=lambda: LogNormal(median_ms=25.0, sigma=0.3)  # ASSUMPTION
+    )
+
+
+class SqsConfig(_Strict):
+    queue: str = "triggers-delivery"
+    consumer: SqsConsumer = Field(default_factory=SqsConsumer)
+
+
+class RetryMode(StrEnum):
+    LEGACY = "legacy"
+    STANDARD = "standard"
+
+
+class SdkConfig(_Strict):
+    """botocore retry behaviour -- BOTOCORE_RETRY_URL and botocore/data/_retry.json.
+
+    legacy: DynamoDB 10 attempts, delay 50 ms x 2^(n-1) (botocore _retry.json 'dynamodb');
+    standard: 3 attempts, full jitter, base 1 s (x 2^n), capped at 20 s, retry quota 500.
+    """
+
+    retry_mode: RetryMode = RetryMode.LEGACY
+    max_attempts: int | None = Field(None, ge=1, le=100)
+
+    @property
+    def effective_max_attempts(self) -> int:
+        if self.max_attempts is not None:
+            return self.max_attempts
+        return 10 if self.retry_mode is RetryMode.LEGACY else 3
+
+
+class SystemConfig(_Strict):
+    """The AWS side of a run: what the model simulates and the emulator imposes."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    description: str = ""
+    region: str = "us-east-1"
+    front_door: FrontDoor = Field(default_factory=FrontDoor)
+    lambda_: LambdaConfig = Field(default_factory=LambdaConfig, alias="lambda")
+    dynamodb: DynamoDBConfig = Field(default_factory=lambda: DynamoDBConfig(mode=DynamoDBMode.ON_DEMAND))
+    sqs: SqsConfig = Field(default_factory=SqsConfig)
+    sdk: SdkConfig = Field(default_factory=SdkConfig)
+
+    def scaled(self, k: float) -> SystemConfig:
+        """Every rate and capacity multiplied by ``k``; durations kept (``--scale``)."""
+        from scaling_lab.system.scaling import scale_system
+
+        return scale_system(self, k)
