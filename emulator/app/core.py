@@ -188,7 +188,13 @@ class TriggersApi:
         timestamp = event.timestamp.isoformat()
         try:
             self._store.put_event(
-                tenant, event_id, event.event_type, timestamp, payload_json, correlation_id
+                tenant,
+                event_id,
+                event.event_type,
+                timestamp,
+                payload_json,
+                correlation_id,
+                idem_key,
             )
         except ClientError as exc:
             # Only an idempotent retry racing its original can collide on the event id.

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +30,7 @@ __all__ = [
     "INBOX_TYPE_INDEX",
     "EventStore",
     "StoredEvent",
+    "event_item",
     "table_definitions",
 ]
 
@@ -120,6 +120,30 @@ class StoredEvent:
         }
 
 
+def event_item(
+    tenant_id: str,
+    event_id: str,
+    event_type: str,
+    timestamp: str,
+    payload_json: str,
+    correlation_id: str,
+    received_at: str,
+) -> dict[str, Any]:
+    """The DynamoDB item of a pending event (in the inbox GSIs until acked)."""
+    return {
+        "pk": {"S": tenant_id},
+        "sk": {"S": event_id},
+        "event_type": {"S": event_type},
+        "timestamp": {"S": timestamp},
+        "received_at": {"S": received_at},
+        "payload": {"S": payload_json},
+        "status": {"S": "pending"},
+        "correlation_id": {"S": correlation_id},
+        "inbox_pk": {"S": tenant_id},
+        "inbox_type_pk": {"S": type_partition(tenant_id, event_type)},
+    }
+
+
 def _from_item(item: dict[str, Any]) -> StoredEvent:
     return StoredEvent(
         event_id=item["sk"]["S"],
@@ -158,23 +182,18 @@ class EventStore:
         timestamp: str,
         payload_json: str,
         correlation_id: str,
+        idempotency_key: str | None = None,
     ) -> str:
         """Durably store a pending event (the one write before 202); returns ``received_at``."""
         received_at = utc_now_iso()
+        item = event_item(
+            tenant_id, event_id, event_type, timestamp, payload_json, correlation_id, received_at
+        )
+        if idempotency_key is not None:
+            item["idem"] = {"S": idempotency_sort_key(idempotency_key)}
         self._ddb.put_item(
             TableName=self._settings.events_table,
-            Item={
-                "pk": {"S": tenant_id},
-                "sk": {"S": event_id},
-                "event_type": {"S": event_type},
-                "timestamp": {"S": timestamp},
-                "received_at": {"S": received_at},
-                "payload": {"S": payload_json},
-                "status": {"S": "pending"},
-                "correlation_id": {"S": correlation_id},
-                "inbox_pk": {"S": tenant_id},
-                "inbox_type_pk": {"S": type_partition(tenant_id, event_type)},
-            },
+            Item=item,
             ConditionExpression="attribute_not_exists(sk)",
         )
         return received_at
@@ -277,7 +296,3 @@ class EventStore:
             raise
         return True
 
-
-def monotonic_ms() -> float:
-    """Milliseconds on the monotonic clock (for server-timing headers)."""
-    return time.monotonic() * 1000.0

@@ -1,0 +1,68 @@
+"""The embedded backend: dynalite (DynamoDB, npm) and moto under waitress (SQS, CloudWatch, S3).
+
+Chosen by measurement on a 2-core machine (docs/emulator.md): dynalite answers PutItem and
+Query on a key range without scanning the table; moto's DynamoDB scans on every Query. Each
+runs as a child process on a free loopback port; no Docker, no AWS account.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from emulator.stack.endpoints import Endpoints
+from emulator.stack.npm import dynalite_cli, node_binary
+from emulator.stack.procs import ChildProcess, free_port, wait_http
+
+__all__ = ["EmbeddedBackend", "start_embedded"]
+
+
+@dataclass
+class EmbeddedBackend:
+    """The running children; :meth:`stop` ends them."""
+
+    endpoints: Endpoints
+    children: list[ChildProcess]
+
+    def stop(self) -> None:
+        """Stop every child (reverse start order)."""
+        for child in reversed(self.children):
+            child.stop()
+
+
+def start_embedded(run_dir: Path, persist: bool = False, timeout_s: float = 30.0) -> EmbeddedBackend:
+    """Start both children and wait until they answer.
+
+    ``persist`` keeps DynamoDB data in LevelDB files under ``run_dir`` instead of memory (the
+    data then survives a backend restart; the API process is separate either way).
+    """
+    node = node_binary()
+    cli = dynalite_cli()
+    children: list[ChildProcess] = []
+    try:
+        ddb_port = free_port()
+        argv = [node, str(cli), "--host", "127.0.0.1", "--port", str(ddb_port)]
+        argv += ["--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"]
+        if persist:
+            argv += ["--path", str(run_dir / "dynamodb")]
+        dynalite = ChildProcess("dynalite", argv, run_dir / "dynalite.log")
+        children.append(dynalite)
+        moto_port = free_port()
+        moto = ChildProcess(
+            "moto",
+            [sys.executable, "-m", "emulator.stack.moto_server", "--port", str(moto_port)],
+            run_dir / "moto.log",
+        )
+        children.append(moto)
+        ddb_url = f"http://127.0.0.1:{ddb_port}"
+        moto_url = f"http://127.0.0.1:{moto_port}"
+        wait_http(ddb_url + "/", timeout_s, dynalite)
+        wait_http(moto_url + "/moto-api/", timeout_s, moto)
+    except BaseException:
+        for child in reversed(children):
+            child.stop()
+        raise
+    return EmbeddedBackend(
+        Endpoints(dynamodb=ddb_url, sqs=moto_url, cloudwatch=moto_url, s3=moto_url), children
+    )
