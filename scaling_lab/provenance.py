@@ -16,8 +16,12 @@ __all__ = ["git_sha", "make_provenance", "tool_versions"]
 def git_sha(cwd: Path | None = None) -> str | None:
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=cwd or Path(__file__).parent,
-            capture_output=True, text=True, timeout=5, check=False,
+            ["git", "rev-parse", "HEAD"],
+            cwd=cwd or Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -37,12 +41,24 @@ def tool_versions(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def make_provenance(
-    *, target: str, backend: str | None, seed: int | None, scale: float = 1.0,
-    mode: str | None = None, replications: int | None = None,
+    *,
+    target: str,
+    backend: str | None,
+    seed: int | None,
+    scale: float = 1.0,
+    mode: str | None = None,
+    replications: int | None = None,
     extra_versions: dict[str, str] | None = None,
 ) -> Provenance:
     return Provenance(
-        git_sha=git_sha(), target=target, backend=backend, seed=seed, scale=scale, mode=mode,
-        replications=replications, tool_versions=tool_versions(extra_versions),
-        started_at=datetime.now(UTC), host=platform.node() or None,
+        git_sha=git_sha(),
+        target=target,
+        backend=backend,
+        seed=seed,
+        scale=scale,
+        mode=mode,
+        replications=replications,
+        tool_versions=tool_versions(extra_versions),
+        started_at=datetime.now(UTC),
+        host=platform.node() or None,
     )

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 import yaml
+from rich.markup import escape
 from rich.table import Table
 
 from scaling_lab.cli.output import err, out
@@ -20,20 +21,27 @@ __all__ = ["register"]
 
 
 def _scenarios(
-    as_json: Annotated[bool, typer.Option("--json", help="one JSON document",
-                                          envvar="SCALING_LAB_JSON")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="one JSON document", envvar="SCALING_LAB_JSON")
+    ] = False,
 ) -> int:
     """List the shipped scenarios: peak rate, duration and total requests."""
     rows: list[dict[str, Any]] = []
     for path in list_scenario_files():
         sc = load_scenario(path)
-        rows.append({
-            "name": sc.name, "description": sc.description, "file": str(path),
-            "system": sc.system, "peak_rate_per_s": sc.peak_rate, "duration_s": sc.duration_s,
-            "total_requests": round(sc.total_requests()),
-            "mix": {k.value: round(v, 4) for k, v in sc.mix.fractions().items()},
-            "recovery_deadline_s": sc.recovery.deadline_s if sc.recovery else None,
-        })
+        rows.append(
+            {
+                "name": sc.name,
+                "description": sc.description,
+                "file": str(path),
+                "system": sc.system,
+                "peak_rate_per_s": sc.peak_rate,
+                "duration_s": sc.duration_s,
+                "total_requests": round(sc.total_requests()),
+                "mix": {k.value: round(v, 4) for k, v in sc.mix.fractions().items()},
+                "recovery_deadline_s": sc.recovery.deadline_s if sc.recovery else None,
+            }
+        )
     if as_json:
         out.print_json(json.dumps(rows))
         return ExitCode.OK
@@ -41,8 +49,13 @@ def _scenarios(
     for col in ("name", "peak req/s", "duration", "requests", "description"):
         table.add_column(col, justify="right" if col in ("peak req/s", "requests") else "left")
     for r in rows:
-        table.add_row(r["name"], f"{r['peak_rate_per_s']:,.0f}", f"{r['duration_s']:.0f} s",
-                      f"{r['total_requests']:,}", r["description"])
+        table.add_row(
+            r["name"],
+            f"{r['peak_rate_per_s']:,.0f}",
+            f"{r['duration_s']:.0f} s",
+            f"{r['total_requests']:,}",
+            r["description"],
+        )
     out.print(table)
     return ExitCode.OK
 
@@ -54,8 +67,10 @@ def _kind_of(path: Path) -> type[Scenario] | type[SystemConfig]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError):
         return Scenario  # the loader reports the real problem
-    if isinstance(data, dict) and "traffic" not in data and (
-        {"lambda", "dynamodb", "front_door", "sqs", "sdk"} & set(data)
+    if (
+        isinstance(data, dict)
+        and "traffic" not in data
+        and ({"lambda", "dynamodb", "front_door", "sqs", "sdk"} & set(data))
     ):
         return SystemConfig
     return Scenario
@@ -79,7 +94,7 @@ def _validate(
         except InputError as exc:
             problems.append(Problem(str(path), "", str(exc).removeprefix(f"{path}: ")))
     for p in problems:
-        err.print(f"[red]error:[/red] {p}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(p))}", highlight=False)
     if problems:
         err.print(f"{len(problems)} problem(s) in {len({p.source for p in problems})} file(s)")
         return ExitCode.INVALID_INPUT
@@ -88,8 +103,10 @@ def _validate(
 
 def _schema(
     kind: Annotated[str, typer.Argument(help="scenario | system | result")] = "scenario",
-    out_dir: Annotated[Path | None, typer.Option("--out", help="write <kind>.schema.json here",
-                                                 envvar="SCALING_LAB_OUT")] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="write <kind>.schema.json here", envvar="SCALING_LAB_OUT"),
+    ] = None,
 ) -> int:
     """Print the JSON Schema of scenario, system or result files (for editors)."""
     from scaling_lab.result.models import RunResult
@@ -111,8 +128,9 @@ def _schema(
 
 def _show(
     result: Annotated[Path, typer.Argument(help="a result JSON file (or a run folder)")],
-    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON",
-                                          envvar="SCALING_LAB_JSON")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the summary as JSON", envvar="SCALING_LAB_JSON")
+    ] = False,
 ) -> int:
     """Show a result's summary in the terminal."""
     from scaling_lab.report.terminal import render_summary

@@ -6,7 +6,9 @@ import os
 import sys
 import traceback
 
-import click
+import typer
+from rich.markup import escape
+from typer.exceptions import TyperException
 
 from scaling_lab.cli import files
 from scaling_lab.cli.app import app
@@ -38,22 +40,26 @@ _register_optional()
 def _report(error: ScalingLabError) -> None:
     if isinstance(error, ValidationFailed):
         for problem in error.problems:
-            err.print(f"[red]error:[/red] {problem}", markup=True, highlight=False)
+            err.print(f"[red]error:[/red] {escape(str(problem))}", markup=True, highlight=False)
     else:
-        err.print(f"[red]error:[/red] {error}", markup=True, highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(error))}", markup=True, highlight=False)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; never lets a traceback reach the user unless SCALING_LAB_DEBUG=1."""
     try:
         rv = app(args=argv, standalone_mode=False, prog_name="scaling-lab")
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         code = int(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("interrupted")
         code = ExitCode.INTERRUPTED
-    except click.ClickException as exc:
-        exc.show()
+    except TyperException as exc:  # usage errors: bad option, missing argument
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"error: {exc.format_message()}", markup=False)
         code = ExitCode.INVALID_INPUT
     except ScalingLabError as exc:
         _report(exc)
@@ -65,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("SCALING_LAB_DEBUG"):
             traceback.print_exc()
         err.print(
-            f"[red]internal error:[/red] {type(exc).__name__}: {exc} "
+            f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} "
             "(set SCALING_LAB_DEBUG=1 for the traceback)",
-            markup=True, highlight=False,
+            markup=True,
+            highlight=False,
         )
         code = ExitCode.INTERNAL
     else:

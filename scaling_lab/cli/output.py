@@ -7,4 +7,4 @@ from rich.console import Console
 __all__ = ["err", "out"]
 
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -29,10 +29,17 @@ from scaling_lab.result.models import (
 )
 from scaling_lab.result.recovery import compute_recovery
 from scaling_lab.scenario.models import Scenario
-from scaling_lab.scenario.thresholds import evaluate, parse_threshold
+from scaling_lab.scenario.thresholds import parse_threshold
 from scaling_lab.system.models import SystemConfig
 
-__all__ = ["GAUGES_LAST", "GAUGES_MAX", "COUNTERS", "ResultBuilder", "classify_status", "percentiles"]
+__all__ = [
+    "COUNTERS",
+    "GAUGES_LAST",
+    "GAUGES_MAX",
+    "ResultBuilder",
+    "classify_status",
+    "percentiles",
+]
 
 # Per-second figures and how several readings within one second combine.
 GAUGES_MAX = ("lambda_concurrency",)  # CloudWatch ConcurrentExecutions: Maximum
@@ -136,7 +143,7 @@ class ResultBuilder:
 
     # -- per-second figures -----------------------------------------------------------------
     def figure(self, t_s: float, name: str, value: float) -> None:
-        """Set or accumulate a per-second figure (max for gauges, last for levels, sum for counters)."""
+        """Set or add to a per-second figure: max for gauges, last for levels, sum for counters."""
         figs = self._seconds[int(t_s)].figures
         self.observable.add(name)
         if name in GAUGES_MAX:
@@ -149,7 +156,9 @@ class ResultBuilder:
             raise KeyError(f"unknown per-second figure {name!r}")
 
     # -- build ------------------------------------------------------------------------------
-    def _series(self) -> tuple[list[SecondSample], dict[str, LatencyHistogram], dict[str, ErrorCounts]]:
+    def _series(
+        self,
+    ) -> tuple[list[SecondSample], dict[str, LatencyHistogram], dict[str, ErrorCounts]]:
         last = max(self._seconds, default=-1)
         end = max(last, int(self.scenario.duration_s) - 1)
         run_hist: dict[str, LatencyHistogram] = defaultdict(LatencyHistogram)
@@ -187,7 +196,7 @@ class ResultBuilder:
                     figs[name] = carried.get(name)
                 else:
                     figs[name] = 0
-            for name in COUNTERS + ("sqs_depth",):
+            for name in (*COUNTERS, "sqs_depth"):
                 v = figs.get(name)
                 if v is not None and name not in ("ddb_consumed_wcu", "ddb_consumed_rcu"):
                     figs[name] = int(v)
@@ -199,7 +208,7 @@ class ResultBuilder:
                     errors=total_err,
                     latency_ms=percentiles(total_h),
                     endpoints=endpoints,
-                    **figs,  # type: ignore[arg-type]
+                    **figs,
                 )
             )
         return series, dict(run_hist), dict(run_err)
@@ -277,9 +286,7 @@ def summarize(
         )
     ok = requests - errors.total
     duration = max(scenario.duration_s, 1.0)
-    per_sec_ok = [
-        (s.completed or 0) - (s.errors.total if s.errors else 0) for s in series
-    ]
+    per_sec_ok = [(s.completed or 0) - (s.errors.total if s.errors else 0) for s in series]
     cold = _sum_opt([s.cold_starts for s in series])
     invocations = _sum_opt([s.lambda_invocations for s in series])
     recovery = compute_recovery(scenario, series)
@@ -298,7 +305,9 @@ def summarize(
         cold_starts=None if cold is None else int(cold),
         cold_start_fraction=(cold / invocations) if cold is not None and invocations else None,
         max_ddb_provisioned_wcu=_max_opt([s.ddb_provisioned_wcu for s in series]),
-        ddb_throttled=None if (t := _sum_opt([s.ddb_throttled for s in series])) is None else int(t),
+        ddb_throttled=None
+        if (t := _sum_opt([s.ddb_throttled for s in series])) is None
+        else int(t),
         max_sqs_depth=None if (q := _max_opt([s.sqs_depth for s in series])) is None else int(q),
         dropped_iterations=None
         if (d := _sum_opt([s.dropped_iterations for s in series])) is None
@@ -316,13 +325,14 @@ def evaluate_thresholds(
     """Evaluate the scenario's k6 thresholds against a summary (histograms when available)."""
     out: list[ThresholdVerdict] = []
     for endpoint, exprs in scenario.thresholds.items():
-        ep = str(endpoint.value if hasattr(endpoint, "value") else endpoint)
+        ep = str(endpoint)
         for expr in exprs:
             th = parse_threshold(expr)
             observed = threshold_observed(summary, ep, th.aggregation, th.percentile, run_hist)
-            passed = evaluate(th, lambda a, q, o=observed: o)
-            out.append(ThresholdVerdict(endpoint=ep, expression=expr, observed=observed,
-                                        passed=passed))
+            passed = None if observed is None else th.holds(observed)
+            out.append(
+                ThresholdVerdict(endpoint=ep, expression=expr, observed=observed, passed=passed)
+            )
     return out
 
 
@@ -368,7 +378,4 @@ def threshold_observed(
     h = endpoint_histogram(summary, endpoint, run_hist)
     if h is None or h.count == 0:
         return None
-    if aggregation == "p":
-        return h.percentile_ms(q if q is not None else 50)
-    return {"avg": h.mean_ms, "min": h.min_ms, "max": h.max_ms,
-            "med": lambda: h.percentile_ms(50)}[aggregation]()
+    return h.aggregate(aggregation, q)

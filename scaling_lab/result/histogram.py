@@ -43,16 +43,30 @@ class LatencyHistogram:
         """The q-th percentile (0-100) in ms, or None when nothing was recorded."""
         if self.count == 0:
             return None
-        return self._h.get_value_at_percentile(q) / 1000.0
+        return float(self._h.get_value_at_percentile(q)) / 1000.0
 
     def max_ms(self) -> float | None:
-        return None if self.count == 0 else self._h.get_max_value() / 1000.0
+        return None if self.count == 0 else float(self._h.get_max_value()) / 1000.0
 
     def min_ms(self) -> float | None:
-        return None if self.count == 0 else self._h.get_min_value() / 1000.0
+        return None if self.count == 0 else float(self._h.get_min_value()) / 1000.0
 
     def mean_ms(self) -> float | None:
-        return None if self.count == 0 else self._h.get_mean_value() / 1000.0
+        return None if self.count == 0 else float(self._h.get_mean_value()) / 1000.0
+
+    def aggregate(self, aggregation: str, q: float | None = None) -> float | None:
+        """A k6 trend aggregation in ms: avg, min, max, med or p (with ``q``)."""
+        if aggregation == "p":
+            return self.percentile_ms(50.0 if q is None else q)
+        if aggregation == "med":
+            return self.percentile_ms(50.0)
+        if aggregation == "avg":
+            return self.mean_ms()
+        if aggregation == "min":
+            return self.min_ms()
+        if aggregation == "max":
+            return self.max_ms()
+        return None
 
     def encode(self) -> str:
         """Compressed base64 text (HdrHistogram's standard encoding)."""

@@ -174,7 +174,7 @@ class Provenance(_M):
 
 
 class RunResult(_M):
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1  # SCHEMA_VERSION
     kind: ResultKind
     run_id: str
     scenario: Scenario

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from scaling_lab.result.histogram import LatencyHistogram
 from scaling_lab.result.models import EndpointSecond, RecoveryVerdict, SecondSample
 from scaling_lab.scenario.models import Scenario
-from scaling_lab.scenario.thresholds import Threshold, evaluate, parse_threshold
+from scaling_lab.scenario.thresholds import Threshold, parse_threshold
 
 __all__ = ["compute_recovery", "second_is_good", "stat_from_percentiles"]
 
@@ -23,11 +23,7 @@ __all__ = ["compute_recovery", "second_is_good", "stat_from_percentiles"]
 def stat_from_percentiles(sec: EndpointSecond, aggregation: str, q: float | None) -> float | None:
     """A latency aggregate of one second, from its HDR histogram or its stored percentiles."""
     if sec.hdr is not None:
-        h = LatencyHistogram.decode(sec.hdr)
-        if aggregation == "p" and q is not None:
-            return h.percentile_ms(q)
-        return {"max": h.max_ms, "min": h.min_ms, "avg": h.mean_ms,
-                "med": lambda: h.percentile_ms(50)}.get(aggregation, lambda: None)()
+        return LatencyHistogram.decode(sec.hdr).aggregate(aggregation, q)
     p = sec.latency_ms
     if aggregation == "max":
         return p.max
@@ -74,8 +70,8 @@ def second_is_good(
     for cond in conditions:
         if not cond.is_latency:
             continue
-        ok = evaluate(cond, lambda agg, q, s=sec: stat_from_percentiles(s, agg, q))
-        if ok is False:
+        observed = stat_from_percentiles(sec, cond.aggregation, cond.percentile)
+        if observed is not None and not cond.holds(observed):
             return False
     return True
 

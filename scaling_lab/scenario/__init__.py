@@ -23,7 +23,12 @@ from scaling_lab.scenario.models import (
     Stage,
     Traffic,
 )
-from scaling_lab.scenario.thresholds import Threshold, ThresholdSyntaxError, evaluate, parse_threshold
+from scaling_lab.scenario.thresholds import (
+    Threshold,
+    ThresholdSyntaxError,
+    evaluate,
+    parse_threshold,
+)
 
 __all__ = [
     "ENDPOINTS",

@@ -48,7 +48,9 @@ def _resolve(ref: str | Path, folder: Path, kind: str) -> Path:
     if candidate.is_file():
         return candidate
     known = sorted(p.stem for p in folder.glob("*.yaml"))
-    raise InputError(f"unknown {kind} {str(ref)!r}; expected a file path or one of: {', '.join(known)}")
+    raise InputError(
+        f"unknown {kind} {str(ref)!r}; expected a file path or one of: {', '.join(known)}"
+    )
 
 
 def find_scenario(ref: str | Path) -> Path:
@@ -75,7 +77,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ValidationFailed([Problem(str(path), "", f"invalid YAML{where}: {problem}")]) from None
+        raise ValidationFailed(
+            [Problem(str(path), "", f"invalid YAML{where}: {problem}")]
+        ) from None
     if data is None:
         raise ValidationFailed([Problem(str(path), "", "file is empty; expected a mapping")])
     if not isinstance(data, dict):
@@ -110,8 +114,10 @@ def problems_from(error: ValidationError, source: str) -> list[Problem]:
             msg = "required key is missing"
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
-        elif e["type"] not in ("value_error",) and "input" in e and not isinstance(
-            e["input"], dict | list
+        elif (
+            e["type"] not in ("value_error",)
+            and "input" in e
+            and not isinstance(e["input"], dict | list)
         ):
             msg = f"{msg} (got {e['input']!r})"
         problems.append(Problem(source, _loc(e["loc"]), msg))

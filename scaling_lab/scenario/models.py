@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from scaling_lab.scenario.durations import parse_duration
 from scaling_lab.scenario.shape import Segment, build_segments, rate_at
@@ -38,7 +38,6 @@ class Endpoint(StrEnum):
 ENDPOINTS: tuple[Endpoint, ...] = tuple(Endpoint)
 
 
-
 def _duration(value: object) -> object:
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return parse_duration(value)
@@ -47,6 +46,15 @@ def _duration(value: object) -> object:
 
 Duration = Annotated[float, BeforeValidator(_duration), Field(ge=0)]
 """Seconds; written in files as "30s", "2m", "1m30s" (see scenario.durations)."""
+
+
+def _threshold(value: str) -> str:
+    parse_threshold(value)
+    return value
+
+
+ThresholdExpr = Annotated[str, AfterValidator(_threshold)]
+"""A k6 threshold expression such as ``p(95)<100`` (see scenario.thresholds)."""
 
 
 class _Strict(BaseModel):
@@ -67,7 +75,6 @@ class Stage(_Strict):
     name: str | None = Field(None, description="label used by recovery.spike and reports")
 
 
-
 class Traffic(_Strict):
     """Open-model arrival rate over time (no coordinated omission)."""
 
@@ -76,7 +83,9 @@ class Traffic(_Strict):
 
     @property
     def segments(self) -> list[Segment]:
-        return build_segments(self.start_rate, [(s.duration_s, s.target, s.ramp) for s in self.stages])
+        return build_segments(
+            self.start_rate, [(s.duration_s, s.target, s.ramp) for s in self.stages]
+        )
 
     @property
     def duration_s(self) -> float:
@@ -118,8 +127,11 @@ class Mix(_Strict):
 
     def fractions(self) -> dict[Endpoint, float]:
         total = self.post_events + self.get_inbox + self.ack
-        raw = {Endpoint.POST_EVENTS: self.post_events, Endpoint.GET_INBOX: self.get_inbox,
-               Endpoint.ACK: self.ack}
+        raw = {
+            Endpoint.POST_EVENTS: self.post_events,
+            Endpoint.GET_INBOX: self.get_inbox,
+            Endpoint.ACK: self.ack,
+        }
         return {e: w / total for e, w in raw.items() if w > 0}
 
 
@@ -159,7 +171,7 @@ class RecoverySLO(_Strict):
     """When the spike starts, what "recovered" means, how long it must hold, and the deadline."""
 
     spike: str = Field(description="name of the stage that is the spike")
-    condition: list[str] = Field(
+    condition: list[ThresholdExpr] = Field(
         default_factory=lambda: ["p(95)<100"],
         description="k6 thresholds every second must meet (latency over 'endpoint')",
     )
@@ -167,14 +179,6 @@ class RecoverySLO(_Strict):
     max_error_rate: float = Field(0.001, ge=0, le=1, description="per-second error rate allowed")
     hold_s: Duration = Field(10.0, alias="hold", description="condition must hold this long")
     deadline_s: Duration = Field(120.0, alias="deadline", description="recovery must happen by")
-
-
-    @field_validator("condition")
-    @classmethod
-    def _grammar(cls, v: list[str]) -> list[str]:
-        for expr in v:
-            parse_threshold(expr)
-        return v
 
 
 class FaultKind(StrEnum):
@@ -196,7 +200,6 @@ class Fault(_Strict):
     rate: float | None = Field(None, ge=0, le=1, description="fraction of calls affected")
     latency_ms: float | None = Field(None, ge=0)
     capacity_factor: float | None = Field(None, gt=0, le=1, description="throttle_storm factor")
-
 
     @model_validator(mode="after")
     def _needs(self) -> Fault:
@@ -223,18 +226,10 @@ class Scenario(_Strict):
     mix: Mix = Field(default_factory=Mix)
     payload: PayloadConfig = Field(default_factory=PayloadConfig)
     inbox: InboxConfig = Field(default_factory=InboxConfig)
-    thresholds: dict[Endpoint | Literal["all"], list[str]] = Field(default_factory=dict)
+    thresholds: dict[Endpoint | Literal["all"], list[ThresholdExpr]] = Field(default_factory=dict)
     recovery: RecoverySLO | None = None
     faults: list[Fault] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
-
-    @field_validator("thresholds")
-    @classmethod
-    def _grammar(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
-        for exprs in v.values():
-            for expr in exprs:
-                parse_threshold(expr)
-        return v
 
     @model_validator(mode="after")
     def _spike_exists(self) -> Scenario:

@@ -85,11 +85,15 @@ def parse_threshold(text: str) -> Threshold:
         return Threshold(text, "p", n, m.group("op"), float(m.group("value")))
     if agg not in _AGGREGATIONS:
         allowed = ", ".join((*_AGGREGATIONS, "p(N)"))
-        raise ThresholdSyntaxError(f"{text!r}: unknown aggregation {agg!r}; expected one of {allowed}")
+        raise ThresholdSyntaxError(
+            f"{text!r}: unknown aggregation {agg!r}; expected one of {allowed}"
+        )
     return Threshold(text, agg, None, m.group("op"), float(m.group("value")))
 
 
-def evaluate(threshold: Threshold, aggregate: Callable[[str, float | None], float | None]) -> bool | None:
+def evaluate(
+    threshold: Threshold, aggregate: Callable[[str, float | None], float | None]
+) -> bool | None:
     """Evaluate a threshold against a metric.
 
     ``aggregate(method, percentile)`` returns the observed value (``method`` is the aggregation

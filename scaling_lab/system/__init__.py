@@ -1,6 +1,12 @@
 """The AWS configuration shared by the model and the emulator (system files)."""
 
-from scaling_lab.system.distributions import Constant, Distribution, Empirical, Exponential, LogNormal
+from scaling_lab.system.distributions import (
+    Constant,
+    Distribution,
+    Empirical,
+    Exponential,
+    LogNormal,
+)
 from scaling_lab.system.models import (
     AutoScaling,
     CapacitySettings,

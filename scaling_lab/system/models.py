@@ -38,17 +38,17 @@ LAMBDA_QUOTAS_URL = "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted
 LAMBDA_COLD_START_URL = (
     "https://docs.aws.amazon.com/lambda/latest/operatorguide/execution-environments.html"
 )
-APIGW_THROTTLE_URL = (
-    "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html"
-)
-DDB_CAPACITY_URL = (
-    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/provisioned-capacity-mode.html"
-)
+APIGW_THROTTLE_URL = "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html"
+DDB_CAPACITY_URL = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/provisioned-capacity-mode.html"
 DDB_BURST_URL = (
     "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/burst-adaptive-capacity.html"
 )
-DDB_AUTOSCALING_URL = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/AutoScaling.html"
-DDB_QUOTAS_URL = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html"
+DDB_AUTOSCALING_URL = (
+    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/AutoScaling.html"
+)
+DDB_QUOTAS_URL = (
+    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html"
+)
 DDB_ON_DEMAND_URL = (
     "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html"
 )
@@ -96,7 +96,7 @@ class LambdaConfig(_Strict):
     # ASSUMPTION: handler time per endpoint when nothing throttles (includes its DynamoDB/SQS
     # calls at their unthrottled latency); calibrate from observed runs.
     service_time_ms: dict[Endpoint, Distribution] = Field(
-        default_factory=lambda: {
+        default_factory=lambda: {  # type: ignore[arg-type]
             Endpoint.POST_EVENTS: LogNormal(median_ms=18.0, sigma=0.35),
             Endpoint.GET_INBOX: LogNormal(median_ms=12.0, sigma=0.35),
             Endpoint.ACK: LogNormal(median_ms=10.0, sigma=0.35),
@@ -259,7 +259,9 @@ class SystemConfig(_Strict):
     region: str = "us-east-1"
     front_door: FrontDoor = Field(default_factory=FrontDoor)
     lambda_: LambdaConfig = Field(default_factory=LambdaConfig, alias="lambda")
-    dynamodb: DynamoDBConfig = Field(default_factory=lambda: DynamoDBConfig(mode=DynamoDBMode.ON_DEMAND))
+    dynamodb: DynamoDBConfig = Field(
+        default_factory=lambda: DynamoDBConfig(mode=DynamoDBMode.ON_DEMAND)
+    )
     sqs: SqsConfig = Field(default_factory=SqsConfig)
     sdk: SdkConfig = Field(default_factory=SdkConfig)
 

@@ -58,8 +58,10 @@ def scale_system(system: SystemConfig, k: float) -> SystemConfig:
         }
     )
     fd = system.front_door.model_copy(
-        update={"rate_per_s": system.front_door.rate_per_s * k,
-                "burst": scale_count(system.front_door.burst, k)}
+        update={
+            "rate_per_s": system.front_door.rate_per_s * k,
+            "burst": scale_count(system.front_door.burst, k),
+        }
     )
     ddb = system.dynamodb
     new_ddb = ddb.model_copy(
