@@ -1,0 +1,100 @@
+"""``compare`` and ``calibrate`` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scaling_lab.cli.output import err, out
+from scaling_lab.errors import ExitCode, InputError
+
+__all__ = ["register"]
+
+
+def _compare(
+    predicted: Annotated[Path, typer.Argument(help="predicted result JSON")],
+    observed: Annotated[Path, typer.Argument(help="observed result JSON")],
+    tolerances: Annotated[
+        Path | None,
+        typer.Option(
+            "--tolerances",
+            help="YAML overriding the default tolerances",
+            envvar="SCALING_LAB_TOLERANCES",
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="write compare.md and overlay PNG plots here", envvar="SCALING_LAB_OUT"
+        ),
+    ] = None,
+    all_lines: Annotated[
+        bool, typer.Option("--all", help="show informational lines too", envvar="SCALING_LAB_ALL")
+    ] = False,
+) -> int:
+    """Compare a predicted with an observed result; exit 99 when out of tolerance."""
+    from scaling_lab.compare import (
+        compare,
+        comparison_markdown,
+        comparison_table,
+        load_tolerances,
+        plot_comparison,
+    )
+    from scaling_lab.result.io import load_result
+
+    cmp = compare(load_result(predicted), load_result(observed), load_tolerances(tolerances))
+    for note in cmp.notes:
+        err.print(f"[yellow]note:[/yellow] {note}")
+    out.print(comparison_table(cmp, only_gated=not all_lines))
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "compare.md").write_text(comparison_markdown(cmp), encoding="utf-8")
+        plots = plot_comparison(cmp, out_dir)
+        err.print(f"wrote {out_dir / 'compare.md'}" + "".join(f", {p}" for p in plots))
+    verdict = "[bold green]PASS[/]" if cmp.passed else f"[bold red]FAIL[/] ({len(cmp.failed)})"
+    out.print(f"verdict: {verdict}")
+    return ExitCode.OK if cmp.passed else ExitCode.THRESHOLDS_FAILED
+
+
+def _calibrate(
+    observed: Annotated[Path, typer.Argument(help="observed result JSON")],
+    system: Annotated[
+        str | None,
+        typer.Option(
+            "--system",
+            help="system file to start from (default: the result's)",
+            envvar="SCALING_LAB_SYSTEM",
+        ),
+    ] = None,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="new system file to write", envvar="SCALING_LAB_OUTPUT"
+        ),
+    ] = Path("calibrated.yaml"),
+) -> int:
+    """Fit service times (and auto-scaling delay) from an observed run into a new system file."""
+    from scaling_lab.compare.calibrate import calibrate, write_system_file
+    from scaling_lab.result.io import load_result
+    from scaling_lab.result.models import ResultKind
+    from scaling_lab.scenario.loader import load_system
+
+    res = load_result(observed)
+    if res.kind is not ResultKind.OBSERVED:
+        raise InputError(f"{observed}: calibrate needs an observed result, got {res.kind.value}")
+    base = load_system(system) if system else res.system
+    cal = calibrate(res, base)
+    path = write_system_file(cal, output, f"run {res.run_id}")
+    for k, v in cal.fitted.items():
+        out.print(f"[green]fitted[/green] {k}: {v}")
+    for k, v in cal.kept.items():
+        out.print(f"[dim]kept[/dim]   {k}: {v}")
+    err.print(f"wrote {path}")
+    return ExitCode.OK
+
+
+def register(app: typer.Typer) -> None:
+    app.command("compare")(_compare)
+    app.command("calibrate")(_calibrate)
