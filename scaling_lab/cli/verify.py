@@ -1,0 +1,260 @@
+"""``verify``: predict -> run -> observe -> compare -> short report, in one command."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from scaling_lab.cli.output import err, out
+from scaling_lab.errors import ExitCode, InputError
+
+__all__ = ["register", "resolve_scale"]
+
+# A spike at this peak rate fits this class of machine (2 cores) with the API, its backend and k6
+# sharing them: benchmarks/local_throughput.py measures what the local stack sustains.
+DEFAULT_LOCAL_BUDGET_PER_S = 200.0
+
+
+def resolve_scale(scale: str, peak_rate_per_s: float, budget_per_s: float) -> float:
+    """``--scale``: a number, or ``auto`` = the largest k (<= 1) whose peak fits the budget."""
+    if scale == "auto":
+        if peak_rate_per_s <= 0:
+            return 1.0
+        k = min(1.0, budget_per_s / peak_rate_per_s)
+        # Round down to 2 significant digits so runs are comparable across machines.
+        digits = max(0, -int(f"{k:e}".split("e")[1]) + 1)
+        return max(float(f"{k:.{digits}f}") if k < 1 else 1.0, 1e-4)
+    try:
+        k = float(scale)
+    except ValueError:
+        raise InputError(f"--scale: expected a number or 'auto', got {scale!r}") from None
+    if not 0 < k <= 1000:
+        raise InputError(f"--scale: must be > 0 and <= 1000, got {scale}")
+    return k
+
+
+def _verdict_table(predicted: Any, observed: Any, cmp: Any) -> Table:
+    from scaling_lab.report.terminal import fmt_ms, verdict_text
+
+    t = Table(title="Verdict", title_justify="left", show_edge=False)
+    for col in ("check", "predicted", "observed", "agree"):
+        t.add_column(col)
+    ps, os_ = predicted.summary, observed.summary
+
+    def agree(figure: str, phase: str = "overall") -> Text:
+        ln = cmp.line(figure, phase)
+        if ln is None:
+            return Text("")
+        return Text(
+            ln.verdict.value, style={"pass": "green", "fail": "red"}.get(ln.verdict.value, "dim")
+        )
+
+    if ps.recovery is not None or os_.recovery is not None:
+
+        def rec(r: Any) -> Text:
+            if r is None:
+                return Text("n/a", style="dim")
+            v = "never" if r.recovery_s is None else f"{r.recovery_s:.0f} s"
+            return Text.assemble(f"{v} ", verdict_text(r.recovered))
+
+        t.add_row(
+            "recovery within deadline", rec(ps.recovery), rec(os_.recovery), agree("recovery_s")
+        )
+    for name in sorted(set(ps.endpoints) | set(os_.endpoints)):
+        pe, oe = ps.endpoints.get(name), os_.endpoints.get(name)
+        t.add_row(
+            f"{name} p95",
+            fmt_ms(pe.latency_ms.p95 if pe else None),
+            fmt_ms(oe.latency_ms.p95 if oe else None),
+            agree("p95", f"overall:{name}"),
+        )
+    t.add_row(
+        "throttled (429)",
+        f"{ps.errors.throttled:,}",
+        f"{os_.errors.throttled:,}",
+        agree("throttled"),
+    )
+    t.add_row(
+        "thresholds",
+        verdict_text(ps.thresholds_passed),
+        verdict_text(os_.thresholds_passed),
+        Text(""),
+    )
+    t.add_row(
+        "model vs observation",
+        "",
+        "",
+        Text("PASS" if cmp.passed else "FAIL", style="bold green" if cmp.passed else "bold red"),
+    )
+    return t
+
+
+def _verify(
+    scenario: Annotated[str, typer.Argument(help="scenario name or file")],
+    target: Annotated[
+        str,
+        typer.Option(
+            "--target", help="'local' (default) or a staging URL", envvar="SCALING_LAB_TARGET"
+        ),
+    ] = "local",
+    scale: Annotated[
+        str,
+        typer.Option(
+            "--scale",
+            help="rate/capacity factor, or 'auto' (local default)",
+            envvar="SCALING_LAB_SCALE",
+        ),
+    ] = "auto",
+    system: Annotated[
+        str | None,
+        typer.Option(
+            "--system", help="system file (default: the scenario's)", envvar="SCALING_LAB_SYSTEM"
+        ),
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", envvar="SCALING_LAB_SEED")] = None,
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", help="parent folder of the run folder", envvar="SCALING_LAB_OUT"),
+    ] = Path("runs"),
+    backend: Annotated[
+        str,
+        typer.Option(
+            "--backend", help="auto | embedded | localstack", envvar="SCALING_LAB_BACKEND"
+        ),
+    ] = "embedded",
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key", help="staging API key (never stored)", envvar="SCALING_LAB_API_KEY"
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="confirm a non-loopback target", envvar="SCALING_LAB_YES")
+    ] = False,
+    tolerances: Annotated[
+        Path | None, typer.Option("--tolerances", envvar="SCALING_LAB_TOLERANCES")
+    ] = None,
+    gate_thresholds: Annotated[
+        bool,
+        typer.Option(
+            "--gate-thresholds",
+            help="also exit 99 when the observed run fails its thresholds",
+            envvar="SCALING_LAB_GATE_THRESHOLDS",
+        ),
+    ] = False,
+) -> int:
+    """Predict a scenario, run it for real, compare the two and write a short report."""
+    from scaling_lab.compare import (
+        compare,
+        comparison_markdown,
+        comparison_table,
+        load_tolerances,
+        plot_comparison,
+    )
+    from scaling_lab.load import run_scenario
+    from scaling_lab.model import predict
+    from scaling_lab.report.terminal import render_summary
+    from scaling_lab.result.io import save_result
+    from scaling_lab.scenario.loader import find_scenario, load_scenario, load_system
+
+    tol = load_tolerances(tolerances)
+    path = find_scenario(scenario)
+    sc = load_scenario(path)
+    sysconf = load_system(system or sc.system, relative_to=path)
+    budget = float(os.environ.get("SCALING_LAB_LOCAL_BUDGET", DEFAULT_LOCAL_BUDGET_PER_S))
+    # 'auto' scales only local runs; staging runs the scenario as written unless told.
+    remote_auto = target != "local" and scale == "auto"
+    k = 1.0 if remote_auto else resolve_scale(scale, sc.peak_rate, budget)
+    scaled = sc.scaled(k) if k != 1 else sc
+    if seed is not None:
+        scaled = scaled.model_copy(update={"seed": seed})
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = out_dir / f"{stamp}-verify-{sc.name}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    err.print(
+        f"[bold]verify[/bold] {sc.name}: peak {scaled.peak_rate:,.0f} req/s "
+        f"(scale x{k:g} of {sc.peak_rate:,.0f}), {sc.duration_s:.0f} s, target {target}, "
+        f"system {sysconf.name}; results in {run_dir}"
+    )
+
+    err.rule("1/4 predict")
+    predicted = predict(scaled, sysconf, seed=scaled.seed)
+    save_result(predicted, run_dir / "predicted.json")
+    err.print(render_summary(predicted))
+
+    err.rule("2/4 run (k6)")
+    observed = run_scenario(
+        scaled,
+        sysconf,
+        target=target,
+        api_key=api_key,
+        out_dir=run_dir,
+        backend=backend,
+        yes=yes,
+    )
+    save_result(observed, run_dir / "observed.json")
+    err.print(render_summary(observed))
+
+    err.rule("3/4 compare")
+    cmp = compare(predicted, observed, tol)
+    for note in cmp.notes:
+        err.print(f"[yellow]note:[/yellow] {note}")
+    (run_dir / "compare.md").write_text(comparison_markdown(cmp), encoding="utf-8")
+    plots = plot_comparison(cmp, run_dir)
+    out.print(comparison_table(cmp, only_gated=True))
+
+    err.rule("4/4 report")
+    _record_history(predicted, observed)
+    verdict = {
+        "scenario": sc.name,
+        "scale": k,
+        "target": target,
+        "run_dir": str(run_dir),
+        "predicted": predicted.run_id,
+        "observed": observed.run_id,
+        "model_agrees": cmp.passed,
+        "observed_thresholds_passed": observed.summary.thresholds_passed,
+        "out_of_tolerance": [
+            {
+                "figure": ln.figure,
+                "phase": ln.phase,
+                "predicted": ln.predicted,
+                "observed": ln.observed,
+                "allowed": ln.allowed,
+            }
+            for ln in cmp.failed
+        ],
+    }
+    (run_dir / "verdict.json").write_text(json.dumps(verdict, indent=2), encoding="utf-8")
+    out.print(_verdict_table(predicted, observed, cmp))
+    out.print(
+        f"run folder: {run_dir}  (compare.md, "
+        + ", ".join(p.name for p in plots)
+        + ", predicted.json, observed.json)"
+    )
+    if not cmp.passed:
+        return ExitCode.THRESHOLDS_FAILED
+    if gate_thresholds and observed.summary.thresholds_passed is False:
+        return ExitCode.THRESHOLDS_FAILED
+    return ExitCode.OK
+
+
+def _record_history(*results: Any) -> None:
+    """Record results in the run history when the store is available."""
+    try:
+        from scaling_lab.store import record_result
+    except ImportError:
+        return
+    for r in results:
+        record_result(r)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("verify")(_verify)
