@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,9 +29,11 @@ def resolve_scale(scale: str, peak_rate_per_s: float, budget_per_s: float) -> fl
         if peak_rate_per_s <= 0:
             return 1.0
         k = min(1.0, budget_per_s / peak_rate_per_s)
+        if k >= 1:
+            return 1.0
         # Round down to 2 significant digits so runs are comparable across machines.
-        digits = max(0, -int(f"{k:e}".split("e")[1]) + 1)
-        return max(float(f"{k:.{digits}f}") if k < 1 else 1.0, 1e-4)
+        step = 10 ** (math.floor(math.log10(k)) - 1)
+        return max(math.floor(k / step + 1e-9) * step, 1e-4)
     try:
         k = float(scale)
     except ValueError:
