@@ -1,0 +1,134 @@
+"""What a run will send and where, and the safety rules that decide whether it may start."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+from scaling_lab.errors import InputError
+from scaling_lab.scenario.models import Endpoint, Scenario
+
+__all__ = [
+    "LOCAL",
+    "LoadPlan",
+    "check_plan",
+    "is_loopback_host",
+    "looks_like_production",
+    "make_plan",
+    "normalize_target",
+]
+
+LOCAL = "local"
+_PRODUCTION_MARKER = "prod"
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost; nothing else counts as loopback."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def looks_like_production(host: str) -> bool:
+    """A host whose name contains ``prod`` (prod, production, api-prod...) counts as production."""
+    return _PRODUCTION_MARKER in host.lower()
+
+
+def normalize_target(target: str) -> str:
+    """``local`` or an http(s) base URL without credentials, query or trailing slash."""
+    if target == LOCAL:
+        return LOCAL
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(
+            f"--target {target!r}: expected 'local' or an http(s) URL such as "
+            "https://abc123.lambda-url.us-east-1.on.aws"
+        )
+    if parts.username or parts.password:
+        raise InputError(
+            "--target: put credentials in --api-key / SCALING_LAB_API_KEY, not the URL"
+        )
+    if parts.query or parts.fragment:
+        raise InputError(f"--target {target!r}: a base URL takes no query or fragment")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """The load a scenario (already scaled) will offer to a target."""
+
+    scenario: str
+    target: str  # "local" or a normalized URL
+    host: str
+    loopback: bool
+    production: bool
+    scale: float
+    duration_s: float
+    peak_rate_per_s: float
+    total_requests: int
+    peak_rate_by_endpoint: dict[str, float] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        eps = ", ".join(f"{k} {v:,.1f}/s" for k, v in self.peak_rate_by_endpoint.items())
+        return [
+            f"scenario     {self.scenario} (scale {self.scale:g})",
+            f"target       {self.target}" + ("" if self.loopback else "  [not loopback]"),
+            f"peak rate    {self.peak_rate_per_s:,.1f} req/s ({eps})",
+            f"duration     {self.duration_s:,.0f} s",
+            f"requests     {self.total_requests:,} (expected)",
+        ]
+
+
+def make_plan(scenario: Scenario, target: str) -> LoadPlan:
+    """The plan of ``scenario`` (rates already multiplied by its scale) against ``target``."""
+    target = normalize_target(target)
+    host = "127.0.0.1" if target == LOCAL else (urlsplit(target).hostname or "")
+    fractions = scenario.mix.fractions()
+    return LoadPlan(
+        scenario=scenario.name,
+        target=target,
+        host=host,
+        loopback=is_loopback_host(host),
+        production=looks_like_production(host),
+        scale=scenario.scale,
+        duration_s=scenario.duration_s,
+        peak_rate_per_s=scenario.peak_rate,
+        total_requests=math.ceil(scenario.total_requests()),
+        peak_rate_by_endpoint={
+            Endpoint(ep).value: scenario.peak_rate * share for ep, share in fractions.items()
+        },
+    )
+
+
+def check_plan(
+    plan: LoadPlan,
+    *,
+    max_rate: float | None = None,
+    confirmed: bool = False,
+    allow_production: bool = False,
+) -> None:
+    """Raise InputError when the plan may not start; all problems are named at once."""
+    problems: list[str] = []
+    if plan.production and not allow_production:
+        problems.append(
+            f"{plan.host} looks like production ('{_PRODUCTION_MARKER}' in the host); "
+            "refusing without --allow-production"
+        )
+    if max_rate is not None and plan.peak_rate_per_s > max_rate:
+        fit = max_rate / plan.peak_rate_per_s * plan.scale
+        problems.append(
+            f"peak rate {plan.peak_rate_per_s:,.1f} req/s exceeds --max-rate {max_rate:,.1f}; "
+            f"lower it with --scale {math.floor(fit * 1000) / 1000:g} or raise --max-rate"
+        )
+    if not plan.loopback and not confirmed:
+        problems.append(
+            f"{plan.target} is not a loopback address; review the plan and pass --yes to send it"
+        )
+    if problems:
+        raise InputError("; ".join(problems))

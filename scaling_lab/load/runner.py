@@ -1,0 +1,241 @@
+"""``run_scenario``: plan, safety checks, target, k6, streaming aggregation, observed RunResult."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+
+from scaling_lab.errors import EnvironmentProblem, Interrupted
+from scaling_lab.load.aggregate import K6CsvAggregator, LiveStats
+from scaling_lab.load.k6bin import find_k6
+from scaling_lab.load.k6proc import K6Process, K6Run
+from scaling_lab.load.live import render_live
+from scaling_lab.load.plan import LoadPlan, check_plan, make_plan
+from scaling_lab.load.script import render_script
+from scaling_lab.load.target import Target, open_target
+from scaling_lab.provenance import make_provenance
+from scaling_lab.result.builder import ResultBuilder, new_run_id
+from scaling_lab.result.io import save_result
+from scaling_lab.result.models import ResultKind, RunResult
+from scaling_lab.scenario.models import Scenario
+from scaling_lab.system.models import SystemConfig
+
+__all__ = ["LoadRun", "prepare", "run_scenario"]
+
+K6_EXIT_OK = 0
+K6_EXIT_THRESHOLDS = 99  # errext/exitcodes ThresholdsHaveFailed: a result, not a crash
+
+
+@dataclass(frozen=True)
+class LoadRun:
+    """An observed run: the result, where it was written, and k6's own verdict."""
+
+    result: RunResult
+    path: Path  # the RunResult JSON
+    artifacts: Path  # script.js, k6.log, k6-summary.json, k6-stdout.txt
+    plan: LoadPlan
+    k6_exit_code: int
+    k6_thresholds_failed: list[str]
+
+
+def prepare(
+    scenario: Scenario, system: SystemConfig, *, target: str, scale: float = 1.0
+) -> tuple[Scenario, SystemConfig, LoadPlan, str]:
+    """Scale the scenario and system, make the plan and render the script (sends nothing)."""
+    scaled = scenario.scaled(scale) if scale != 1.0 else scenario
+    # The system is scaled by the scenario's total scale, as the local stack's capacity
+    # emulation reads it (docs/scaling.md: every rate and capacity x k).
+    sys_scaled = system.scaled(scaled.scale) if scaled.scale != 1.0 else system
+    plan = make_plan(scaled, target)
+    return scaled, sys_scaled, plan, render_script(scaled, sys_scaled)
+
+
+def _k6_failed_thresholds(summary_path: Path) -> list[str]:
+    """Thresholds k6 itself failed (summary-export: ``true`` means FAILED)."""
+    try:
+        data: dict[str, Any] = json.loads(summary_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    failed: list[str] = []
+    for metric, body in sorted(data.get("metrics", {}).items()):
+        for expr, did_fail in (body.get("thresholds") or {}).items():
+            if did_fail is True:
+                failed.append(f"{metric}: {expr}")
+    return failed
+
+
+def _env(target: Target, run_id: str, scenario: Scenario) -> dict[str, str]:
+    return {
+        "SL_BASE_URL": target.url,
+        "SL_API_KEYS": ",".join(target.api_keys),
+        "SL_RUN_ID": run_id,
+        "SL_PREFILL": "0" if target.backlog_ready else str(scenario.inbox.backlog_events),
+    }
+
+
+def run_scenario(
+    scenario: Scenario,
+    system: SystemConfig,
+    *,
+    target: str = "local",
+    api_key: str | None = None,
+    scale: float = 1.0,
+    out_dir: Path = Path("runs"),
+    live: bool = True,
+    console: Console | None = None,
+    backend: str = "embedded",
+    max_rate: float | None = None,
+    confirmed: bool = False,
+    allow_production: bool = False,
+    k6_path: str | None = None,
+) -> LoadRun:
+    """Replay ``scenario`` with k6 against ``target`` ("local" or a base URL) and write an
+    observed RunResult to ``out_dir/<run_id>.json``.
+
+    Raises InputError when the plan is refused (production host, ``max_rate`` exceeded, a
+    non-loopback target without ``confirmed``), EnvironmentProblem when k6 or the local stack
+    is missing or k6 fails, and Interrupted after Ctrl-C (the partial result is written first).
+    Failed thresholds are a result: see ``result.summary.thresholds_passed``.
+    """
+    scaled, sys_scaled, plan, script = prepare(scenario, system, target=target, scale=scale)
+    check_plan(plan, max_rate=max_rate, confirmed=confirmed, allow_production=allow_production)
+    k6 = find_k6(k6_path)
+    console = console or Console(stderr=True)
+    run_id = new_run_id(scaled.name, ResultKind.OBSERVED)
+    artifacts = Path(out_dir) / run_id
+    artifacts.mkdir(parents=True, exist_ok=True)
+    script_path = artifacts / "script.js"
+    script_path.write_text(script, encoding="utf-8")
+    summary_path = artifacts / "k6-summary.json"
+
+    with open_target(plan.target, scaled, sys_scaled, api_key=api_key, backend=backend) as tgt:
+        provenance = make_provenance(
+            target=plan.target,
+            backend=tgt.backend,
+            seed=scaled.seed,
+            scale=scaled.scale,
+            mode="k6",
+            extra_versions={"k6": k6.version},
+        )
+        builder_notes = list(tgt.notes)
+        builder = ResultBuilder(
+            scaled, sys_scaled, ResultKind.OBSERVED, provenance, observable={"dropped_iterations"}
+        )
+        builder.notes.extend(builder_notes)
+        stats = LiveStats()
+        agg = K6CsvAggregator(
+            builder,
+            [ep.value for ep in scaled.mix.fractions()],
+            live=stats,
+            duration_s=scaled.duration_s,
+        )
+        proc = K6Process(
+            k6.path, script_path, artifacts, _env(tgt, run_id, scaled), agg, summary_path
+        )
+        console.print(
+            f"k6 v{k6.version}: {scaled.name} -> {tgt.url} "
+            f"({plan.peak_rate_per_s:,.0f} req/s peak, {plan.duration_s:,.0f} s)"
+        )
+        proc.start()
+        started = time.monotonic()
+        k6run = _wait(proc, agg, stats, scaled, started, console if live else None)
+        audit_notes: list[str] = []
+        if tgt.audit is not None and not k6run.interrupted and agg.requests:
+            try:
+                audit_notes = tgt.audit(agg.ok_by_endpoint.get("post_events", 0))
+            except Exception as exc:  # the audit is extra evidence; a failure is noted
+                audit_notes = [f"audit failed: {type(exc).__name__}: {exc}"]
+
+    return _finish(
+        builder, agg, k6run, plan, run_id, artifacts, summary_path, audit_notes, Path(out_dir)
+    )
+
+
+def _wait(
+    proc: K6Process,
+    agg: K6CsvAggregator,
+    stats: LiveStats,
+    scenario: Scenario,
+    started: float,
+    console: Console | None,
+) -> K6Run:
+    if console is None:
+        return proc.wait()
+
+    def view() -> Any:
+        start_ms = agg.start_ms
+        elapsed = 0.0 if start_ms is None else max(0.0, time.time() - start_ms / 1000.0)
+        return render_live(
+            stats.snapshot(elapsed),
+            total_s=scenario.duration_s,
+            target_rate_per_s=scenario.rate_at(elapsed),
+        )
+
+    with Live(view(), console=console, refresh_per_second=2, transient=False) as lv:
+        return proc.wait(lambda: lv.update(view()))
+
+
+def _finish(
+    builder: ResultBuilder,
+    agg: K6CsvAggregator,
+    k6run: K6Run,
+    plan: LoadPlan,
+    run_id: str,
+    artifacts: Path,
+    summary_path: Path,
+    audit_notes: list[str],
+    out_dir: Path,
+) -> LoadRun:
+    failed = _k6_failed_thresholds(summary_path)
+    crashed = not k6run.interrupted and k6run.exit_code not in (K6_EXIT_OK, K6_EXIT_THRESHOLDS)
+    if agg.dropped:
+        builder.notes.append(
+            f"{agg.dropped} iterations dropped: the load generator could not keep up "
+            "(not API errors; raise VUs or use a bigger load machine)"
+        )
+    if k6run.request_failed_warnings:
+        kinds = ", ".join(f"{k} x{n}" for k, n in k6run.failure_kinds.most_common(3))
+        builder.notes.append(
+            f"k6 reported {k6run.request_failed_warnings} failed requests: {kinds}"
+        )
+    builder.notes.extend(audit_notes)
+    if crashed:
+        tail = next(
+            (ln for ln in reversed(k6run.log_tail) if "level=error" in ln),
+            k6run.log_tail[-1] if k6run.log_tail else "",
+        )
+        builder.notes.append(f"k6 exited with code {k6run.exit_code}: {tail}")
+    result = builder.build(run_id=run_id, partial=k6run.interrupted or crashed)
+    ours = result.summary.thresholds_passed
+    if ours is not None and ours == bool(failed) and k6run.exit_code in (0, 99):
+        result.provenance.notes.append(
+            f"k6's own threshold verdict differs: k6 failed {failed or 'none'}"
+        )
+    path = out_dir / f"{run_id}.json"
+    if crashed and agg.requests == 0:
+        raise EnvironmentProblem(
+            f"k6 exited with code {k6run.exit_code} before sending load: "
+            f"{result.provenance.notes[-1].split(': ', 1)[-1]} (log: {artifacts / 'k6.log'})"
+        )
+    save_result(result, path)
+    if k6run.interrupted:
+        raise Interrupted(f"interrupted; partial result written to {path}")
+    if crashed:
+        raise EnvironmentProblem(
+            f"k6 exited with code {k6run.exit_code}; partial result written to {path} "
+            f"(log: {artifacts / 'k6.log'})"
+        )
+    return LoadRun(
+        result=result,
+        path=path,
+        artifacts=artifacts,
+        plan=plan,
+        k6_exit_code=k6run.exit_code,
+        k6_thresholds_failed=failed,
+    )

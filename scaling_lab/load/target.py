@@ -1,0 +1,96 @@
+"""Where the load goes: the local stack (started and torn down here) or a given base URL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from scaling_lab.errors import EnvironmentProblem, InputError
+from scaling_lab.load.plan import LOCAL
+from scaling_lab.scenario.models import Scenario
+from scaling_lab.system.models import SystemConfig
+
+__all__ = ["Target", "open_target"]
+
+API_KEY_ENV = "SCALING_LAB_API_KEY"
+
+
+@dataclass
+class Target:
+    url: str
+    api_keys: list[str]
+    backend: str | None  # embedded | localstack | None (a URL: unknown)
+    backlog_ready: bool  # True when the inbox backlog already exists (else setup() creates it)
+    audit: Callable[[int], list[str]] | None = None  # accepted count -> notes
+    notes: list[str] = field(default_factory=list)
+
+
+def _audit_notes(stack: Any) -> Callable[[int], list[str]]:
+    def run(accepted: int) -> list[str]:
+        report = stack.audit(None, wait_drain_s=15.0)
+        verdict = "ok" if report.ok else "PROBLEM"
+        return [
+            f"audit {verdict}: {accepted} events answered 202 by the API during the run; "
+            f"stored {report.stored} (incl. backlog and setup), missing {report.missing}, "
+            f"not enqueued {report.not_enqueued}, duplicates stored {report.duplicate_stored}"
+        ]
+
+    return run
+
+
+def _governor_available() -> bool:
+    """The capacity governor is an optional extension of the local stack."""
+    try:
+        import emulator.governor as governor
+    except ImportError:
+        return False
+    return callable(getattr(governor, "extend", None))
+
+
+@contextmanager
+def _local(scenario: Scenario, system: SystemConfig, backend: str) -> Iterator[Target]:
+    try:
+        from emulator.stack import start_local_stack
+    except ImportError as exc:  # pragma: no cover - the emulator ships with the package
+        raise EnvironmentProblem(
+            f"the local stack is not installed ({exc}); use --target URL"
+        ) from None
+    options: dict[str, Any] = {}
+    notes: list[str] = []
+    if not _governor_available():
+        options["extensions"] = ()
+        notes.append("local stack without capacity emulation (emulator.governor not available)")
+    with start_local_stack(backend=backend, tenants=1, system=system, **options) as stack:
+        if scenario.inbox.backlog_events:
+            stack.prefill_inbox(stack.api_keys[0], scenario.inbox.backlog_events)
+        yield Target(
+            url=stack.url,
+            api_keys=list(stack.api_keys),
+            backend=str(stack.backend),
+            backlog_ready=True,
+            audit=_audit_notes(stack),
+            notes=notes,
+        )
+
+
+@contextmanager
+def open_target(
+    target: str,
+    scenario: Scenario,
+    system: SystemConfig,
+    *,
+    api_key: str | None = None,
+    backend: str = "embedded",
+) -> Iterator[Target]:
+    """Yield a ready target; a local stack is stopped on exit, also after errors."""
+    if target == LOCAL:
+        with _local(scenario, system, backend) as t:
+            yield t
+        return
+    key = api_key or os.environ.get(API_KEY_ENV)
+    if not key:
+        raise InputError(f"--target {target}: needs --api-key or ${API_KEY_ENV}")
+    yield Target(url=target, api_keys=[key], backend=None, backlog_ready=False)
