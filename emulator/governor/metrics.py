@@ -1,0 +1,160 @@
+"""Per-second counters of the gate and governor, and their CloudWatch form (AWS names).
+
+:class:`SecondCounters` is what the gate and the DynamoDB hook write to (thread-safe); the
+figure names are those of scaling_lab's result series, so a reader can copy them over as they
+are. :func:`cloudwatch_datums` turns seconds into ``PutMetricData`` entries with the metric
+names and dimensions AWS itself publishes:
+https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html,
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html,
+https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = [
+    "COUNTERS",
+    "CUSTOM_NAMESPACE",
+    "GAUGES_LAST",
+    "GAUGES_MAX",
+    "MetricNames",
+    "SecondCounters",
+    "cloudwatch_datums",
+]
+
+GAUGES_MAX = ("lambda_concurrency",)
+GAUGES_LAST = ("ddb_provisioned_wcu", "ddb_provisioned_rcu", "sqs_depth")
+COUNTERS = (
+    "lambda_invocations",
+    "lambda_throttles",
+    "cold_starts",
+    "ddb_consumed_wcu",
+    "ddb_consumed_rcu",
+    "ddb_throttled",
+    "ddb_write_throttles",
+    "ddb_read_throttles",
+    "ddb_retries",
+    "ddb_injected_errors",
+    "lambda_injected_errors",
+    "front_door_throttles",
+)
+#: Namespace of figures AWS does not publish (cold starts, SDK retries); emulator only.
+CUSTOM_NAMESPACE = "ScalingLab/Emulator"
+
+
+class SecondCounters:
+    """Figures per wall-clock second (epoch seconds), safe to update from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seconds: dict[int, dict[str, float]] = defaultdict(dict)
+        self.totals: dict[str, float] = defaultdict(float)
+        self.throttles_by_cause: dict[str, int] = defaultdict(int)
+
+    def add(self, now_s: float, name: str, value: float = 1.0) -> None:
+        """Add to a counter of the second containing ``now_s``."""
+        sec = math.floor(now_s)
+        with self._lock:
+            figs = self._seconds[sec]
+            figs[name] = figs.get(name, 0.0) + value
+            self.totals[name] += value
+
+    def throttle(self, now_s: float, cause: str) -> None:
+        """Count a Lambda-side throttle with its cause (concurrency, scaling_rate, rps, ...)."""
+        with self._lock:
+            self.throttles_by_cause[cause] += 1
+        self.add(now_s, "front_door_throttles" if cause == "front_door" else "lambda_throttles")
+
+    def gauge_max(self, now_s: float, name: str, value: float) -> None:
+        """Keep the maximum of a gauge within the second."""
+        sec = math.floor(now_s)
+        with self._lock:
+            figs = self._seconds[sec]
+            figs[name] = max(figs.get(name, value), value)
+
+    def gauge_last(self, now_s: float, name: str, value: float) -> None:
+        """Set a level for the second (the last reading wins)."""
+        sec = math.floor(now_s)
+        with self._lock:
+            self._seconds[sec][name] = value
+
+    def seconds(
+        self, since_s: int | None = None, until_s: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Seconds in ``[since_s, until_s)`` as ``{"epoch_s": n, figure: ...}``, ascending."""
+        with self._lock:
+            keys = sorted(self._seconds)
+            out = []
+            for sec in keys:
+                if since_s is not None and sec < since_s:
+                    continue
+                if until_s is not None and sec >= until_s:
+                    continue
+                out.append({"epoch_s": sec, **self._seconds[sec]})
+            return out
+
+    def reset(self) -> None:
+        """Forget everything (a new run starts)."""
+        with self._lock:
+            self._seconds.clear()
+            self.totals.clear()
+            self.throttles_by_cause.clear()
+
+
+@dataclass(frozen=True)
+class MetricNames:
+    """Resource names used as CloudWatch dimensions."""
+
+    function_name: str
+    table_name: str
+    queue_name: str
+
+
+def _datum(
+    name: str, dims: dict[str, str], ts: datetime, value: float, unit: str
+) -> dict[str, Any]:
+    return {
+        "MetricName": name,
+        "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+        "Timestamp": ts,
+        "Value": float(value),
+        "Unit": unit,
+        "StorageResolution": 1,
+    }
+
+
+def cloudwatch_datums(
+    seconds: list[dict[str, Any]], names: MetricNames
+) -> dict[str, list[dict[str, Any]]]:
+    """``PutMetricData`` entries by namespace for the given seconds (1-second resolution)."""
+    fn = {"FunctionName": names.function_name}
+    table = {"TableName": names.table_name}
+    queue = {"QueueName": names.queue_name}
+    # (figure, namespace, metric name, dimensions, unit)
+    mapping: list[tuple[str, str, str, dict[str, str], str]] = [
+        ("lambda_concurrency", "AWS/Lambda", "ConcurrentExecutions", fn, "Count"),
+        ("lambda_invocations", "AWS/Lambda", "Invocations", fn, "Count"),
+        ("lambda_throttles", "AWS/Lambda", "Throttles", fn, "Count"),
+        ("ddb_consumed_wcu", "AWS/DynamoDB", "ConsumedWriteCapacityUnits", table, "Count"),
+        ("ddb_consumed_rcu", "AWS/DynamoDB", "ConsumedReadCapacityUnits", table, "Count"),
+        ("ddb_provisioned_wcu", "AWS/DynamoDB", "ProvisionedWriteCapacityUnits", table, "Count"),
+        ("ddb_provisioned_rcu", "AWS/DynamoDB", "ProvisionedReadCapacityUnits", table, "Count"),
+        ("ddb_write_throttles", "AWS/DynamoDB", "WriteThrottleEvents", table, "Count"),
+        ("ddb_read_throttles", "AWS/DynamoDB", "ReadThrottleEvents", table, "Count"),
+        ("sqs_depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", queue, "Count"),
+        ("cold_starts", CUSTOM_NAMESPACE, "ColdStarts", fn, "Count"),
+        ("ddb_retries", CUSTOM_NAMESPACE, "DynamoDBRetries", table, "Count"),
+    ]
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for sec in seconds:
+        ts = datetime.fromtimestamp(sec["epoch_s"], UTC)
+        for figure, ns, metric, dims, unit in mapping:
+            if figure in sec:
+                out[ns].append(_datum(metric, dims, ts, sec[figure], unit))
+    return dict(out)
