@@ -8,7 +8,7 @@ run.result   # RunResult, kind observed          run.path   # its JSON file
 from scaling_lab.load.aggregate import K6CsvAggregator, LiveSnapshot, LiveStats
 from scaling_lab.load.k6bin import K6Binary, find_k6
 from scaling_lab.load.plan import LoadPlan, check_plan, looks_like_production, make_plan
-from scaling_lab.load.runner import LoadRun, prepare, run_scenario
+from scaling_lab.load.runner import LoadRun, prepare, run_load, run_scenario
 from scaling_lab.load.script import k6_thresholds, render_script, vu_sizing
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "make_plan",
     "prepare",
     "render_script",
+    "run_load",
     "run_scenario",
     "vu_sizing",
 ]

@@ -26,7 +26,7 @@ from scaling_lab.result.models import ResultKind, RunResult
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.system.models import SystemConfig
 
-__all__ = ["LoadRun", "prepare", "run_scenario"]
+__all__ = ["LoadRun", "prepare", "run_load", "run_scenario"]
 
 K6_EXIT_OK = 0
 K6_EXIT_THRESHOLDS = 99  # errext/exitcodes ThresholdsHaveFailed: a result, not a crash
@@ -79,7 +79,13 @@ def _env(target: Target, run_id: str, scenario: Scenario) -> dict[str, str]:
     }
 
 
-def run_scenario(
+def run_scenario(scenario: Scenario, system: SystemConfig, **options: Any) -> RunResult:
+    """:func:`run_load` returning only the observed RunResult (written to
+    ``out_dir/<result.run_id>.json``); same keyword options."""
+    return run_load(scenario, system, **options).result
+
+
+def run_load(
     scenario: Scenario,
     system: SystemConfig,
     *,
@@ -91,7 +97,7 @@ def run_scenario(
     console: Console | None = None,
     backend: str = "embedded",
     max_rate: float | None = None,
-    confirmed: bool = False,
+    yes: bool = False,
     allow_production: bool = False,
     k6_path: str | None = None,
 ) -> LoadRun:
@@ -99,12 +105,12 @@ def run_scenario(
     observed RunResult to ``out_dir/<run_id>.json``.
 
     Raises InputError when the plan is refused (production host, ``max_rate`` exceeded, a
-    non-loopback target without ``confirmed``), EnvironmentProblem when k6 or the local stack
+    non-loopback target without ``yes``), EnvironmentProblem when k6 or the local stack
     is missing or k6 fails, and Interrupted after Ctrl-C (the partial result is written first).
     Failed thresholds are a result: see ``result.summary.thresholds_passed``.
     """
     scaled, sys_scaled, plan, script = prepare(scenario, system, target=target, scale=scale)
-    check_plan(plan, max_rate=max_rate, confirmed=confirmed, allow_production=allow_production)
+    check_plan(plan, max_rate=max_rate, confirmed=yes, allow_production=allow_production)
     k6 = find_k6(k6_path)
     console = console or Console(stderr=True)
     run_id = new_run_id(scaled.name, ResultKind.OBSERVED)

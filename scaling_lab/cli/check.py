@@ -1,0 +1,100 @@
+"""``check``: the CI gate on a result file - limits plus the scenario's thresholds, JUnit XML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from scaling_lab.cli.output import err, out
+from scaling_lab.errors import ExitCode
+
+__all__ = ["register"]
+
+
+def _check(
+    result: Annotated[Path, typer.Argument(help="a result JSON file (predicted or observed)")],
+    p95_ms: Annotated[
+        float | None,
+        typer.Option(
+            "--p95-ms", help="fail when overall p95 exceeds this", envvar="SCALING_LAB_P95_MS"
+        ),
+    ] = None,
+    p99_ms: Annotated[
+        float | None,
+        typer.Option(
+            "--p99-ms", help="fail when overall p99 exceeds this", envvar="SCALING_LAB_P99_MS"
+        ),
+    ] = None,
+    error_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--error-rate",
+            help="fail when the error rate exceeds this (0.001 = 0.1 %)",
+            envvar="SCALING_LAB_ERROR_RATE",
+        ),
+    ] = None,
+    min_throughput: Annotated[
+        float | None,
+        typer.Option(
+            "--min-throughput",
+            help="fail below this many successful req/s",
+            envvar="SCALING_LAB_MIN_THROUGHPUT",
+        ),
+    ] = None,
+    junit: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit", help="also write JUnit XML here (for CI)", envvar="SCALING_LAB_JUNIT"
+        ),
+    ] = None,
+    scenario_thresholds: Annotated[
+        bool,
+        typer.Option(
+            "--scenario-thresholds/--no-scenario-thresholds",
+            help="include the scenario's thresholds and recovery SLO",
+            envvar="SCALING_LAB_SCENARIO_THRESHOLDS",
+        ),
+    ] = True,
+) -> int:
+    """Gate a result: a table of verdicts; exit 99 when any check fails."""
+    from scaling_lab.load.gate import GateLimits, gate, junit_xml
+    from scaling_lab.report.terminal import verdict_text
+    from scaling_lab.result.io import load_result
+
+    res = load_result(result)
+    limits = GateLimits(
+        p95_ms=p95_ms, p99_ms=p99_ms, error_rate=error_rate, min_throughput_per_s=min_throughput
+    )
+    verdicts = gate(res, limits, scenario_thresholds=scenario_thresholds)
+    table = Table(
+        title=f"{res.scenario.name} ({res.kind.value}, {res.run_id})",
+        title_justify="left",
+        show_edge=False,
+    )
+    for col in ("source", "endpoint", "check", "observed", "verdict"):
+        table.add_column(col, justify="right" if col == "observed" else "left")
+    for v in verdicts:
+        table.add_row(v.source.value, v.endpoint, v.check, v.observed_text, verdict_text(v.passed))
+    out.print(table)
+    if res.provenance.partial:
+        err.print("[yellow]note:[/yellow] the result is partial (the run was interrupted)")
+    if junit is not None:
+        junit.parent.mkdir(parents=True, exist_ok=True)
+        junit.write_text(junit_xml(res, verdicts), encoding="utf-8")
+        err.print(f"wrote {junit}")
+    if not verdicts:
+        err.print("[yellow]nothing to check:[/yellow] no scenario thresholds and no limits given")
+        return ExitCode.OK
+    failed = [v for v in verdicts if not v.passed]
+    if failed:
+        out.print(f"[bold red]FAIL[/bold red] {len(failed)} of {len(verdicts)} checks failed")
+        return ExitCode.THRESHOLDS_FAILED
+    out.print(f"[bold green]PASS[/bold green] {len(verdicts)} checks")
+    return ExitCode.OK
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(_check)

