@@ -42,6 +42,9 @@ def botocore_config(settings: AppSettings) -> Config:
         read_timeout=settings.read_timeout_s,
         max_pool_connections=settings.max_pool_connections,
         tcp_keepalive=True,
+        # The handlers build every request from validated input; botocore's own client-side
+        # parameter validation would only repeat that work on each call.
+        parameter_validation=False,
     )
 
 

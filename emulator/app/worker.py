@@ -37,7 +37,11 @@ class DeliveryWorker:
     """Pollers on threads; :meth:`start` then :meth:`stop`. Counters are approximate totals."""
 
     def __init__(
-        self, settings: AppSettings, concurrency: int = 2, batch_size: int = MAX_BATCH
+        self,
+        settings: AppSettings,
+        concurrency: int = 2,
+        batch_size: int = MAX_BATCH,
+        batch_window_s: float = 0.25,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
@@ -47,6 +51,9 @@ class DeliveryWorker:
         self._clients = build_clients(settings)
         self.concurrency = concurrency
         self.batch_size = batch_size
+        if not 0 <= batch_window_s <= 300:
+            raise ValueError("batch_window_s must be 0..300")
+        self.batch_window_s = batch_window_s
         self.delivered = 0
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -82,6 +89,11 @@ class DeliveryWorker:
                 messages = out.get("Messages", [])
                 if messages:
                     self._deliver(messages)
+                if 0 < len(messages) < self.batch_size:
+                    # A partial batch means the queue is nearly empty: gather for a while, as
+                    # an event source mapping's MaximumBatchingWindowInSeconds does
+                    # (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html).
+                    self._stop.wait(self.batch_window_s)
             except (ClientError, BotoCoreError) as exc:
                 log.warning("delivery poll failed: %s", type(exc).__name__)
                 self._stop.wait(0.5)
@@ -124,9 +136,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m emulator.app.worker")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=MAX_BATCH)
+    parser.add_argument("--batch-window-s", type=float, default=0.25)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    worker = DeliveryWorker(AppSettings.from_env(), args.concurrency, args.batch_size)
+    worker = DeliveryWorker(
+        AppSettings.from_env(), args.concurrency, args.batch_size, args.batch_window_s
+    )
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker._stop.set())
     worker.start()

@@ -4,7 +4,8 @@ The local backends have no capacity limits; the governor adds them from the same
 the model reads: a Lambda gate (ASGI middleware) in front of the handler, DynamoDB capacity and
 faults as botocore event handlers on the app's clients, DynamoDB auto scaling through
 ``UpdateTable``, and CloudWatch metrics with AWS's names. Wire it into the app with the
-extension :func:`install` (``AppSettings.extensions = ("emulator.governor:install",)``).
+extension :func:`install` (``AppSettings.extensions = ("emulator.governor:install",)``;
+``emulator.governor:extend`` is the same function).
 """
 
 from __future__ import annotations
@@ -12,16 +13,8 @@ from __future__ import annotations
 import logging
 
 from emulator.app.extensions import AppContext
-from emulator.governor.autoscaler import AutoScaler, Direction, ScalingAction
-from emulator.governor.capacity import (
-    OnDemandCapacity,
-    ProvisionedCapacity,
-    TokenBucket,
-    item_size_bytes,
-    read_units,
-    write_units,
-)
 from emulator.governor.faults import FaultTimeline, JournalEntry
+from emulator.governor.items import item_size_bytes
 from emulator.governor.lambda_gate import EnvironmentPool, LambdaGate, ThrottleCause
 from emulator.governor.metrics import SecondCounters, cloudwatch_datums
 from emulator.governor.runtime import Governor
@@ -31,25 +24,18 @@ from scaling_lab.system.models import SystemConfig
 __all__ = [
     "ENV_VAR",
     "EXTENSION",
-    "AutoScaler",
-    "Direction",
     "EnvironmentPool",
     "FaultTimeline",
     "Governor",
     "GovernorSettings",
     "JournalEntry",
     "LambdaGate",
-    "OnDemandCapacity",
-    "ProvisionedCapacity",
-    "ScalingAction",
     "SecondCounters",
     "ThrottleCause",
-    "TokenBucket",
     "cloudwatch_datums",
+    "extend",
     "install",
     "item_size_bytes",
-    "read_units",
-    "write_units",
 ]
 
 log = logging.getLogger("emulator.governor")
@@ -75,3 +61,7 @@ def install(ctx: AppContext) -> None:
     ctx.client_hooks.append(governor.client_hook)
     ctx.state["governor"] = governor
     governor.start_background()
+
+
+#: The name :mod:`emulator.stack` looks for.
+extend = install

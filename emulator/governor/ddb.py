@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
 
-from emulator.governor.capacity import item_size_bytes, read_units, write_units
+from emulator.governor.items import item_size_bytes
+from scaling_lab.model.capacity import read_units, update_units, write_units
 from scaling_lab.scenario.models import FaultKind
 
 if TYPE_CHECKING:
@@ -48,9 +49,9 @@ ON_DEMAND_MESSAGE = (
 _ATTEMPT_RE = re.compile(r"attempt=(\d+)")
 _WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
 _READS = {"GetItem", "Query", "Scan", "BatchGetItem"}
-# Update/Delete do not carry the stored item; charged as one write unit per table and index
-# write (ASSUMPTION: the API's items are under 1 KB, see docs/emulation.md).
-_UNKNOWN_SIZE_BYTES = 1
+# Update/Delete do not carry the stored item; charged as items of this size (ASSUMPTION: the
+# API's items are under 1 KB -- 500-800 B payloads plus ~220 B of attributes; docs/emulation.md).
+_UNKNOWN_SIZE_BYTES = 1000
 
 
 class _Body:
@@ -75,14 +76,18 @@ def dynamodb_error(status: int, error_type: str, message: str, url: str = "") ->
     return AWSResponse(url, status, headers, _Body(body))
 
 
+def _header(request: Any, name: str) -> str:
+    value = request.headers.get(name, "")
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
 def _attempt(request: Any) -> int:
-    m = _ATTEMPT_RE.search(str(request.headers.get("amz-sdk-request", "")))
+    m = _ATTEMPT_RE.search(_header(request, "amz-sdk-request"))
     return int(m.group(1)) if m else 1
 
 
 def _operation(request: Any) -> str:
-    target = str(request.headers.get("X-Amz-Target", ""))
-    return target.rsplit(".", 1)[-1]
+    return _header(request, "X-Amz-Target").rsplit(".", 1)[-1]
 
 
 def _body(request: Any) -> dict[str, Any]:
@@ -111,17 +116,6 @@ class DynamoDBHook:
         client.meta.events.register("after-call.dynamodb", self.after_call)
 
     # -- cost ---------------------------------------------------------------------------------
-    def _index_units(self, item_bytes: int) -> int:
-        units = 0
-        for gsi in self.gsis:
-            if gsi.projection == "all":
-                units += write_units(item_bytes)
-            elif gsi.projection == "include" and gsi.projected_bytes is not None:
-                units += write_units(gsi.projected_bytes)
-            else:
-                units += 1
-        return units
-
     def write_cost(self, op: str, body: dict[str, Any]) -> float:
         """WCU of a write to the governed table (table + GSI writes), by AWS's rules.
 
@@ -129,10 +123,11 @@ class DynamoDBHook:
         so the model and the emulator charge the same.
         """
         if op == "PutItem":
-            size = item_size_bytes(body.get("Item", {}))
-            return float(write_units(size) + self._index_units(size))
-        if op in ("UpdateItem", "DeleteItem"):
-            return float(1 + self._index_units(_UNKNOWN_SIZE_BYTES))
+            return float(write_units(item_size_bytes(body.get("Item", {})), self.gsis))
+        if op == "UpdateItem":
+            return float(update_units(_UNKNOWN_SIZE_BYTES, self.gsis, changes_index_key=False))
+        if op == "DeleteItem":
+            return float(write_units(_UNKNOWN_SIZE_BYTES, self.gsis))
         if op == "BatchWriteItem":
             total = 0.0
             for req in body.get("RequestItems", {}).get(self.table, []):
@@ -221,7 +216,7 @@ class DynamoDBHook:
         elif "Responses" in parsed:
             items = list(parsed["Responses"].get(self.table, []))
         size = sum(item_size_bytes(i) for i in items)
-        units = read_units(size, bool(consistent))
+        units = read_units(size, eventually_consistent=not consistent)
         now = self.g.clock()
         self.g.charge_read(units, now)
         self.g.counters.add(now, "ddb_consumed_rcu", units)

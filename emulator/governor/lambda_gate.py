@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from emulator.governor.capacity import TokenBucket
+from scaling_lab.model.capacity import TokenBucket
 from scaling_lab.scenario.models import FaultKind
 from scaling_lab.system.models import FrontDoorKind, LambdaConfig, ScalingRule
 
@@ -77,9 +77,9 @@ class EnvironmentPool:
         else:
             per_s = c.scaling.legacy_per_minute / 60.0
             burst = float(c.scaling.legacy_initial_burst)
-        self.scaling = TokenBucket(per_s, burst, level=burst, last_s=self.now_s)
+        self.scaling = TokenBucket(per_s, burst, now_s=self.now_s)
         rps = c.rps_per_environment * c.concurrency_cap
-        self.rps = TokenBucket(rps, rps, level=rps, last_s=self.now_s)
+        self.rps = TokenBucket(rps, rps, now_s=self.now_s)
         self.idle = [Environment(True, self.now_s) for _ in range(c.provisioned_concurrency)]
 
     @property
@@ -105,7 +105,7 @@ class EnvironmentPool:
         self.reclaim(now_s)
         if self.busy >= self.cap:
             return None, False, ThrottleCause.CONCURRENCY
-        if not self.rps.try_take(1, now_s):
+        if not self.rps.try_take(now_s, 1):
             return None, False, ThrottleCause.RPS
         for i in range(len(self.idle) - 1, -1, -1):  # provisioned first, then the warmest
             if self.idle[i].provisioned:
@@ -116,7 +116,7 @@ class EnvironmentPool:
             env = self.idle.pop()
             self.busy += 1
             return env, False, None
-        if not self.scaling.try_take(1, now_s):
+        if not self.scaling.try_take(now_s, 1):
             return None, False, ThrottleCause.SCALING_RATE
         self.busy += 1
         return Environment(False, now_s), True, None

@@ -22,13 +22,12 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from emulator.app.settings import AppSettings
-from emulator.governor.autoscaler import AutoScaler, ScalingAction
-from emulator.governor.capacity import OnDemandCapacity, ProvisionedCapacity, TokenBucket
 from emulator.governor.ddb import DynamoDBHook, SqsHook
 from emulator.governor.faults import FaultTimeline
 from emulator.governor.lambda_gate import EnvironmentPool
 from emulator.governor.metrics import MetricNames, SecondCounters, cloudwatch_datums
 from emulator.governor.settings import GovernorSettings
+from scaling_lab.model.capacity import AutoScaler, BurstBucket, OnDemandLimiter, TokenBucket
 from scaling_lab.scenario.models import Fault, FaultKind
 from scaling_lab.system.models import DynamoDBMode, SystemConfig
 
@@ -67,38 +66,38 @@ class Governor:
         now = clock()
         self.t0: float | None = None
         ddb = self.system.dynamodb
-        self.on_demand = ddb.mode is DynamoDBMode.ON_DEMAND
-        self.write_cap: ProvisionedCapacity | OnDemandCapacity
-        self.read_cap: ProvisionedCapacity | OnDemandCapacity
-        self.write_scaler: AutoScaler | None = None
-        self.read_scaler: AutoScaler | None = None
+        self.on_demand = ddb.mode is DynamoDBMode.ON_DEMAND or ddb.write is None or ddb.read is None
+        wcap, rcap = ddb.partitions * ddb.partition_wcu, ddb.partitions * ddb.partition_rcu
+        self.write_cap: BurstBucket | OnDemandLimiter
+        self.read_cap: BurstBucket | OnDemandLimiter
+        self.table_wcu: float | None = None
+        self.table_rcu: float | None = None
         if self.on_demand or ddb.write is None or ddb.read is None:
-            self.write_cap = OnDemandCapacity(ddb.on_demand_warm_wcu)
-            self.read_cap = OnDemandCapacity(ddb.on_demand_warm_rcu)
-            self.table_wcu: float | None = None
-            self.table_rcu: float | None = None
+            self.write_cap = OnDemandLimiter(ddb.on_demand_warm_wcu, partition_cap=wcap, now_s=now)
+            self.read_cap = OnDemandLimiter(ddb.on_demand_warm_rcu, partition_cap=rcap, now_s=now)
         else:
             self.table_wcu, self.table_rcu = ddb.write.provisioned, ddb.read.provisioned
-            self.write_cap = ProvisionedCapacity(
+            full = settings.burst_credit_full
+            self.write_cap = BurstBucket(
                 ddb.write.provisioned,
-                ddb.burst_window_s,
-                ddb.partitions * ddb.partition_wcu,
-                settings.initial_burst_s,
+                window_s=ddb.burst_window_s,
+                partition_cap=wcap,
+                now_s=now,
+                start_full=full,
             )
-            self.read_cap = ProvisionedCapacity(
+            self.read_cap = BurstBucket(
                 ddb.read.provisioned,
-                ddb.burst_window_s,
-                ddb.partitions * ddb.partition_rcu,
-                settings.initial_burst_s,
+                window_s=ddb.burst_window_s,
+                partition_cap=rcap,
+                now_s=now,
+                start_full=full,
             )
-            if ddb.write.auto_scaling is not None:
-                self.write_scaler = AutoScaler(ddb.write.auto_scaling, ddb.write.provisioned)
-            if ddb.read.auto_scaling is not None:
-                self.read_scaler = AutoScaler(ddb.read.auto_scaling, ddb.read.provisioned)
+        self.write_scaler: AutoScaler | None = None
+        self.read_scaler: AutoScaler | None = None
         self._storm = 1.0
         self.pool = EnvironmentPool(self.system.lambda_, now)
         fd = self.system.front_door
-        self.front_door = TokenBucket(fd.rate_per_s, fd.burst, level=fd.burst, last_s=now)
+        self.front_door = TokenBucket(fd.rate_per_s, fd.burst, now_s=now)
         self.names = MetricNames(
             settings.function_name,
             ddb.table,
@@ -107,7 +106,6 @@ class Governor:
         self.scaling_actions: list[dict[str, Any]] = []
         self.ddb_hook = DynamoDBHook(self)
         self.sqs_hook = SqsHook(self)
-        self._datapoints = 0
         self._published_until: int | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -126,12 +124,21 @@ class Governor:
             self.t0 = t0
             self.timeline = FaultTimeline(list(self.settings.faults if faults is None else faults))
             self.counters.reset()
-            self._datapoints = 0
-            self._published_until = math.floor(self.t0)
-            for scaler in (self.write_scaler, self.read_scaler):
-                if scaler is not None:
-                    scaler.high_streak = scaler.low_streak = 0
+            self._published_until = math.floor(t0)
+            self.write_scaler, self.read_scaler = self._scalers()
         return t0
+
+    def _scalers(self) -> tuple[AutoScaler | None, AutoScaler | None]:
+        """Fresh auto scalers on run time (datapoints count from the start mark)."""
+        ddb = self.system.dynamodb
+        out: list[AutoScaler | None] = []
+        for cap, table in ((ddb.write, self.table_wcu), (ddb.read, self.table_rcu)):
+            auto = None if cap is None else cap.auto_scaling
+            if self.on_demand or table is None or auto is None or not auto.enabled:
+                out.append(None)
+            else:
+                out.append(AutoScaler(auto, table, now_s=0.0))
+        return out[0], out[1]
 
     def run_time(self, now: float) -> float:
         """Seconds since the run started; -1 before it (no fault is active then)."""
@@ -165,10 +172,11 @@ class Governor:
             return
         self._storm = factor
         for cap, table in ((self.write_cap, self.table_wcu), (self.read_cap, self.table_rcu)):
-            if isinstance(cap, OnDemandCapacity):
-                cap.factor = factor
-            elif table is not None:
-                cap.set_provisioned(table * factor, now)
+            if isinstance(cap, BurstBucket) and table is not None:
+                cap.set_provisioned(now, table * factor)
+            elif isinstance(cap, OnDemandLimiter):
+                # A storm on an on-demand table lowers its instant limit (until the next peak).
+                cap.bucket.reconfigure(now, cap.limit * factor, cap.limit * factor)
 
     def sync(self, now: float) -> None:
         """Apply or roll back a throttle storm that starts or ends at ``now``."""
@@ -179,22 +187,28 @@ class Governor:
         """Admit a write of ``units`` WCU to the governed table, or refuse it (throttle)."""
         with self._lock:
             self._sync_storm(now)
-            return self.write_cap.try_consume(units, now)
+            if not self.write_cap.try_take(now, units):
+                return False
+            if self.write_scaler is not None:
+                self.write_scaler.consume(units)
+            return True
 
     def read_has_capacity(self, now: float) -> bool:
         """True when a read may go ahead (positive read balance)."""
         with self._lock:
             self._sync_storm(now)
-            return self.read_cap.has_capacity(now)
+            return self.read_cap.available(now) > 0
 
     def charge_read(self, units: float, now: float) -> None:
-        """Charge an admitted read after the fact."""
+        """Charge an admitted read after the fact (as much as the balance holds)."""
         with self._lock:
-            self.read_cap.charge(units, now)
+            self.read_cap.take_up_to(now, units)
+            if self.read_scaler is not None:
+                self.read_scaler.consume(units)
 
     def front_door_admit(self, now: float) -> bool:
         """API Gateway's token bucket (10,000/s, burst 5,000 by default, scaled)."""
-        return self.front_door.try_take(1, now)
+        return self.front_door.try_take(now, 1)
 
     def provisioned_now(self) -> tuple[float | None, float | None]:
         """(WCU, RCU) in force now, a throttle storm included; None for on-demand tables."""
@@ -242,7 +256,11 @@ class Governor:
     def _run(self) -> None:
         ddb = self._admin("dynamodb", self.app_settings.dynamodb_endpoint)
         sqs = self._admin("sqs", self.app_settings.sqs_endpoint)
-        cw_endpoint = self.settings.cloudwatch_endpoint or self.app_settings.sqs_endpoint
+        cw_endpoint = (
+            getattr(self.app_settings, "cloudwatch_endpoint", None)
+            or self.settings.cloudwatch_endpoint
+            or self.app_settings.sqs_endpoint
+        )
         cw = self._admin("cloudwatch", cw_endpoint)
         last_second = -1
         last_publish = self.clock()
@@ -330,63 +348,42 @@ class Governor:
             ]
         ddb.update_table(**args)
 
-    def _consumed(self, name: str, start: int, end: int) -> float:
-        return float(sum(s.get(name, 0.0) for s in self.counters.seconds(start, end)))
-
     def _step_autoscaling(self, ddb: Any, now: float) -> None:
-        if self.t0 is None or (self.write_scaler is None and self.read_scaler is None):
+        if self.t0 is None:
             return
-        origin = math.floor(self.t0)
+        t = self.run_time(now)
         for dim, scaler in (("wcu", self.write_scaler), ("rcu", self.read_scaler)):
             if scaler is None:
                 continue
-            dp_s = scaler.settings.datapoint_s
-            done = self._datapoints
-            while now >= origin + (done + 1) * dp_s:
-                start = origin + done * dp_s
-                consumed = self._consumed(f"ddb_consumed_{dim}", int(start), int(start + dp_s))
-                action = scaler.datapoint(start + dp_s - origin, consumed)
-                if action is not None:
-                    log.warning(
-                        "auto scaling %s %s: %.0f -> %.0f (decided at t=%.0fs)",
-                        dim,
-                        action.direction.value,
-                        action.from_units,
-                        action.to_units,
-                        action.decided_s,
-                    )
-                done += 1
-            act = scaler.due(now - origin)
-            if act is not None:
-                self._apply(ddb, dim, act, now)
-        wdp = self.write_scaler.settings.datapoint_s if self.write_scaler else None
-        rdp = self.read_scaler.settings.datapoint_s if self.read_scaler else None
-        dp = wdp or rdp or 60.0
-        self._datapoints = int((now - origin) // dp)
+            with self._lock:
+                before = len(scaler.events)
+                scaler.advance(t)
+                new_events = scaler.events[before:]
+            for ev in new_events:
+                self._apply(ddb, dim, ev.provisioned, now)
+                record = {
+                    "dimension": dim,
+                    "direction": ev.direction,
+                    "decided_t_s": ev.decided_s,
+                    "effective_t_s": ev.effective_s,
+                    "applied_t_s": round(t, 3),
+                    "applied_epoch_s": now,
+                    "to_units": ev.provisioned,
+                }
+                self.scaling_actions.append(record)
+                log.warning("auto scaling applied: %s", json.dumps(record))
 
-    def _apply(self, ddb: Any, dim: str, act: ScalingAction, now: float) -> None:
+    def _apply(self, ddb: Any, dim: str, units: float, now: float) -> None:
         with self._lock:
             if dim == "wcu":
-                self.table_wcu = act.to_units
-                if isinstance(self.write_cap, ProvisionedCapacity):
-                    self.write_cap.set_provisioned(act.to_units * self._storm, now)
+                self.table_wcu = units
+                if isinstance(self.write_cap, BurstBucket):
+                    self.write_cap.set_provisioned(now, units * self._storm)
             else:
-                self.table_rcu = act.to_units
-                if isinstance(self.read_cap, ProvisionedCapacity):
-                    self.read_cap.set_provisioned(act.to_units * self._storm, now)
+                self.table_rcu = units
+                if isinstance(self.read_cap, BurstBucket):
+                    self.read_cap.set_provisioned(now, units * self._storm)
             wcu, rcu = self.table_wcu, self.table_rcu
-        record = {
-            "dimension": dim,
-            "direction": act.direction.value,
-            "decided_t_s": act.decided_s,
-            "effective_t_s": act.effective_s,
-            "applied_epoch_s": now,
-            "from_units": act.from_units,
-            "to_units": act.to_units,
-            "utilization_pct": round(act.utilization_pct, 2),
-        }
-        self.scaling_actions.append(record)
-        log.warning("auto scaling applied: %s", json.dumps(record))
         assert wcu is not None and rcu is not None
         try:
             desc = ddb.describe_table(TableName=self.system.dynamodb.table)["Table"]

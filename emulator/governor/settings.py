@@ -35,9 +35,9 @@ class GovernorSettings(BaseModel):
     control_prefix: str = "/_governor/"
     #: Paths served without the gate (the stack's health probe is not an invocation).
     exempt_paths: tuple[str, ...] = ("/healthz",)
-    #: Burst credit the table starts with, in seconds of provisioned capacity. ASSUMPTION: 0,
-    #: the table is provisioned when the run starts.
-    initial_burst_s: float = Field(0.0, ge=0)
+    #: Whether the table starts with its full burst credit (300 s of provisioned capacity).
+    #: ASSUMPTION shared with the model: the table was idle before the run.
+    burst_credit_full: bool = True
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> GovernorSettings:

@@ -1,8 +1,10 @@
-"""The embedded backend: dynalite (DynamoDB, npm) and moto under waitress (SQS, CloudWatch, S3).
+"""The embedded backend: dynalite (DynamoDB, npm), this project's SQS server, and moto under
+waitress (CloudWatch, S3).
 
 Chosen by measurement on a 2-core machine (docs/emulator.md): dynalite answers PutItem and
-Query on a key range without scanning the table; moto's DynamoDB scans on every Query. Each
-runs as a child process on a free loopback port; no Docker, no AWS account.
+Query on a key range without scanning the table (moto's DynamoDB scans on every Query); moto's
+SQS reads every queued message per call, so SQS is served by :mod:`emulator.stack.sqs_server`.
+Each runs as a child process on a free loopback port; no Docker, no AWS account.
 """
 
 from __future__ import annotations
@@ -48,6 +50,13 @@ def start_embedded(run_dir: Path, persist: bool = False, timeout_s: float = 30.0
             argv += ["--path", str(run_dir / "dynamodb")]
         dynalite = ChildProcess("dynalite", argv, run_dir / "dynalite.log")
         children.append(dynalite)
+        sqs_port = free_port()
+        sqs = ChildProcess(
+            "sqs",
+            [sys.executable, "-m", "emulator.stack.sqs_server", "--port", str(sqs_port)],
+            run_dir / "sqs.log",
+        )
+        children.append(sqs)
         moto_port = free_port()
         moto = ChildProcess(
             "moto",
@@ -57,12 +66,14 @@ def start_embedded(run_dir: Path, persist: bool = False, timeout_s: float = 30.0
         children.append(moto)
         ddb_url = f"http://127.0.0.1:{ddb_port}"
         moto_url = f"http://127.0.0.1:{moto_port}"
+        sqs_url = f"http://127.0.0.1:{sqs_port}"
         wait_http(ddb_url + "/", timeout_s, dynalite)
+        wait_http(sqs_url + "/", timeout_s, sqs)
         wait_http(moto_url + "/moto-api/", timeout_s, moto)
     except BaseException:
         for child in reversed(children):
             child.stop()
         raise
     return EmbeddedBackend(
-        Endpoints(dynamodb=ddb_url, sqs=moto_url, cloudwatch=moto_url, s3=moto_url), children
+        Endpoints(dynamodb=ddb_url, sqs=sqs_url, cloudwatch=moto_url, s3=moto_url), children
     )

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from emulator.app.ids import new_event_id
 from emulator.app.keys import hash_api_key
-from emulator.app.settings import AppSettings
+from emulator.app.settings import AppSettings, RetrySettings
 from emulator.app.store import event_item, utc_now_iso
 from emulator.stack.audit import AuditReport, audit, queue_depth
 from emulator.stack.endpoints import Endpoints
@@ -45,8 +45,19 @@ def _system_json(system: Any) -> str | None:
     if system is None:
         return None
     if hasattr(system, "model_dump_json"):
-        return str(system.model_dump_json())
+        return str(system.model_dump_json(by_alias=True))
     return json.dumps(system)
+
+
+def _retries(system: Any) -> RetrySettings:
+    """The app's botocore retry settings: the system's SDK settings, else botocore's standard."""
+    sdk = getattr(system, "sdk", None)
+    if sdk is None:
+        return RetrySettings()
+    return RetrySettings(
+        mode=str(getattr(sdk.retry_mode, "value", sdk.retry_mode)),
+        total_max_attempts=int(sdk.effective_max_attempts),
+    )
 
 
 def _default_extensions(system: Any) -> tuple[str, ...]:
@@ -141,6 +152,7 @@ class Stack:
             cursor_secret=secrets.token_urlsafe(32),
             extensions=self.extensions,
             system_json=_system_json(self.system),
+            retries=_retries(self.system),
         )
         made = provision(endpoints, draft, self.tenant_count)
         self._settings = draft.model_copy(update={"queue_url": made.queue_url})

@@ -1,0 +1,195 @@
+"""Commands ``up`` (run the Triggers API on a local AWS backend) and ``audit`` (reconcile a run)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any
+
+import typer
+
+from scaling_lab.cli.output import err, out
+from scaling_lab.errors import ExitCode, InputError, ThresholdsFailed
+
+__all__ = ["DEFAULT_STATE_FILE", "register"]
+
+#: Where ``up`` writes endpoints and names (no secrets) for ``audit`` and other tools.
+DEFAULT_STATE_FILE = Path(".scaling-lab") / "stack.json"
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _up(
+    backend: Annotated[
+        str,
+        typer.Option(
+            help="auto (LocalStack when Docker is reachable, else embedded) | embedded | localstack",
+            envvar="SCALING_LAB_BACKEND",
+        ),
+    ] = "auto",
+    port: Annotated[
+        int | None,
+        typer.Option(help="API port on 127.0.0.1 (default: a free one)", envvar="SCALING_LAB_PORT"),
+    ] = None,
+    tenants: Annotated[
+        int, typer.Option(min=1, max=1000, help="tenants, one API key each", envvar="SCALING_LAB_TENANTS")
+    ] = 2,
+    system: Annotated[
+        str | None,
+        typer.Option(
+            help="system file (name or path) handed to capacity emulation", envvar="SCALING_LAB_SYSTEM"
+        ),
+    ] = None,
+    worker_concurrency: Annotated[
+        int,
+        typer.Option(min=0, help="delivery worker pollers (0: none)",
+                     envvar="SCALING_LAB_WORKER_CONCURRENCY"),
+    ] = 2,
+    worker_batch_size: Annotated[
+        int,
+        typer.Option(min=1, max=10, help="messages per receive", envvar="SCALING_LAB_WORKER_BATCH_SIZE"),
+    ] = 10,
+    state_file: Annotated[
+        Path, typer.Option(help="where to write endpoints for `audit`", envvar="SCALING_LAB_STATE_FILE")
+    ] = DEFAULT_STATE_FILE,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='print one line {"url":..., "api_keys":[...]} when ready',
+                           envvar="SCALING_LAB_JSON")
+    ] = False,
+) -> int:
+    """Start a local AWS backend and the Triggers API; print the URL and one API key per tenant.
+
+    Runs until Ctrl-C or SIGTERM, then stops every process it started.
+    """
+    from emulator.stack import Stack
+
+    system_config: Any = None
+    if system is not None:
+        from scaling_lab.scenario.loader import load_system
+
+        system_config = load_system(system)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    stack = Stack(
+        backend=backend,
+        tenants=tenants,
+        port=port,
+        system=system_config,
+        worker_concurrency=worker_concurrency,
+        worker_batch_size=worker_batch_size,
+    )
+    try:
+        if not as_json:
+            err.print(f"starting backend {backend} ...")
+        stack.start()
+        state = stack.state()
+        state_file.parent.mkdir(parents=True, exist_ok=True)
+        state_file.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        if as_json:
+            print(json.dumps({"url": stack.url, "api_keys": stack.api_keys}), flush=True)
+        else:
+            out.print(f"Triggers API  {stack.url}   (backend: {stack.backend})")
+            for tenant, key in zip(stack.tenants, stack.api_keys, strict=True):
+                out.print(f"  {tenant}  X-API-Key: {key}")
+            out.print(f"endpoints written to {state_file}; Ctrl-C to stop")
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        if not as_json:
+            err.print("stopping ...")
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()
+        if state_file.exists() and _written_by_us(state_file):
+            state_file.unlink()
+        signal.signal(signal.SIGTERM, previous)
+    return ExitCode.OK
+
+
+def _written_by_us(path: Path) -> bool:
+    try:
+        return bool(json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid())
+    except (OSError, ValueError):
+        return False
+
+
+def _read_accepted(path: Path) -> list[str]:
+    """Event ids, one per line, or JSON lines carrying ``event_id``."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
+    ids: list[str] = []
+    for n, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith("{"):
+            try:
+                value = json.loads(text).get("event_id")
+            except (ValueError, AttributeError) as exc:
+                raise InputError(f"{path}:{n}: not a JSON object") from exc
+            if not isinstance(value, str):
+                raise InputError(f"{path}:{n}: event_id: expected a string")
+            ids.append(value)
+        else:
+            ids.append(text)
+    return ids
+
+
+def _audit(
+    accepted: Annotated[
+        Path | None,
+        typer.Option(help="file of accepted (202) event ids: one per line or JSON lines",
+                     envvar="SCALING_LAB_ACCEPTED"),
+    ] = None,
+    state_file: Annotated[
+        Path, typer.Option(help="written by `up`", envvar="SCALING_LAB_STATE_FILE")
+    ] = DEFAULT_STATE_FILE,
+    wait: Annotated[
+        float, typer.Option(min=0, help="seconds to wait for the queue to drain",
+                            envvar="SCALING_LAB_WAIT")
+    ] = 30.0,
+    as_json: Annotated[bool, typer.Option("--json", envvar="SCALING_LAB_JSON")] = False,
+) -> int:
+    """Reconcile a run on a running `up`: accepted vs stored vs enqueued, and duplicates.
+
+    Exit 99 when an accepted event is missing, a stored one was never enqueued, or an
+    idempotent request was stored twice.
+    """
+    from emulator.app.settings import AppSettings
+    from emulator.stack import Endpoints, audit
+
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        endpoints = Endpoints(**state["endpoints"])
+        settings = AppSettings(cursor_secret="-" * 16, **state["settings"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(
+            f"{state_file}: no running stack described there ({exc}); start `scaling-lab up` first"
+        ) from exc
+    ids = None if accepted is None else _read_accepted(accepted)
+    report = audit(endpoints, settings, ids, wait_drain_s=wait)
+    if as_json:
+        print(report.model_dump_json())
+    else:
+        for field in ("accepted", "stored", "enqueued", "still_queued", "missing", "not_enqueued",
+                      "duplicate_accepted", "duplicate_stored", "redelivered"):
+            out.print(f"{field:>20}: {getattr(report, field)}")
+        out.print(f"{'verdict':>20}: {'ok' if report.ok else 'FAILED'}")
+    if not report.ok:
+        raise ThresholdsFailed(
+            f"audit failed: {report.missing} missing, {report.not_enqueued} not enqueued, "
+            f"{report.duplicate_stored} stored twice"
+        )
+    return ExitCode.OK
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``up`` and ``audit`` to the CLI."""
+    app.command("up")(_up)
+    app.command("audit")(_audit)
