@@ -1,0 +1,351 @@
+"""DynamoDB and Lambda capacity arithmetic and rate limiters, pure and clock-free.
+
+Shared by the model (simulated time) and the emulator's governor (real time): every method
+takes ``now_s`` as an argument and nothing here reads a clock or draws random numbers.
+
+- :func:`write_units`, :func:`update_units`, :func:`read_units`: capacity units per request.
+- :class:`TokenBucket`: continuous refill, capped; the building block of every limiter.
+- :class:`BurstBucket`: DynamoDB provisioned capacity with burst credit and a partition cap.
+- :class:`OnDemandLimiter`: DynamoDB on-demand, instant up to 2 x the previous peak.
+- :class:`AutoScaler`: DynamoDB target-tracking auto scaling as a state machine.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scaling_lab.system.models import AutoScaling, GsiConfig
+
+__all__ = [
+    "READ_UNIT_BYTES",
+    "WRITE_UNIT_BYTES",
+    "AutoScaler",
+    "BurstBucket",
+    "OnDemandLimiter",
+    "ScalingEvent",
+    "TokenBucket",
+    "gsi_item_bytes",
+    "read_units",
+    "update_units",
+    "write_units",
+]
+
+# "One write capacity unit represents one write per second for an item up to 1 KB in size";
+# "one read capacity unit represents one strongly consistent read per second, or two eventually
+# consistent reads per second, for an item up to 4 KB in size"
+# -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/provisioned-capacity-mode.html
+WRITE_UNIT_BYTES = 1024
+READ_UNIT_BYTES = 4096
+# A keys-only index entry holds the table and index keys. ASSUMPTION: 100 bytes of keys plus
+# DynamoDB's 100-byte per-index-item overhead
+# (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.StorageConsiderations)
+KEYS_ONLY_BYTES = 200
+
+
+def gsi_item_bytes(item_bytes: int, gsi: GsiConfig) -> int:
+    """Size of the entry a write puts into one global secondary index."""
+    if gsi.projected_bytes is not None:
+        return gsi.projected_bytes
+    if gsi.projection == "all":
+        return item_bytes
+    if gsi.projection == "keys_only":
+        return min(item_bytes, KEYS_ONLY_BYTES)
+    return item_bytes  # "include" without a size: assume the whole item (upper bound)
+
+
+def _wcu(nbytes: int) -> int:
+    return max(1, math.ceil(nbytes / WRITE_UNIT_BYTES))
+
+
+def write_units(item_bytes: int, gsis: Sequence[GsiConfig] = ()) -> int:
+    """WCU of a PutItem: one per started KB for the table, plus the same for each GSI.
+
+    "Writes to a table that has a GSI also consume write capacity on the index"
+    -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations
+    """
+    if item_bytes < 0:
+        raise ValueError(f"item_bytes must be >= 0, got {item_bytes}")
+    return _wcu(item_bytes) + sum(_wcu(gsi_item_bytes(item_bytes, g)) for g in gsis)
+
+
+def update_units(item_bytes: int, gsis: Sequence[GsiConfig] = (), *,
+                 changes_index_key: bool = True) -> int:
+    """WCU of an UpdateItem: the item's size on the table, and on each index it touches.
+
+    "If an update changes an indexed key attribute, two writes are required: one to delete the
+    previous item from the index and another to put the new item into the index"
+    -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations
+    """
+    per_index = 2 if changes_index_key else 1
+    return _wcu(item_bytes) + sum(per_index * _wcu(gsi_item_bytes(item_bytes, g)) for g in gsis)
+
+
+def read_units(total_bytes: int, eventually_consistent: bool = True) -> float:
+    """RCU of a Query returning ``total_bytes``: one per started 4 KB of the summed item sizes,
+    halved when eventually consistent ("Query ... sums the size of all items returned")
+    -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html
+    """
+    if total_bytes < 0:
+        raise ValueError(f"total_bytes must be >= 0, got {total_bytes}")
+    units = max(1, math.ceil(total_bytes / READ_UNIT_BYTES))
+    return units * 0.5 if eventually_consistent else float(units)
+
+
+class TokenBucket:
+    """Tokens refilled continuously at ``rate_per_s`` up to ``capacity``; unused refill above
+    the capacity is lost. Starts full unless ``tokens`` is given."""
+
+    __slots__ = ("_last_s", "capacity", "rate_per_s", "tokens")
+
+    def __init__(self, rate_per_s: float, capacity: float, *, tokens: float | None = None,
+                 now_s: float = 0.0) -> None:
+        if rate_per_s < 0:
+            raise ValueError(f"rate_per_s must be >= 0, got {rate_per_s}")
+        if capacity <= 0:
+            raise ValueError(f"capacity must be > 0, got {capacity}")
+        self.rate_per_s = float(rate_per_s)
+        self.capacity = float(capacity)
+        self.tokens = self.capacity if tokens is None else min(float(tokens), self.capacity)
+        self._last_s = now_s
+
+    def refill(self, now_s: float) -> float:
+        """Bring the bucket to ``now_s`` (time never goes backwards); returns the tokens."""
+        dt = now_s - self._last_s
+        if dt > 0:
+            t = self.tokens + dt * self.rate_per_s
+            self.tokens = t if t < self.capacity else self.capacity
+            self._last_s = now_s
+        return self.tokens
+
+    def try_take(self, now_s: float, n: float = 1.0) -> bool:
+        """Take ``n`` tokens if all are there (one request's worth)."""
+        if self.refill(now_s) >= n:
+            self.tokens -= n
+            return True
+        return False
+
+    def take_up_to(self, now_s: float, n: float) -> float:
+        """Take as many of ``n`` tokens as available; returns how many were taken."""
+        got = min(n, self.refill(now_s))
+        if got < 0:
+            got = 0.0
+        self.tokens -= got
+        return got
+
+    def reconfigure(self, now_s: float, rate_per_s: float, capacity: float) -> None:
+        """Change rate and capacity from ``now_s`` on (tokens above the new capacity are lost)."""
+        self.refill(now_s)
+        self.rate_per_s = float(rate_per_s)
+        self.capacity = float(capacity)
+        self.tokens = min(self.tokens, self.capacity)
+
+
+class BurstBucket:
+    """DynamoDB provisioned throughput of one table (or index).
+
+    "DynamoDB currently retains up to five minutes (300 seconds) of unused read and write
+    capacity ... during an occasional burst of activity, these extra capacity units can be
+    consumed quickly" -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/burst-adaptive-capacity.html
+    so the credit is a token bucket refilled at the provisioned rate holding ``window_s`` of it.
+    The same page caps each partition at 1,000 WCU / 3,000 RCU per second: ``partition_cap`` is
+    their sum (keys assumed uniformly spread -- ASSUMPTION), a bucket holding one second of it.
+    ASSUMPTION: the run starts with the burst credit full (the table was idle beforehand).
+    """
+
+    __slots__ = ("credit", "partition", "provisioned", "window_s")
+
+    def __init__(self, provisioned: float, *, window_s: float, partition_cap: float,
+                 now_s: float = 0.0, start_full: bool = True) -> None:
+        if provisioned <= 0:
+            raise ValueError(f"provisioned must be > 0, got {provisioned}")
+        self.provisioned = float(provisioned)
+        self.window_s = float(window_s)
+        cap = provisioned * max(window_s, 1.0)
+        self.credit = TokenBucket(provisioned, cap, tokens=cap if start_full else provisioned,
+                                  now_s=now_s)
+        self.partition = TokenBucket(partition_cap, partition_cap, now_s=now_s)
+
+    def available(self, now_s: float) -> float:
+        return min(self.credit.refill(now_s), self.partition.refill(now_s))
+
+    def try_take(self, now_s: float, units: float) -> bool:
+        if self.available(now_s) >= units:
+            self.credit.tokens -= units
+            self.partition.tokens -= units
+            return True
+        return False
+
+    def take_up_to(self, now_s: float, units: float) -> float:
+        got = min(units, self.available(now_s))
+        if got <= 0:
+            return 0.0
+        self.credit.tokens -= got
+        self.partition.tokens -= got
+        return got
+
+    def set_provisioned(self, now_s: float, provisioned: float) -> None:
+        """UpdateTable took effect: new rate; the credit keeps what it holds up to the new cap."""
+        self.provisioned = float(provisioned)
+        self.credit.reconfigure(now_s, provisioned, provisioned * max(self.window_s, 1.0))
+
+
+class OnDemandLimiter:
+    """DynamoDB on-demand capacity: "instantly accommodates up to double the previous peak
+    traffic"; a new table "can sustain up to 4,000 writes per second and 12,000 reads per
+    second"; exceeding double the previous peak within 30 minutes may throttle
+    -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html
+
+    The instant limit is ``max(warm, 2 x peak)`` where ``peak`` is the highest one-second
+    consumption at least ``peak_lag_s`` old (30 minutes per the page above), capped by the
+    partitions' limits; a bucket holding one second of it enforces the rate.
+    """
+
+    __slots__ = ("_history", "_peak", "_second", "_used", "bucket", "partition_cap",
+                 "peak_lag_s", "warm")
+
+    def __init__(self, warm: float, *, partition_cap: float, peak_lag_s: float = 1800.0,
+                 now_s: float = 0.0) -> None:
+        self.warm = float(warm)
+        self.partition_cap = float(partition_cap)
+        self.peak_lag_s = peak_lag_s
+        self._peak = 0.0
+        self._history: deque[tuple[int, float]] = deque()
+        self._second = int(now_s)
+        self._used = 0.0
+        self.bucket = TokenBucket(self.limit, self.limit, now_s=now_s)
+
+    @property
+    def limit(self) -> float:
+        return min(self.partition_cap, max(self.warm, 2.0 * self._peak))
+
+    def _roll(self, now_s: float) -> None:
+        sec = int(now_s)
+        if sec == self._second:
+            return
+        self._history.append((self._second, self._used))
+        self._second, self._used = sec, 0.0
+        changed = False
+        while self._history and self._history[0][0] <= sec - self.peak_lag_s:
+            _, used = self._history.popleft()
+            if used > self._peak:
+                self._peak, changed = used, True
+        if changed:
+            self.bucket.reconfigure(now_s, self.limit, self.limit)
+
+    def available(self, now_s: float) -> float:
+        self._roll(now_s)
+        return self.bucket.refill(now_s)
+
+    def take_up_to(self, now_s: float, units: float) -> float:
+        self._roll(now_s)
+        got = self.bucket.take_up_to(now_s, units)
+        self._used += got
+        return got
+
+    def try_take(self, now_s: float, units: float) -> bool:
+        self._roll(now_s)
+        if self.bucket.try_take(now_s, units):
+            self._used += units
+            return True
+        return False
+
+
+@dataclass(frozen=True)
+class ScalingEvent:
+    """A decision of the auto scaler: ``provisioned`` takes effect at ``effective_s``."""
+
+    decided_s: float
+    effective_s: float
+    provisioned: float
+    direction: str  # "out" | "in"
+
+
+class AutoScaler:
+    """DynamoDB target tracking on consumed capacity, one datapoint per ``datapoint_s``.
+
+    Rules (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/AutoScaling.html and
+    the CloudWatch alarms target tracking creates): scale out when ``scale_out_datapoints``
+    consecutive datapoints exceed the target, to consumed / target; scale in after
+    ``scale_in_datapoints`` consecutive datapoints below target minus ``scale_in_margin_pct``
+    points, to consumed / target, at most ``scale_in_per_day`` decreases per day
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html);
+    a decision takes effect ``actuation_delay_s`` later (ASSUMPTION, calibrate). Consumed
+    capacity is what was served, so under throttling it understates demand, as on AWS.
+
+    Feed it with :meth:`consume` as units are served and call :meth:`advance` with the current
+    time; it returns the provisioned capacity in force.
+    """
+
+    def __init__(self, settings: AutoScaling, provisioned: float, *, now_s: float = 0.0) -> None:
+        if not settings.enabled:
+            raise ValueError("auto scaling is disabled in these settings")
+        self.settings = settings
+        self.provisioned = float(provisioned)
+        self._window_start_s = now_s
+        self._consumed = 0.0
+        self._above = 0
+        self._below = 0
+        self._pending: ScalingEvent | None = None
+        self._decreases: deque[float] = deque()
+        self.events: list[ScalingEvent] = []
+
+    @property
+    def target(self) -> float:
+        return self.settings.target_utilization_pct / 100.0
+
+    def consume(self, units: float) -> None:
+        self._consumed += units
+
+    def _desired(self, consumed_per_s: float) -> float:
+        s = self.settings
+        return min(s.max, max(s.min, math.ceil(consumed_per_s / self.target)))
+
+    def _scale_in_allowed(self, now_s: float) -> bool:
+        while self._decreases and self._decreases[0] <= now_s - 86_400.0:
+            self._decreases.popleft()
+        return len(self._decreases) < self.settings.scale_in_per_day
+
+    def _datapoint(self, end_s: float) -> None:
+        s = self.settings
+        consumed_per_s = self._consumed / s.datapoint_s
+        self._consumed = 0.0
+        util = consumed_per_s / self.provisioned
+        self._above = self._above + 1 if util > self.target else 0
+        low = (s.target_utilization_pct - s.scale_in_margin_pct) / 100.0
+        self._below = self._below + 1 if util < low else 0
+        if self._pending is not None:
+            return
+        desired = self._desired(consumed_per_s)
+        if self._above >= s.scale_out_datapoints and desired > self.provisioned:
+            self._pending = ScalingEvent(end_s, end_s + s.actuation_delay_s, desired, "out")
+            self._above = 0
+        elif (self._below >= s.scale_in_datapoints and desired < self.provisioned
+              and self._scale_in_allowed(end_s)):
+            self._pending = ScalingEvent(end_s, end_s + s.actuation_delay_s, desired, "in")
+            self._below = 0
+
+    def advance(self, now_s: float) -> float:
+        """Close the datapoints ended by ``now_s``, apply due decisions; the provisioned units."""
+        dp = self.settings.datapoint_s
+        while now_s >= self._window_start_s + dp:
+            self._window_start_s += dp
+            self._apply(self._window_start_s)
+            self._datapoint(self._window_start_s)
+        self._apply(now_s)
+        return self.provisioned
+
+    def _apply(self, now_s: float) -> None:
+        ev = self._pending
+        if ev is not None and now_s >= ev.effective_s:
+            self.provisioned = ev.provisioned
+            if ev.direction == "in":
+                self._decreases.append(ev.effective_s)
+            self.events.append(ev)
+            self._pending = None
+
+    def next_change_s(self) -> float | None:
+        """When the pending decision takes effect (None if nothing is pending)."""
+        return None if self._pending is None else self._pending.effective_s

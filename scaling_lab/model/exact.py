@@ -1,0 +1,156 @@
+"""``exact`` mode: one SimPy process per request (the reference for ``fast``).
+
+Time is in seconds. Arrivals are the same Poisson counts per millisecond as ``fast``, each
+placed uniformly inside its millisecond. A request passes the front door, is admitted by the
+Lambda pool (warm, cold or throttled), makes its DynamoDB call at the start of its service
+time (ASSUMPTION: the handler's write is modelled first, then the rest of its work), sleeps
+botocore's backoff while throttled -- its environment stays busy -- and frees the environment
+when its service time ends. SimPy breaks ties by insertion order, so a seed gives one result.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from scaling_lab.model.arrivals import TICK_S, tick_counts
+from scaling_lab.model.world import DDB_THROTTLED_CALL_MS, REJECT_MS, World
+from scaling_lab.result.models import ErrorClass
+from scaling_lab.scenario.models import Endpoint
+
+__all__ = ["run_exact"]
+
+Progress = Callable[[float], None]
+
+
+def run_exact(world: World, rng: np.random.Generator, progress: Progress | None = None) -> None:
+    sc, system = world.scenario, world.system
+    counts = tick_counts(sc, rng)
+    env = simpy.Environment()
+    lam, fig, sink, causes = world.lam, world.fig, world.sink, world.causes
+    policy, quota = world.policy, world.quota
+    seconds = world.seconds
+    timeout_s = world.timeout_ms / 1000.0
+    svc = system.lambda_.service_time_ms
+    cold_dist = system.lambda_.cold_start_ms
+
+    # arrivals: (time, endpoint) sorted; ties keep endpoint order
+    times: list[np.ndarray] = []
+    labels: list[np.ndarray] = []
+    eps = list(counts)
+    for i, ep in enumerate(eps):
+        c = counts[ep]
+        ticks = np.repeat(np.arange(len(c)), c)
+        times.append((ticks + rng.random(ticks.size)) * TICK_S)
+        labels.append(np.full(ticks.size, i))
+    at = np.concatenate(times) if times else np.zeros(0)
+    lab = np.concatenate(labels) if labels else np.zeros(0, dtype=int)
+    order = np.argsort(at, kind="stable")
+    at, lab = at[order], lab[order]
+    svc_samples = {ep: np.asarray(svc[ep].sample(rng, int(counts[ep].sum()) + 1)).tolist()
+                   for ep in eps}
+    svc_pos = dict.fromkeys(eps, 0)
+
+    def note_busy() -> None:
+        sec = min(int(env.now), seconds)
+        if lam.busy > fig.concurrency[sec]:
+            fig.concurrency[sec] = lam.busy
+
+    def release_at(delay_s: float) -> Generator[Any, Any, None]:
+        yield env.timeout(delay_s)
+        lam.release(env.now, 1)
+
+    def request(a: float, ep: Endpoint) -> Generator[Any, Any, None]:
+        sec = min(int(a), seconds)
+        fig.offered[sec] += 1
+        fd = world.front_door
+        if fd is not None and not fd.try_take(a, 1.0):
+            causes["front_door"] += 1
+            sink.add(sec, ep, ErrorClass.THROTTLED, REJECT_MS)
+            return
+        warm, cold, t_cap, t_scale, t_rps = lam.admit(a, 1)
+        if not (warm or cold):
+            causes["lambda_concurrency"] += t_cap
+            causes["lambda_scaling_rate"] += t_scale
+            causes["lambda_request_rate"] += t_rps
+            fig.throttles[sec] += 1
+            sink.add(sec, ep, world.lambda_throttle_class, REJECT_MS)
+            return
+        fig.invocations[sec] += 1
+        note_busy()
+        if cold:
+            fig.cold[sec] += 1
+            c_ms = float(cold_dist.sample(rng))  # type: ignore[arg-type]
+            yield env.timeout(math.ceil(max(c_ms, 1.0)) / 1000.0)
+        pool = world.pool_of[ep]
+        u = world.units[ep]
+        att = 1
+        while True:
+            now = env.now
+            if pool.available(now) >= u - 1e-9:
+                pool.take(now, u)
+                if quota is not None:
+                    quota.release(1 if att == 1 else 0, 0 if att == 1 else 1)
+                break
+            pool.throttled += 1
+            got = 1 if att < policy.max_attempts else 0
+            if got and quota is not None:
+                got = quota.acquire(1)
+            if not got:
+                causes["dynamodb_retries_exhausted"] += 1
+                lat = (now - a) * 1000.0 + DDB_THROTTLED_CALL_MS
+                sink.add(sec, ep, ErrorClass.SERVER, lat)
+                yield env.timeout(DDB_THROTTLED_CALL_MS / 1000.0)
+                lam.release(env.now, 1)
+                return
+            delay = policy.delay_s(att, rng)
+            if policy.jitter:
+                delay = math.ceil(delay * 1000.0) / 1000.0
+            wait = DDB_THROTTLED_CALL_MS / 1000.0 + delay
+            if now + wait - a >= timeout_s:
+                causes["lambda_timeout"] += 1
+                sink.add(sec, ep, ErrorClass.SERVER, timeout_s * 1000.0)
+                env.process(release_at(a + timeout_s - now))
+                return
+            fig.ddb_retries[min(int(now), seconds)] += 1
+            yield env.timeout(wait)
+            att += 1
+        i = svc_pos[ep]
+        svc_pos[ep] = i + 1
+        s_ms = max(svc_samples[ep][i], 1e-3)
+        if ep is Endpoint.POST_EVENTS:
+            fig.enqueued[min(int(env.now), seconds)] += 1
+        lat = (env.now - a) * 1000.0 + s_ms
+        if lat >= timeout_s * 1000.0:
+            causes["lambda_timeout"] += 1
+            sink.add(sec, ep, ErrorClass.SERVER, timeout_s * 1000.0)
+        else:
+            sink.add(sec, ep, None, lat)
+        yield env.timeout(s_ms / 1000.0)
+        lam.release(env.now, 1)
+
+    def source() -> Generator[Any, Any, None]:
+        for a, i in zip(at.tolist(), lab.tolist(), strict=True):
+            if a > env.now:
+                yield env.timeout(a - env.now)
+            env.process(request(a, eps[i]))
+
+    def clock() -> Generator[Any, Any, None]:
+        sec = 0
+        while sec <= seconds:
+            yield env.timeout(1.0)
+            world.housekeeping(env.now, sec)
+            if progress is not None and sec % 5 == 0:
+                progress(min(1.0, env.now / max(sc.duration_s, 1.0)))
+            sec += 1
+            fig.concurrency[min(sec, seconds)] = lam.busy
+
+    env.process(source())
+    env.process(clock())
+    env.run(until=seconds + timeout_s + 60.0)
+    if progress is not None:
+        progress(1.0)

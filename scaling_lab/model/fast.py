@@ -1,0 +1,253 @@
+"""``fast`` mode: the same rules as ``exact``, with requests handled in millisecond cohorts.
+
+Every tick (1 ms) the arrivals of each endpoint form a cohort that passes the front door,
+Lambda admission and its DynamoDB call as a count; a cohort's members that fail together
+are retried together (legacy backoff has no jitter; standard-mode jitter splits the cohort).
+Each request still draws its own service time (which decides when its environment frees up)
+and cold start, so latency percentiles and concurrency keep their per-request spread.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from scaling_lab.model.arrivals import TICK_S, tick_counts
+from scaling_lab.model.world import DDB_THROTTLED_CALL_MS, REJECT_MS, World
+from scaling_lab.result.models import ErrorClass
+from scaling_lab.scenario.models import Endpoint
+
+__all__ = ["run_fast"]
+
+Progress = Callable[[float], None]
+
+
+def run_fast(world: World, rng: np.random.Generator, progress: Progress | None = None) -> None:
+    """Simulate one replication into ``world`` (figures, latency sink, causes)."""
+    sc, system = world.scenario, world.system
+    counts = tick_counts(sc, rng)
+    eps = list(counts)
+    n_ticks = len(next(iter(counts.values()))) if counts else 0
+    lists = {ep: counts[ep].tolist() for ep in eps}
+    timeout_ms = world.timeout_ms
+    timeout_ticks = int(math.ceil(timeout_ms))
+    svc_ms: dict[Endpoint, np.ndarray] = {}
+    svc_ticks: dict[Endpoint, list[int]] = {}
+    for ep in eps:
+        n = int(counts[ep].sum()) + 8
+        ms = np.asarray(system.lambda_.service_time_ms[ep].sample(rng, n), dtype=float)
+        svc_ms[ep] = ms
+        svc_ticks[ep] = np.maximum(1, np.ceil(ms)).astype(np.int64).tolist()
+    svc_pos = dict.fromkeys(eps, 0)
+    cold_dist = system.lambda_.cold_start_ms
+
+    size = n_ticks + 2 * timeout_ticks + 10_000
+    rel = [0] * size
+    due: dict[int, list[tuple[int, int, int, Endpoint]]] = {}
+    runs: list[list[int]] = []  # [ep index, arrival second, base ms, first svc index, count]
+    last_run: dict[Endpoint, list[int]] = {}
+    ep_index = {ep: i for i, ep in enumerate(eps)}
+
+    lam = world.lam
+    fig = world.fig
+    sink = world.sink
+    causes = world.causes
+    fd = world.front_door
+    policy = world.policy
+    quota = world.quota
+    max_attempts = policy.max_attempts
+    pool_of = world.pool_of
+    units = world.units
+    lthr = world.lambda_throttle_class
+    seconds = world.seconds
+    thr_call = int(DDB_THROTTLED_CALL_MS)
+    conc = fig.concurrency
+    enq = fig.enqueued
+    post = Endpoint.POST_EVENTS
+    cmax = 0
+    pools = [world.write_pool, world.read_pool]
+    two_pools = len({id(pool_of[ep]) for ep in eps}) > 1
+    if not two_pools and eps:
+        pools = [pool_of[eps[0]]]
+
+    def succeed(T: int, a_tick: int, att: int, ok: int, ep: Endpoint) -> None:
+        i = svc_pos[ep]
+        svc_pos[ep] = i + ok
+        sts = svc_ticks[ep]
+        for j in range(i, i + ok):
+            rel[T + sts[j]] += 1
+        sec = a_tick // 1000
+        base = T - a_tick
+        lr = last_run.get(ep)
+        if lr is not None and lr[1] == sec and lr[2] == base and lr[3] + lr[4] == i:
+            lr[4] += ok
+        else:
+            lr = [ep_index[ep], sec, base, i, ok]
+            runs.append(lr)
+            last_run[ep] = lr
+        if ep is post:
+            enq[min(T // 1000, seconds)] += ok
+        if quota is not None:
+            if att == 1:
+                quota.release(ok)
+            else:
+                quota.release(0, ok)
+
+    def resolve(T: int, t: float, items: list[tuple[int, int, int, Endpoint]]) -> None:
+        """This tick's DynamoDB calls: all succeed when capacity allows; otherwise the
+        capacity goes to a uniformly random subset (calls within a millisecond race)."""
+        for pool in pools:
+            mine = [it for it in items if pool_of[it[3]] is pool] if two_pools else items
+            if not mine:
+                continue
+            need = 0.0
+            total = 0
+            for it in mine:
+                need += it[2] * units[it[3]]
+                total += it[2]
+            avail = pool.available(t)
+            if avail >= need:
+                pool.take(t, need)
+                for a_tick, att, c, ep in mine:
+                    succeed(T, a_tick, att, c, ep)
+                continue
+            k = int(avail / (need / total) + 1e-9)
+            if len(mine) == 1:
+                oks = [k]
+            elif k == 0:
+                oks = [0] * len(mine)
+            else:
+                oks = rng.multivariate_hypergeometric([it[2] for it in mine], k).tolist()
+            used = 0.0
+            for (a_tick, att, c, ep), ok in zip(mine, oks, strict=True):
+                if ok:
+                    used += ok * units[ep]
+                    succeed(T, a_tick, att, ok, ep)
+                if c - ok:
+                    fail(T, a_tick, att, c - ok, ep)
+            if used:
+                pool.take(t, used)
+
+    def fail(T: int, a_tick: int, att: int, fail: int, ep: Endpoint) -> None:
+        pool = pool_of[ep]
+        pool.throttled += fail
+        sec = min(a_tick // 1000, seconds)
+        give_up = fail
+        if att < max_attempts:
+            allowed = fail if quota is None else quota.acquire(fail)
+            give_up = fail - allowed
+            if allowed:
+                if policy.jitter:
+                    delays = policy.delays_s(att, allowed, rng) * 1000.0
+                    ticks, cnts = np.unique(np.ceil(delays).astype(np.int64), return_counts=True)
+                    plan = list(zip(ticks.tolist(), cnts.tolist(), strict=True))
+                else:
+                    plan = [(int(math.ceil(policy.ceiling_s(att) * 1000.0)), allowed)]
+                for d, c in plan:
+                    nxt = T + thr_call + d
+                    if nxt - a_tick >= timeout_ms:
+                        # the function times out while the SDK sleeps
+                        causes["lambda_timeout"] += c
+                        sink.add(sec, ep, ErrorClass.SERVER, timeout_ms, c)
+                        rel[min(a_tick + timeout_ticks, size - 1)] += c
+                        continue
+                    fig.ddb_retries[min(T // 1000, seconds)] += c
+                    due.setdefault(nxt, []).append((a_tick, att + 1, c, ep))
+        if give_up:
+            causes["dynamodb_retries_exhausted"] += give_up
+            sink.add(sec, ep, ErrorClass.SERVER, base_ms(T, a_tick) + DDB_THROTTLED_CALL_MS,
+                     give_up)
+            rel[T + thr_call] += give_up
+
+    T = 0
+    next_report = 0
+    done_sec = -1
+    while T < n_ticks or due:
+        if T >= n_ticks + timeout_ticks + 5_000:
+            break  # no request outlives the function timeout; a guard, not a rule
+        t = T * TICK_S
+        if T % 1000 == 0:
+            if T:
+                done_sec = T // 1000 - 1
+                world.housekeeping(t, done_sec)
+            if progress is not None and T >= next_report:
+                progress(min(1.0, T / max(n_ticks, 1)))
+                next_report = T + 5000
+        r = rel[T]
+        if r:
+            lam.release(t, r)
+        items = due.pop(T, None)
+        if T < n_ticks:
+            sec = T // 1000
+            for ep in eps:
+                n = lists[ep][T]
+                if not n:
+                    continue
+                fig.offered[sec] += n
+                if fd is not None:
+                    k = int(fd.take_up_to(t, n) + 1e-9)
+                    if k < n:
+                        causes["front_door"] += n - k
+                        sink.add(sec, ep, ErrorClass.THROTTLED, REJECT_MS, n - k)
+                        n = k
+                        if not n:
+                            continue
+                warm, cold, t_cap, t_scale, t_rps = lam.admit(t, n)
+                thr = t_cap + t_scale + t_rps
+                if thr:
+                    causes["lambda_concurrency"] += t_cap
+                    causes["lambda_scaling_rate"] += t_scale
+                    causes["lambda_request_rate"] += t_rps
+                    fig.throttles[sec] += thr
+                    sink.add(sec, ep, lthr, REJECT_MS, thr)
+                fig.invocations[sec] += warm + cold
+                if cold:
+                    fig.cold[sec] += cold
+                    cs = np.asarray(cold_dist.sample(rng, cold), dtype=float)
+                    for c_ms in np.maximum(1, np.ceil(cs)).astype(np.int64).tolist():
+                        due.setdefault(T + c_ms, []).append((T, 1, 1, ep))
+                if warm:
+                    if items is None:
+                        items = [(T, 1, warm, ep)]
+                    else:
+                        items.append((T, 1, warm, ep))
+        if items is not None:
+            resolve(T, t, items)
+        if T < n_ticks:
+            b = lam.busy
+            if b > cmax:
+                cmax = b
+            if T % 1000 == 999:
+                conc[sec] = cmax
+                cmax = lam.busy
+        T += 1
+    for sec in range(done_sec + 1, seconds + 1):
+        world.housekeeping(float(sec + 1), sec)
+    if progress is not None:
+        progress(1.0)
+    _fold_runs(world, eps, runs, svc_ms)
+
+
+def base_ms(T: int, a_tick: int) -> float:
+    return float(T - a_tick)
+
+
+def _fold_runs(world: World, eps: list[Endpoint], runs: list[list[int]],
+               svc_ms: dict[Endpoint, np.ndarray]) -> None:
+    """Turn recorded runs of successful requests into latencies in the sink."""
+    by_key: dict[tuple[int, int], list[np.ndarray]] = {}
+    for ep_i, sec, base, i, m in runs:
+        by_key.setdefault((sec, ep_i), []).append(svc_ms[eps[ep_i]][i:i + m] + base)
+    timeout_ms = world.timeout_ms
+    for (sec, ep_i), parts in sorted(by_key.items()):
+        lat = np.concatenate(parts)
+        ep = eps[ep_i].value
+        late = lat >= timeout_ms
+        if late.any():
+            world.causes["lambda_timeout"] += int(late.sum())
+            world.sink.add(sec, ep, ErrorClass.SERVER, timeout_ms, int(late.sum()))
+            lat = lat[~late]
+        if lat.size:
+            world.sink.add_array(sec, ep, None, lat)

@@ -1,0 +1,182 @@
+"""``predict()``: run the model for a scenario and system and return a predicted RunResult."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from enum import StrEnum
+
+import numpy as np
+
+from scaling_lab.errors import InputError
+from scaling_lab.model.exact import run_exact
+from scaling_lab.model.fast import run_fast
+from scaling_lab.model.world import World
+from scaling_lab.provenance import make_provenance
+from scaling_lab.result.builder import ResultBuilder
+from scaling_lab.result.models import ResultKind, RunResult, Summary
+from scaling_lab.scenario.models import Scenario
+from scaling_lab.system.models import DynamoDBMode, SystemConfig
+
+__all__ = ["Mode", "interval_figures", "predict", "simulate"]
+
+ProgressCallback = Callable[[float], None]
+
+
+class Mode(StrEnum):
+    FAST = "fast"  # millisecond cohorts (default)
+    EXACT = "exact"  # one SimPy process per request
+
+
+# Student t quantiles t_{0.975, df} for the 95 % interval of a mean (scipy.stats.t.ppf).
+def _t975(df: int) -> float:
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, df))
+
+
+def simulate(scenario: Scenario, system: SystemConfig, *, seed: int, mode: Mode | str = Mode.FAST,
+             progress: ProgressCallback | None = None) -> World:
+    """One replication: the simulated world after the run. ``system`` is used as given (already
+    scaled); ``scenario.rate_at`` applies the scenario's own scale."""
+    world = World(scenario, system)
+    rng = np.random.default_rng(seed)
+    if Mode(mode) is Mode.EXACT:
+        run_exact(world, rng, progress)
+    else:
+        run_fast(world, rng, progress)
+    return world
+
+
+def _build(world: World, scenario: Scenario, system: SystemConfig, *, seed: int, mode: Mode,
+           runs: int) -> ResultBuilder:
+    """Fold a simulated world into a builder; ``system`` is the unscaled one (the result
+    records the scenario's scale in its provenance)."""
+    on_demand = system.dynamodb.mode is DynamoDBMode.ON_DEMAND
+    observable = {"lambda_concurrency", "lambda_invocations", "lambda_throttles", "cold_starts",
+                  "ddb_consumed_wcu", "ddb_consumed_rcu", "ddb_throttled", "ddb_retries",
+                  "sqs_depth"}
+    if not on_demand:
+        observable |= {"ddb_provisioned_wcu", "ddb_provisioned_rcu"}
+    prov = make_provenance(target="model", backend=None, seed=seed, scale=scenario.scale,
+                           mode=mode.value, replications=runs)
+    b = ResultBuilder(scenario, system, ResultKind.PREDICTED, prov, observable=observable)
+    f = world.fig
+    n = int(math.ceil(scenario.duration_s))
+    for sec in range(n):
+        b.offered(sec, float(f.offered[sec]))
+        b.figure(sec, "lambda_concurrency", float(f.concurrency[sec]))
+        b.figure(sec, "lambda_invocations", float(f.invocations[sec]))
+        b.figure(sec, "lambda_throttles", float(f.throttles[sec]))
+        b.figure(sec, "cold_starts", float(f.cold[sec]))
+        b.figure(sec, "ddb_consumed_wcu", float(f.wcu[sec]))
+        b.figure(sec, "ddb_consumed_rcu", float(f.rcu[sec]))
+        b.figure(sec, "ddb_throttled", float(f.ddb_throttled[sec]))
+        b.figure(sec, "ddb_retries", float(f.ddb_retries[sec]))
+        b.figure(sec, "sqs_depth", round(float(f.sqs_depth[sec])))
+        if not on_demand:
+            b.figure(sec, "ddb_provisioned_wcu", float(f.prov_wcu[sec]))
+            b.figure(sec, "ddb_provisioned_rcu", float(f.prov_rcu[sec]))
+    for sec, ep, err, lat, count in world.sink.items():
+        b.record(min(sec, n - 1), ep, lat, err, count)
+    b.throttles_by_cause = {k: int(v) for k, v in world.causes.items()}
+    b.notes.append(
+        f"model mode={mode.value}; DynamoDB figures are the table's (GSIs provisioned alike); "
+        "per-second series and latencies by arrival second"
+    )
+    return b
+
+
+def interval_figures(summary: Summary) -> dict[str, float | None]:
+    """The summary figures ``--runs`` reports a mean and 95 % interval for."""
+    def p(name: str) -> float | None:
+        return getattr(summary.latency_ms, name)
+
+    tbc = summary.throttles_by_cause or {}
+    figs: dict[str, float | None] = {
+        "requests": float(summary.requests),
+        "error_rate": summary.error_rate,
+        "errors.throttled": float(summary.errors.throttled),
+        "errors.server": float(summary.errors.server),
+        "errors.timeout": float(summary.errors.timeout),
+        "throughput_per_s": summary.throughput_per_s,
+        "latency_ms.p50": p("p50"),
+        "latency_ms.p95": p("p95"),
+        "latency_ms.p99": p("p99"),
+        "latency_ms.max": p("max"),
+        "recovery_s": summary.recovery_s,
+        "max_lambda_concurrency": summary.max_lambda_concurrency,
+        "cold_start_fraction": summary.cold_start_fraction,
+        "max_ddb_provisioned_wcu": summary.max_ddb_provisioned_wcu,
+        "ddb_throttled": None if summary.ddb_throttled is None else float(summary.ddb_throttled),
+        "max_sqs_depth": None if summary.max_sqs_depth is None else float(summary.max_sqs_depth),
+    }
+    for cause, v in tbc.items():
+        figs[f"throttles_by_cause.{cause}"] = float(v)
+    for ep, es in summary.endpoints.items():
+        figs[f"endpoints.{ep}.latency_ms.p95"] = es.latency_ms.p95
+        figs[f"endpoints.{ep}.latency_ms.p99"] = es.latency_ms.p99
+    return figs
+
+
+def _intervals(summaries: list[Summary]) -> dict[str, dict[str, float]]:
+    per: dict[str, list[float]] = {}
+    names: list[str] = []
+    for s in summaries:
+        for k, v in interval_figures(s).items():
+            if k not in per:
+                names.append(k)
+                per[k] = []
+            if v is not None:
+                per[k].append(float(v))
+    out: dict[str, dict[str, float]] = {}
+    for k in names:
+        vals = per[k]
+        if len(vals) < 2:
+            continue
+        arr = np.asarray(vals)
+        mean = float(arr.mean())
+        half = _t975(len(arr) - 1) * float(arr.std(ddof=1)) / math.sqrt(len(arr))
+        out[k] = {"mean": mean, "half_width": half, "low": mean - half, "high": mean + half,
+                  "n": float(len(arr))}
+    return out
+
+
+def predict(scenario: Scenario, system: SystemConfig, *, seed: int | None = None, runs: int = 1,
+            mode: Mode | str = Mode.FAST,
+            progress: ProgressCallback | None = None) -> RunResult:
+    """Predict how ``system`` handles ``scenario``; a RunResult of kind ``predicted``.
+
+    ``seed`` defaults to the scenario's; replication ``i`` uses ``seed + i``. With ``runs > 1``
+    the result's series and summary are the first replication's and ``intervals`` holds the mean
+    and 95 % confidence interval of each summary figure across replications. When the scenario's
+    scale is not 1, the system is scaled by it too (rates and capacities; durations kept).
+    ``progress`` receives the completed fraction (0..1) of all replications.
+    """
+    try:
+        mode = Mode(mode)
+    except ValueError:
+        raise InputError(f"mode: expected 'fast' or 'exact', got {mode!r}") from None
+    if runs < 1:
+        raise InputError(f"runs: expected >= 1, got {runs}")
+    base_seed = scenario.seed if seed is None else seed
+    sim_system = system.scaled(scenario.scale) if scenario.scale != 1 else system
+    first: ResultBuilder | None = None
+    summaries: list[Summary] = []
+    for i in range(runs):
+        def sub(frac: float, i: int = i) -> None:
+            if progress is not None:
+                progress((i + frac) / runs)
+
+        world = simulate(scenario, sim_system, seed=base_seed + i, mode=mode, progress=sub)
+        b = _build(world, scenario, system, seed=base_seed + i, mode=mode, runs=runs)
+        if first is None:
+            first = b
+        if runs > 1:
+            summaries.append(b.build().summary)
+    assert first is not None
+    if runs > 1:
+        first.provenance = first.provenance.model_copy(update={"seed": base_seed})
+        first.notes.append(f"{runs} replications, seeds {base_seed}..{base_seed + runs - 1}; "
+                           "series from the first; intervals: mean and 95 % CI per figure")
+    return first.build(intervals=_intervals(summaries) if runs > 1 else None)

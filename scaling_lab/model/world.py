@@ -1,0 +1,375 @@
+"""The simulated system's state, shared by both modes: Lambda pool, DynamoDB pools, SQS, front
+door, and the per-second figures and latency sink they feed.
+
+Each rule's source is cited where its number lives (scaling_lab/system/models.py for defaults,
+scaling_lab/model/capacity.py and retry.py for DynamoDB and the SDK).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scaling_lab.model.capacity import (
+    AutoScaler,
+    BurstBucket,
+    OnDemandLimiter,
+    TokenBucket,
+    read_units,
+    update_units,
+    write_units,
+)
+from scaling_lab.model.retry import RetryPolicy, RetryQuotaPool
+from scaling_lab.result.models import ErrorClass
+from scaling_lab.scenario.models import Endpoint, Scenario
+from scaling_lab.system.models import (
+    CapacitySettings,
+    DynamoDBMode,
+    FrontDoorKind,
+    RetryMode,
+    ScalingRule,
+    SystemConfig,
+)
+
+__all__ = [
+    "CAUSES",
+    "DDB_THROTTLED_CALL_MS",
+    "REJECT_MS",
+    "DdbPool",
+    "Figures",
+    "LambdaPool",
+    "LatencySink",
+    "SqsQueue",
+    "World",
+]
+
+# ASSUMPTION: a rejected request (429 from the front door or Lambda) answers in 5 ms, and a
+# throttled DynamoDB call (ProvisionedThroughputExceededException) takes 4 ms before the SDK
+# sleeps; neither is documented, both are small next to the backoff. Calibrate from runs.
+REJECT_MS = 5.0
+DDB_THROTTLED_CALL_MS = 4.0
+
+CAUSES = ("front_door", "lambda_concurrency", "lambda_scaling_rate", "lambda_request_rate",
+          "dynamodb_retries_exhausted", "lambda_timeout")
+
+
+class LambdaPool:
+    """Execution environments of one function.
+
+    - concurrency cap: reserved concurrency if set, else the account limit; beyond it a
+      synchronous invoke is throttled (429), never queued -- LAMBDA_SCALING_URL in models.py.
+    - scaling rate (2023 rule): 1,000 new environments per 10 s per function, a token bucket
+      refilled continuously that does not accumulate beyond 1,000; legacy rule: an initial
+      burst (500/1,000/3,000) then +500 environments per minute.
+    - request rate: at most ``rps_per_environment`` (10) x the concurrency cap per second;
+      ASSUMPTION: enforced as a bucket holding one second of it.
+    - provisioned concurrency: that many environments start warm and are never reclaimed;
+      requests beyond them spill over to on-demand environments (cold start).
+    - idle environments are reused most-recent-first (ASSUMPTION) and reclaimed after
+      ``idle_reclaim_s``.
+    """
+
+    def __init__(self, system: SystemConfig) -> None:
+        lam = system.lambda_
+        self.cap = lam.concurrency_cap
+        self.provisioned = lam.provisioned_concurrency
+        self.idle_reclaim_s = lam.idle_reclaim_s
+        self.rule = lam.scaling.rule
+        sc = lam.scaling
+        self.scaling = TokenBucket(sc.envs_per_interval / sc.interval_s, sc.envs_per_interval)
+        self.legacy_burst = sc.legacy_initial_burst
+        self.legacy_per_minute = sc.legacy_per_minute
+        self._legacy_hit_s: float | None = None
+        rps = lam.rps_per_environment * self.cap
+        self.rps = TokenBucket(rps, rps)
+        self.busy = 0
+        self.idle = self.provisioned
+        # (idle since, count), oldest first; provisioned environments are not in it.
+        self._idle_stack: deque[list[float]] = deque()
+        self.envs = self.provisioned  # environments in existence (busy + idle)
+
+    def _legacy_room(self, now_s: float) -> float:
+        if self._legacy_hit_s is None:
+            return self.legacy_burst - self.envs
+        minutes = math.floor((now_s - self._legacy_hit_s) / 60.0)
+        return self.legacy_burst + self.legacy_per_minute * minutes - self.envs
+
+    def admit(self, now_s: float, n: int) -> tuple[int, int, int, int, int]:
+        """Admit ``n`` arrivals: (warm, cold, throttled by concurrency, by scaling rate, by
+        request rate)."""
+        ok = int(self.rps.take_up_to(now_s, n) + 1e-9)
+        thr_rps = n - ok
+        warm = ok if ok <= self.idle else self.idle
+        if warm:
+            self._take_idle(warm)
+        need = ok - warm
+        if need == 0:
+            self.busy += warm
+            return warm, 0, 0, 0, thr_rps
+        room = self.cap - self.busy - warm
+        by_cap = need if need <= room else max(room, 0)
+        if self.rule is ScalingRule.RULE_2023:
+            cold = int(self.scaling.take_up_to(now_s, by_cap) + 1e-9)
+        else:
+            lr = self._legacy_room(now_s)
+            if by_cap > lr and self._legacy_hit_s is None:
+                self._legacy_hit_s = now_s
+                lr = self._legacy_room(now_s)
+            cold = min(by_cap, max(int(lr), 0))
+        self.busy += warm + cold
+        self.envs += cold
+        return warm, cold, need - by_cap, by_cap - cold, thr_rps
+
+    def _take_idle(self, n: int) -> None:
+        self.idle -= n
+        stack = self._idle_stack
+        while n and stack:
+            top = stack[-1]
+            if top[1] > n:
+                top[1] -= n
+                return
+            n -= int(top[1])
+            stack.pop()
+        # the rest came from provisioned environments
+
+    def release(self, now_s: float, n: int) -> None:
+        if n <= 0:
+            return
+        self.busy -= n
+        self.idle += n
+        stack = self._idle_stack
+        if stack and stack[-1][0] == now_s:
+            stack[-1][1] += n
+        else:
+            stack.append([now_s, n])
+
+    def reclaim(self, now_s: float) -> None:
+        """Drop on-demand environments idle for longer than ``idle_reclaim_s``."""
+        stack = self._idle_stack
+        limit = now_s - self.idle_reclaim_s
+        floor_idle = max(0, self.provisioned - self.busy)
+        while stack and stack[0][0] <= limit and self.idle > floor_idle:
+            drop = min(int(stack[0][1]), self.idle - floor_idle)
+            stack[0][1] -= drop
+            self.idle -= drop
+            self.envs -= drop
+            if stack[0][1] <= 0:
+                stack.popleft()
+
+
+class DdbPool:
+    """One DynamoDB capacity (table writes or reads): limiter, auto scaling and counters."""
+
+    def __init__(self, system: SystemConfig, settings: CapacitySettings | None, *,
+                 write: bool) -> None:
+        ddb = system.dynamodb
+        part_cap = ddb.partitions * (ddb.partition_wcu if write else ddb.partition_rcu)
+        self.scaler: AutoScaler | None = None
+        self.limiter: BurstBucket | OnDemandLimiter
+        if ddb.mode is DynamoDBMode.ON_DEMAND or settings is None:
+            warm = ddb.on_demand_warm_wcu if write else ddb.on_demand_warm_rcu
+            self.limiter = OnDemandLimiter(warm, partition_cap=part_cap)
+            self.provisioned: float | None = None
+        else:
+            self.limiter = BurstBucket(settings.provisioned, window_s=ddb.burst_window_s,
+                                       partition_cap=part_cap)
+            self.provisioned = settings.provisioned
+            if settings.auto_scaling is not None and settings.auto_scaling.enabled:
+                self.scaler = AutoScaler(settings.auto_scaling, settings.provisioned)
+        self.consumed = 0.0  # this second
+        self.throttled = 0  # attempts, this second
+
+    def available(self, now_s: float) -> float:
+        return self.limiter.available(now_s)
+
+    def take(self, now_s: float, units: float) -> None:
+        """Consume ``units`` already known to be available."""
+        self.limiter.take_up_to(now_s, units)
+        self.consumed += units
+        if self.scaler is not None:
+            self.scaler.consume(units)
+
+    def housekeeping(self, now_s: float) -> None:
+        if self.scaler is not None and isinstance(self.limiter, BurstBucket):
+            p = self.scaler.advance(now_s)
+            if p != self.limiter.provisioned:
+                self.limiter.set_provisioned(now_s, p)
+                self.provisioned = p
+
+
+class SqsQueue:
+    """Standard queue depth and its event source mapping, as a one-second fluid step.
+
+    Lambda starts with ``initial_pollers`` (5) concurrent batches and adds up to
+    ``scale_per_minute`` (300) concurrent executions per minute while messages wait, up to
+    ``max_concurrency`` (1,250) -- SQS_ESM_URL in scaling_lab/system/models.py. ASSUMPTION:
+    the increase is spread evenly over the minute; each batch takes the consumer's mean time.
+    """
+
+    def __init__(self, system: SystemConfig) -> None:
+        c = system.sqs.consumer
+        self.batch_size = c.batch_size
+        self.per_s = c.scale_per_minute / 60.0
+        self.max = float(c.max_concurrency)
+        self.pollers = float(c.initial_pollers)
+        self.initial = float(c.initial_pollers)
+        self.batch_s = c.service_time_ms.mean_ms() / 1000.0
+        self.depth = 0.0
+
+    def step(self, enqueued: float) -> float:
+        self.depth += enqueued
+        done = min(self.depth, self.pollers * self.batch_size / self.batch_s)
+        self.depth -= done
+        if self.depth > 0:
+            self.pollers = min(self.max, self.pollers + self.per_s)
+        else:
+            self.pollers = max(self.initial, self.pollers - self.per_s)
+        return self.depth
+
+
+@dataclass
+class Figures:
+    """Per-second figures, indexed by second."""
+
+    seconds: int
+    concurrency: np.ndarray = field(init=False)
+    invocations: np.ndarray = field(init=False)
+    throttles: np.ndarray = field(init=False)
+    cold: np.ndarray = field(init=False)
+    wcu: np.ndarray = field(init=False)
+    rcu: np.ndarray = field(init=False)
+    prov_wcu: np.ndarray = field(init=False)
+    prov_rcu: np.ndarray = field(init=False)
+    ddb_throttled: np.ndarray = field(init=False)
+    ddb_retries: np.ndarray = field(init=False)
+    sqs_depth: np.ndarray = field(init=False)
+    enqueued: np.ndarray = field(init=False)
+    offered: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        for name in ("concurrency", "invocations", "throttles", "cold", "wcu", "rcu",
+                     "prov_wcu", "prov_rcu", "ddb_throttled", "ddb_retries", "sqs_depth",
+                     "enqueued", "offered"):
+            setattr(self, name, np.zeros(self.seconds + 1))
+
+
+class LatencySink:
+    """Latencies by (arrival second, endpoint, error class), folded into the result builder.
+
+    Both modes quantize to 0.5 % relative steps before recording (HDR keeps 3 significant
+    digits), which makes recording cost depend on distinct values, not on request count.
+    """
+
+    STEP = math.log1p(0.005)
+
+    def __init__(self) -> None:
+        self._chunks: dict[tuple[int, str, ErrorClass | None], list[np.ndarray]] = {}
+        self._scalars: dict[tuple[int, str, ErrorClass | None], list[float]] = {}
+        self._counts: dict[tuple[int, str, ErrorClass | None, float], int] = {}
+
+    def add_array(self, sec: int, ep: str, error: ErrorClass | None, lat_ms: np.ndarray) -> None:
+        self._chunks.setdefault((sec, ep, error), []).append(lat_ms)
+
+    def add(self, sec: int, ep: str, error: ErrorClass | None, lat_ms: float,
+            count: int = 1) -> None:
+        if count == 1:
+            self._scalars.setdefault((sec, ep, error), []).append(lat_ms)
+        else:
+            key = (sec, ep, error, lat_ms)
+            self._counts[key] = self._counts.get(key, 0) + count
+
+    def items(self) -> list[tuple[int, str, ErrorClass | None, float, int]]:
+        """(second, endpoint, error, latency_ms, count), quantized, deterministic order."""
+        out: list[tuple[int, str, ErrorClass | None, float, int]] = []
+        keys = set(self._chunks) | set(self._scalars)
+        for key in sorted(keys, key=lambda k: (k[0], k[1], str(k[2]))):
+            parts = list(self._chunks.get(key, []))
+            if key in self._scalars:
+                parts.append(np.asarray(self._scalars[key]))
+            lat = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            q = np.rint(np.log(np.maximum(lat, 1e-3)) / self.STEP).astype(np.int64)
+            vals, counts = np.unique(q, return_counts=True)
+            ms = np.exp(vals * self.STEP)
+            for v, c in zip(ms.tolist(), counts.tolist(), strict=True):
+                out.append((key[0], key[1], key[2], v, int(c)))
+        for (sec, ep, err, lat), c in sorted(self._counts.items(),
+                                             key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]),
+                                                             kv[0][3])):
+            out.append((sec, ep, err, lat, c))
+        return out
+
+
+class World:
+    """Everything the model simulates for one replication."""
+
+    def __init__(self, scenario: Scenario, system: SystemConfig) -> None:
+        self.scenario = scenario
+        self.system = system
+        self.fractions = scenario.mix.fractions()
+        self.endpoints = list(self.fractions)
+        self.lam = LambdaPool(system)
+        ddb = system.dynamodb
+        self.write_pool = DdbPool(system, ddb.write, write=True)
+        self.read_pool = DdbPool(system, ddb.read, write=False)
+        self.pool_of = {
+            Endpoint.POST_EVENTS: self.write_pool,
+            Endpoint.ACK: self.write_pool,
+            Endpoint.GET_INBOX: self.read_pool,
+        }
+        self.units = {ep: self.mean_units(ep) for ep in Endpoint}
+        fd = system.front_door
+        # API Gateway account bucket: 10,000 req/s, burst 5,000 -- APIGW_THROTTLE_URL
+        self.front_door: TokenBucket | None = (
+            TokenBucket(fd.rate_per_s, fd.burst) if fd.kind is FrontDoorKind.API_GATEWAY else None
+        )
+        # Behind an API Gateway proxy integration a Lambda throttle reaches the client as 500.
+        self.lambda_throttle_class = (
+            ErrorClass.SERVER if fd.kind is FrontDoorKind.API_GATEWAY else ErrorClass.THROTTLED
+        )
+        self.sqs = SqsQueue(system)
+        self.policy = RetryPolicy.from_sdk(system.sdk)
+        self.quota: RetryQuotaPool | None = (
+            RetryQuotaPool(max(1, self.lam.envs)) if system.sdk.retry_mode is RetryMode.STANDARD
+            else None
+        )
+        self.timeout_ms = system.lambda_.timeout_s * 1000.0
+        self.seconds = int(math.ceil(scenario.duration_s))
+        self.fig = Figures(self.seconds)
+        self.sink = LatencySink()
+        self.causes: dict[str, int] = dict.fromkeys(CAUSES, 0)
+
+    def mean_units(self, ep: Endpoint) -> float:
+        """Mean capacity units one request of ``ep`` consumes (payload sizes uniform)."""
+        ddb = self.system.dynamodb
+        pl = self.scenario.payload.size_bytes
+        sizes = np.arange(pl.min, pl.max + 1) + ddb.item_overhead_bytes
+        if ep is Endpoint.POST_EVENTS:
+            # The table's own units gate the write; GSIs are assumed provisioned like the
+            # table, so with projection 'all' they throttle together (one pool, table units).
+            return float(np.mean([write_units(int(s)) for s in sizes]))
+        if ep is Endpoint.ACK:
+            return float(np.mean([update_units(int(s)) for s in sizes]))
+        page = self.scenario.inbox.page_limit
+        mean_item = float(np.mean(sizes))
+        return read_units(int(page * mean_item), ddb.eventually_consistent_reads)
+
+    def housekeeping(self, now_s: float, sec: int) -> None:
+        """Once per simulated second: reclaim, auto scaling, SQS, gauges of second ``sec``."""
+        self.lam.reclaim(now_s)
+        self.write_pool.housekeeping(now_s)
+        self.read_pool.housekeeping(now_s)
+        if self.quota is not None:
+            self.quota.set_clients(self.lam.envs)
+        if 0 <= sec <= self.seconds:
+            f = self.fig
+            f.wcu[sec] += self.write_pool.consumed
+            f.rcu[sec] += self.read_pool.consumed
+            f.ddb_throttled[sec] += self.write_pool.throttled + self.read_pool.throttled
+            f.prov_wcu[sec] = self.write_pool.provisioned or 0.0
+            f.prov_rcu[sec] = self.read_pool.provisioned or 0.0
+            f.sqs_depth[sec] = self.sqs.step(f.enqueued[sec])
+        self.write_pool.consumed = self.read_pool.consumed = 0.0
+        self.write_pool.throttled = self.read_pool.throttled = 0
