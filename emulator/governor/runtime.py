@@ -98,11 +98,8 @@ class Governor:
         self.pool = EnvironmentPool(self.system.lambda_, now)
         fd = self.system.front_door
         self.front_door = TokenBucket(fd.rate_per_s, fd.burst, now_s=now)
-        self.names = MetricNames(
-            settings.function_name,
-            ddb.table,
-            app_settings.queue_url.rstrip("/").rsplit("/", 1)[-1] or self.system.sqs.queue,
-        )
+        # Dimensions use the system file's names, so observe reads the emulator as it reads AWS.
+        self.names = MetricNames(settings.function_name, ddb.table, self.system.sqs.queue)
         self.scaling_actions: list[dict[str, Any]] = []
         self.ddb_hook = DynamoDBHook(self)
         self.sqs_hook = SqsHook(self)

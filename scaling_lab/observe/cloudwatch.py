@@ -1,0 +1,171 @@
+"""Read a run's CloudWatch metrics with GetMetricData (AWS or the emulator's CloudWatch).
+
+Metric names and dimensions are AWS's own; resource names come from the system file (table,
+queue) and the caller (function name). Sources:
+https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html,
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html,
+https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html,
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from scaling_lab.errors import EnvironmentProblem
+from scaling_lab.observe.figures import Figures, FigureSeries
+from scaling_lab.system.models import SystemConfig
+
+__all__ = [
+    "DEFAULT_FUNCTION_NAME",
+    "EMULATOR_NAMESPACE",
+    "MetricSpec",
+    "collect_cloudwatch",
+    "metric_specs",
+]
+
+DEFAULT_FUNCTION_NAME = "triggers-api"
+#: Figures AWS does not publish (cold starts, SDK retries); only the emulator writes them.
+EMULATOR_NAMESPACE = "ScalingLab/Emulator"
+# GetMetricData takes up to 500 queries per call (API reference above).
+_MAX_QUERIES = 500
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One CloudWatch metric and the result figure it feeds."""
+
+    figure: str
+    namespace: str
+    metric: str
+    dimensions: tuple[tuple[str, str], ...]
+    stat: str
+
+    def query(self, query_id: str, period_s: int) -> dict[str, Any]:
+        """The ``MetricDataQueries`` entry."""
+        return {
+            "Id": query_id,
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": self.namespace,
+                    "MetricName": self.metric,
+                    "Dimensions": [{"Name": k, "Value": v} for k, v in self.dimensions],
+                },
+                "Period": period_s,
+                "Stat": self.stat,
+            },
+            "ReturnData": True,
+        }
+
+
+def metric_specs(
+    system: SystemConfig,
+    function_name: str = DEFAULT_FUNCTION_NAME,
+    queue_name: str | None = None,
+    emulator: bool = False,
+) -> list[MetricSpec]:
+    """What to read for a system; ``emulator`` adds the emulator-only namespace."""
+    fn = (("FunctionName", function_name),)
+    table = (("TableName", system.dynamodb.table),)
+    queue = (("QueueName", queue_name or system.sqs.queue),)
+    specs = [
+        MetricSpec("lambda_concurrency", "AWS/Lambda", "ConcurrentExecutions", fn, "Maximum"),
+        MetricSpec("lambda_invocations", "AWS/Lambda", "Invocations", fn, "Sum"),
+        MetricSpec("lambda_throttles", "AWS/Lambda", "Throttles", fn, "Sum"),
+        MetricSpec("ddb_consumed_wcu", "AWS/DynamoDB", "ConsumedWriteCapacityUnits", table, "Sum"),
+        MetricSpec("ddb_consumed_rcu", "AWS/DynamoDB", "ConsumedReadCapacityUnits", table, "Sum"),
+        MetricSpec("ddb_write_throttles", "AWS/DynamoDB", "WriteThrottleEvents", table, "Sum"),
+        MetricSpec("ddb_read_throttles", "AWS/DynamoDB", "ReadThrottleEvents", table, "Sum"),
+        MetricSpec("sqs_depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", queue, "Maximum"),
+    ]
+    if system.dynamodb.mode.value == "provisioned":
+        specs += [
+            MetricSpec(
+                "ddb_provisioned_wcu",
+                "AWS/DynamoDB",
+                "ProvisionedWriteCapacityUnits",
+                table,
+                "Maximum",
+            ),
+            MetricSpec(
+                "ddb_provisioned_rcu",
+                "AWS/DynamoDB",
+                "ProvisionedReadCapacityUnits",
+                table,
+                "Maximum",
+            ),
+        ]
+    if emulator:
+        specs += [
+            MetricSpec("cold_starts", EMULATOR_NAMESPACE, "ColdStarts", fn, "Sum"),
+            MetricSpec("ddb_retries", EMULATOR_NAMESPACE, "DynamoDBRetries", table, "Sum"),
+        ]
+    return specs
+
+
+def _epoch(ts: Any) -> int:
+    if isinstance(ts, datetime):
+        if ts.tzinfo is None:
+            ts = ts.replace(tzinfo=UTC)
+        return math.floor(float(ts.timestamp()))
+    return math.floor(float(ts))
+
+
+def collect_cloudwatch(
+    client: Any,
+    system: SystemConfig,
+    start: datetime,
+    end: datetime,
+    *,
+    function_name: str = DEFAULT_FUNCTION_NAME,
+    queue_name: str | None = None,
+    period_s: int = 60,
+    emulator: bool = False,
+) -> Figures:
+    """Datapoints of every metric in ``[start, end)`` as :class:`Figures` (period starts).
+
+    ``client`` is a boto3 CloudWatch client (AWS, or the emulator's endpoint). ``period_s``:
+    60 for AWS's standard 1-minute metrics, 1 for the emulator's high-resolution ones.
+    """
+    if period_s < 1:
+        raise ValueError(f"period_s must be >= 1, got {period_s}")
+    specs = metric_specs(system, function_name, queue_name, emulator)
+    by_id = {f"m{i}": spec for i, spec in enumerate(specs)}
+    series: dict[str, FigureSeries] = {}
+    ids = list(by_id)
+    for chunk_start in range(0, len(ids), _MAX_QUERIES):
+        chunk = ids[chunk_start : chunk_start + _MAX_QUERIES]
+        args: dict[str, Any] = {
+            "MetricDataQueries": [by_id[i].query(i, period_s) for i in chunk],
+            "StartTime": start,
+            "EndTime": end,
+            "ScanBy": "TimestampAscending",
+        }
+        while True:
+            try:
+                page = client.get_metric_data(**args)
+            except (BotoCoreError, ClientError) as exc:
+                raise EnvironmentProblem(f"CloudWatch GetMetricData failed: {exc}") from exc
+            for res in page.get("MetricDataResults", []):
+                spec = by_id.get(res.get("Id", ""))
+                if spec is None:
+                    continue
+                points = series.setdefault(spec.figure, FigureSeries(spec.stat, period_s))
+                for ts, value in zip(
+                    res.get("Timestamps", []), res.get("Values", []), strict=False
+                ):
+                    points.add(_epoch(ts), float(value))
+            token = page.get("NextToken")
+            if not token:
+                break
+            args["NextToken"] = token
+    for name in ("ddb_write_throttles", "ddb_read_throttles"):
+        part = series.pop(name, None)
+        if part is not None:
+            series.setdefault("ddb_throttled", FigureSeries("Sum", period_s)).merge_sum(part)
+    return Figures(series=series, source="cloudwatch", observable={s.figure for s in specs})
