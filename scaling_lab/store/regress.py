@@ -1,0 +1,547 @@
+"""Regression detection: flag a degradation only when it exceeds the threshold AND the data
+support it.
+
+For each endpoint (and ``all``) the p50/p95/p99 latency, successful throughput and error rate of
+a candidate run are compared with a baseline run. Uncertainty has two parts:
+
+1. *within the run*: a moving-block bootstrap over the per-second data (per-second HDR
+   histograms, request and error counts). When both runs follow the same schedule, the same
+   resampled seconds are used for both (paired), so the load shape cancels out; blocks keep
+   the autocorrelation of a noisy machine (a few slow seconds in a row).
+2. *between runs*: a rerun of the same configuration on a shared 2-core machine moves p95/p99
+   by more than within-run sampling explains. Its size (standard deviation of the log of a
+   figure across reruns) comes from comparable runs in the history when there are at least
+   three, else from defaults measured on the reference machine (RUN_NOISE_DEFAULTS).
+
+A figure is a **regression** when the lower end of the confidence interval of its degradation
+is above the threshold; **inconclusive** when the point estimate is above it but the interval
+reaches below; **improved** when the upper end is below minus the threshold.
+Degradation: latency ``candidate/baseline - 1``; throughput ``1 - candidate/baseline``;
+error rate ``candidate - baseline`` (absolute), whose threshold is ``max(threshold x baseline
+rate, ERROR_RATE_FLOOR)``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scaling_lab.errors import InputError
+from scaling_lab.result.histogram import LatencyHistogram
+from scaling_lab.result.models import ResultKind, RunResult
+
+__all__ = [
+    "ERROR_RATE_FLOOR",
+    "METRICS",
+    "RUN_NOISE_DEFAULTS",
+    "MetricVerdict",
+    "RegressionReport",
+    "Verdict",
+    "detect_regressions",
+    "parse_threshold_pct",
+    "run_noise_from_history",
+]
+
+METRICS = ("p50", "p95", "p99", "throughput", "error_rate")
+_QUANTILES = {"p50": 50.0, "p95": 95.0, "p99": 99.0}
+
+# An error-rate increase below 0.05 percentage points (half the story's 0.1 % error budget) is
+# never flagged, however significant.
+ERROR_RATE_FLOOR = 0.0005
+
+# Run-to-run noise of observed runs: standard deviation of ln(figure) across same-config reruns.
+# Measured on the 2-core reference machine from tests/unit/store/fixtures/loopback-rerun-*.json
+# (make_loopback_runs.py: loopback HTTP, 100 req/s x 30 s, six reruns); see
+# docs/PERFORMANCE_TARGETS.md. Predicted runs have none: the model's only noise is sampling,
+# which the bootstrap covers.
+# Robust (MAD-based) estimates; the tails vary this much because other processes on the same
+# two cores (load generators, simulations) take the CPU for seconds at a time. Throughput has no
+# measurable noise in an open-model run; 0.5 % is an allowance for arrival-timing jitter
+# (ASSUMPTION).
+RUN_NOISE_DEFAULTS: dict[str, float] = {
+    "p50": 0.011,
+    "p95": 0.70,
+    "p99": 1.04,
+    "throughput": 0.005,
+    "error_rate": 0.0,
+}
+
+
+class Verdict(StrEnum):
+    REGRESSION = "regression"
+    INCONCLUSIVE = "inconclusive"  # above the threshold, but within the noise
+    OK = "ok"
+    IMPROVED = "improved"
+    NOT_OBSERVED = "not observed"
+
+
+@dataclass(frozen=True)
+class MetricVerdict:
+    endpoint: str
+    metric: str  # p50 | p95 | p99 | throughput | error_rate
+    baseline: float | None  # ms, ok/s or a fraction
+    candidate: float | None
+    degradation: float | None  # relative (latency, throughput) or absolute (error rate)
+    ci_low: float | None
+    ci_high: float | None
+    threshold: float  # same unit as degradation
+    verdict: Verdict
+    run_noise: float = 0.0  # sd of ln(figure) between runs that was allowed for
+
+    @property
+    def unit(self) -> str:
+        return {"throughput": "ok/s", "error_rate": ""}.get(self.metric, "ms")
+
+
+@dataclass
+class RegressionReport:
+    baseline_id: str
+    candidate_id: str
+    threshold: float
+    confidence: float
+    paired: bool
+    noise_source: str
+    block_s: int = 1  # bootstrap block length (seconds)
+    verdicts: list[MetricVerdict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def regressions(self) -> list[MetricVerdict]:
+        return [v for v in self.verdicts if v.verdict is Verdict.REGRESSION]
+
+    @property
+    def regressed(self) -> bool:
+        return bool(self.regressions)
+
+
+def parse_threshold_pct(text: str | float) -> float:
+    """``"5%"``, ``"5"`` or ``0.05`` -> 0.05."""
+    if isinstance(text, int | float):
+        value = float(text)
+        return value / 100.0 if value >= 1 else value
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(%?)\s*", text)
+    if not m:
+        raise InputError(f"--threshold {text!r}: expected a percentage such as 5%")
+    value = float(m.group(1))
+    if m.group(2) or value >= 1:
+        value /= 100.0
+    if not 0 < value < 1:
+        raise InputError(f"--threshold {text!r}: expected a percentage between 0 and 100")
+    return value
+
+
+# -- per-second data ---------------------------------------------------------------------------
+@dataclass
+class _Run:
+    seconds: NDArray[np.int64]
+    requests: dict[str, NDArray[np.float64]]
+    errors: dict[str, NDArray[np.float64]]
+    # per endpoint: {t_s: (bin ids, counts)} or None when per-second histograms were not kept
+    hists: dict[str, dict[int, tuple[NDArray[np.int64], NDArray[np.float64]]] | None]
+
+
+def _bins_of(hdr: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """(HDR counts-array indices, counts) of the recorded buckets of an encoded histogram."""
+    h = LatencyHistogram.decode(hdr)._h
+    counts = np.ctypeslib.as_array(h.counts)[: h.counts_len]
+    idx = np.flatnonzero(counts)
+    return idx.astype(np.int64), counts[idx].astype(np.float64)
+
+
+def _values_of(indices: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Bucket values (us) of HDR counts-array indices, as HdrHistogram.get_value_from_index."""
+    h = LatencyHistogram()._h
+    bucket = (indices >> h.sub_bucket_half_count_magnitude) - 1
+    sub = (indices & (h.sub_bucket_half_count - 1)) + h.sub_bucket_half_count
+    low = bucket < 0
+    sub = np.where(low, sub - h.sub_bucket_half_count, sub)
+    bucket = np.where(low, 0, bucket)
+    values = sub.astype(np.float64) * np.exp2(bucket + int(h.unit_magnitude))
+    return np.asarray(values, dtype=np.float64)
+
+
+def _extract(result: RunResult) -> _Run:
+    endpoints = sorted({ep for s in result.series for ep in s.endpoints})
+    seconds = np.array([s.t_s for s in result.series], dtype=np.int64)
+    requests = {ep: np.zeros(len(seconds)) for ep in endpoints}
+    errors = {ep: np.zeros(len(seconds)) for ep in endpoints}
+    hists: dict[str, dict[int, tuple[NDArray[np.int64], NDArray[np.float64]]] | None] = {
+        ep: {} for ep in endpoints
+    }
+    for i, s in enumerate(result.series):
+        for ep, sec in s.endpoints.items():
+            requests[ep][i] = sec.requests
+            errors[ep][i] = sec.errors.total
+            table = hists[ep]
+            if table is None:
+                continue
+            if sec.hdr is not None:
+                table[int(s.t_s)] = _bins_of(sec.hdr)
+            elif sec.requests > sec.errors.timeout:
+                hists[ep] = None  # responses without a histogram: no latency test possible
+    return _Run(seconds, requests, errors, hists)
+
+
+# -- bootstrap ---------------------------------------------------------------------------------
+def block_length(x: NDArray[np.float64]) -> int:
+    """Automatic block length for a circular/moving-block bootstrap of a stationary series
+    (Politis & White 2004, with the correction of Patton, Politis & White 2009)."""
+    x = np.asarray(x, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if n < 8 or float(np.var(x)) == 0.0:
+        return 1
+    xc = x - x.mean()
+    kn = max(5, math.ceil(math.sqrt(math.log10(n))))
+    m_max = min(n - 1, math.ceil(math.sqrt(n)) + kn)
+    gamma = np.array([float(np.dot(xc[: n - k], xc[k:])) / n for k in range(m_max + 1)])
+    rho = gamma / gamma[0]
+    crit = 2.0 * math.sqrt(math.log10(n) / n)
+    m_hat = m_max
+    for m in range(1, m_max - kn + 1):
+        if np.all(np.abs(rho[m : m + kn]) < crit):
+            m_hat = m - 1
+            break
+    big_m = min(2 * max(m_hat, 1), m_max)
+    lags = np.arange(-big_m, big_m + 1)
+    t = np.abs(lags) / big_m
+    lam = np.where(t <= 0.5, 1.0, np.where(t <= 1.0, 2.0 * (1.0 - t), 0.0))
+    g = gamma[np.abs(lags)]
+    big_g = float(np.sum(lam * np.abs(lags) * g))
+    g0 = float(np.sum(lam * g))
+    d_cb = (4.0 / 3.0) * g0 * g0
+    if d_cb <= 0:
+        return 1
+    b = (2.0 * big_g * big_g / d_cb) ** (1.0 / 3.0) * n ** (1.0 / 3.0)
+    return int(min(max(1, round(b)), max(1, n // 3)))
+
+
+def _block_weights(rng: np.random.Generator, n: int, reps: int, block: int) -> NDArray[np.float64]:
+    """(reps x n) counts of how often each second is drawn by a moving-block bootstrap."""
+    block = max(1, min(n, block))
+    nblocks = math.ceil(n / block)
+    starts = rng.integers(0, n - block + 1, size=(reps, nblocks))
+    idx = (starts[:, :, None] + np.arange(block)).reshape(reps, -1)[:, :n]
+    flat = (idx + np.arange(reps)[:, None] * n).ravel()
+    return np.bincount(flat, minlength=reps * n).reshape(reps, n).astype(np.float64)
+
+
+def _quantile_of_counts(
+    counts: NDArray[np.float64], values: NDArray[np.float64], q: float
+) -> NDArray[np.float64]:
+    """q-th percentile of each row of bin counts; NaN for an empty row."""
+    cum = np.cumsum(counts, axis=-1)
+    total = cum[..., -1:]
+    target = np.maximum(np.ceil(q / 100.0 * total - 1e-9), 1.0)
+    idx = np.argmax(cum >= target, axis=-1)
+    out = values[idx]
+    return np.asarray(np.where(total[..., 0] > 0, out, np.nan), dtype=np.float64)
+
+
+@dataclass
+class _Aligned:
+    """Per-second matrices of both runs on a shared time and bin grid."""
+
+    base: dict[str, NDArray[np.float64]]
+    cand: dict[str, NDArray[np.float64]]
+
+
+def _stat_samples(
+    base_rows: NDArray[np.float64],
+    cand_rows: NDArray[np.float64],
+    wb: NDArray[np.float64],
+    wc: NDArray[np.float64],
+    stat: str,
+    values: NDArray[np.float64] | None = None,
+    base_err: NDArray[np.float64] | None = None,
+    cand_err: NDArray[np.float64] | None = None,
+) -> tuple[float, float, NDArray[np.float64], NDArray[np.float64]]:
+    """Point estimates and bootstrap replicates of one statistic for both runs."""
+    if stat in _QUANTILES:
+        assert values is not None
+        q = _QUANTILES[stat]
+        pb = float(_quantile_of_counts(base_rows.sum(axis=0), values, q))
+        pc = float(_quantile_of_counts(cand_rows.sum(axis=0), values, q))
+        return (
+            pb,
+            pc,
+            _quantile_of_counts(wb @ base_rows, values, q),
+            _quantile_of_counts(wc @ cand_rows, values, q),
+        )
+    if stat == "throughput":  # mean successful responses per second
+        nb, nc = base_rows.shape[0], cand_rows.shape[0]
+        return (
+            float(base_rows.sum() / nb),
+            float(cand_rows.sum() / nc),
+            (wb @ base_rows) / nb,
+            (wc @ cand_rows) / nc,
+        )
+    assert base_err is not None and cand_err is not None  # error rate
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pb = float(base_err.sum() / base_rows.sum()) if base_rows.sum() else math.nan
+        pc = float(cand_err.sum() / cand_rows.sum()) if cand_rows.sum() else math.nan
+        return pb, pc, (wb @ base_err) / (wb @ base_rows), (wc @ cand_err) / (wc @ cand_rows)
+
+
+def detect_regressions(
+    baseline: RunResult,
+    candidate: RunResult,
+    *,
+    threshold: float = 0.05,
+    confidence: float = 0.95,
+    reps: int = 1000,
+    seed: int = 0,
+    run_noise: Mapping[str, float] | None = None,
+    noise_source: str | None = None,
+) -> RegressionReport:
+    """Compare ``candidate`` with ``baseline``; see the module docstring for the method.
+
+    ``run_noise`` (sd of ln(figure) between reruns, per metric) defaults to
+    RUN_NOISE_DEFAULTS for observed runs and to none for predicted runs.
+    """
+    if not 0 < threshold < 1:
+        raise InputError(f"threshold {threshold!r}: expected a fraction between 0 and 1")
+    if not 0.5 <= confidence < 1:
+        raise InputError(f"confidence {confidence!r}: expected a value in [0.5, 1)")
+    notes: list[str] = []
+    if baseline.scenario.name != candidate.scenario.name:
+        notes.append(
+            f"different scenarios: baseline {baseline.scenario.name!r}, "
+            f"candidate {candidate.scenario.name!r}"
+        )
+    if baseline.kind != candidate.kind:
+        notes.append(
+            f"comparing a {candidate.kind.value} run with a {baseline.kind.value} "
+            "baseline; `compare` is meant for predicted vs observed"
+        )
+    for r, label in ((baseline, "baseline"), (candidate, "candidate")):
+        if r.provenance.partial:
+            notes.append(f"the {label} run is partial (interrupted)")
+    if run_noise is None:
+        both_predicted = (
+            baseline.kind is ResultKind.PREDICTED and candidate.kind is ResultKind.PREDICTED
+        )
+        run_noise = {} if both_predicted else dict(RUN_NOISE_DEFAULTS)
+        noise_source = noise_source or (
+            "none (predicted runs: sampling noise only)"
+            if both_predicted
+            else "defaults measured on the reference machine"
+        )
+    rb, rc = _extract(baseline), _extract(candidate)
+    disp_b, disp_c = _dispersion(rb), _dispersion(rc)
+    if disp_b is not None and disp_c is not None and disp_c > 2.0 * disp_b and disp_c > 0.05:
+        notes.append(
+            f"the candidate's median latency varies from second to second {disp_c / disp_b:.1f}x "
+            "as much as the baseline's: another process competing for the CPU? Rerun on a "
+            "quiet machine before trusting a latency regression"
+        )
+    paired = (
+        baseline.scenario.name == candidate.scenario.name
+        and abs(baseline.scenario.duration_s - candidate.scenario.duration_s) < 1
+        and np.array_equal(rb.seconds, rc.seconds)
+    )
+    n_b, n_c = len(rb.seconds), len(rc.seconds)
+    if min(n_b, n_c) == 0:
+        raise InputError("a run has no per-second data; nothing to compare")
+    block = max(_series_block_length(rb), _series_block_length(rc))
+    rng = np.random.default_rng(seed)
+    wb = _block_weights(rng, n_b, reps, block)
+    wc = wb if paired else _block_weights(rng, n_c, reps, block)
+    noise_rng = np.random.default_rng(seed + 1)
+    alpha = (1.0 - confidence) / 2.0
+
+    endpoints = sorted(set(rb.requests) | set(rc.requests))
+    groups: list[tuple[str, list[str]]] = [(ep, [ep]) for ep in endpoints]
+    if len(endpoints) > 1:
+        groups.append(("all", endpoints))
+    report = RegressionReport(
+        baseline_id=baseline.run_id,
+        candidate_id=candidate.run_id,
+        threshold=threshold,
+        confidence=confidence,
+        paired=paired,
+        noise_source=noise_source or "given",
+        notes=notes,
+        block_s=block,
+    )
+    zeros_b, zeros_c = np.zeros(n_b), np.zeros(n_c)
+    for name, members in groups:
+        req_b = sum((rb.requests.get(ep, zeros_b) for ep in members), zeros_b)
+        req_c = sum((rc.requests.get(ep, zeros_c) for ep in members), zeros_c)
+        err_b = sum((rb.errors.get(ep, zeros_b) for ep in members), zeros_b)
+        err_c = sum((rc.errors.get(ep, zeros_c) for ep in members), zeros_c)
+        latency = _latency_rows(rb, rc, members)
+        for metric in METRICS:
+            if metric in _QUANTILES:
+                if latency is None:
+                    pb = pc = math.nan
+                    sb = sc = np.full(reps, math.nan)
+                else:
+                    mb, mc, values = latency
+                    pb, pc, sb, sc = _stat_samples(mb, mc, wb, wc, metric, values)
+                    pb, pc, sb, sc = pb / 1000.0, pc / 1000.0, sb / 1000.0, sc / 1000.0
+            elif metric == "throughput":
+                pb, pc, sb, sc = _stat_samples(req_b - err_b, req_c - err_c, wb, wc, metric)
+            else:
+                pb, pc, sb, sc = _stat_samples(
+                    req_b, req_c, wb, wc, metric, base_err=err_b, cand_err=err_c
+                )
+            sigma = float(run_noise.get(metric, 0.0))
+            report.verdicts.append(
+                _verdict(name, metric, pb, pc, sb, sc, threshold, alpha, sigma, noise_rng)
+            )
+    return report
+
+
+def _per_second_p50(run: _Run) -> NDArray[np.float64] | None:
+    rows = _latency_rows(run, run, sorted(run.requests))
+    if rows is None:
+        return None
+    mat, _, values = rows
+    p50 = _quantile_of_counts(mat, values, 50.0)
+    return np.asarray(p50[np.isfinite(p50)], dtype=np.float64)
+
+
+def _dispersion(run: _Run) -> float | None:
+    """Robust spread (MAD of the log) of the per-second median latency."""
+    p50 = _per_second_p50(run)
+    if p50 is None or len(p50) < 5:
+        return None
+    logs = np.log(p50)
+    return float(1.4826 * np.median(np.abs(logs - np.median(logs))))
+
+
+def _series_block_length(run: _Run) -> int:
+    """Block length from the run's per-second median latency (log) or, without histograms,
+    its per-second responses."""
+    p50 = _per_second_p50(run)
+    if p50 is not None and len(p50) >= 8:
+        return block_length(np.log(p50))
+    total = sum((v for v in run.requests.values()), np.zeros(len(run.seconds)))
+    return block_length(np.asarray(total, dtype=np.float64))
+
+
+def _latency_rows(
+    rb: _Run, rc: _Run, members: Sequence[str]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] | None:
+    """(base S x K, candidate S x K, bin values in us) summed over ``members``."""
+    tables = []
+    for run in (rb, rc):
+        merged: dict[int, list[tuple[NDArray[np.int64], NDArray[np.float64]]]] = {}
+        for ep in members:
+            if ep not in run.hists:
+                continue
+            table = run.hists[ep]
+            if table is None:
+                return None
+            for t, pair in table.items():
+                merged.setdefault(t, []).append(pair)
+        tables.append(merged)
+    all_ids = [ids for tab in tables for pairs in tab.values() for ids, _ in pairs]
+    if not all_ids:
+        return None
+    grid = np.unique(np.concatenate(all_ids))
+    values = _values_of(grid)
+    mats = []
+    for run, tab in zip((rb, rc), tables, strict=True):
+        mat = np.zeros((len(run.seconds), len(grid)))
+        pos = {int(t): i for i, t in enumerate(run.seconds)}
+        for t, pairs in tab.items():
+            for ids, counts in pairs:
+                np.add.at(mat[pos[t]], np.searchsorted(grid, ids), counts)
+        mats.append(mat)
+    return mats[0], mats[1], values
+
+
+def _verdict(
+    endpoint: str,
+    metric: str,
+    pb: float,
+    pc: float,
+    sb: NDArray[np.float64],
+    sc: NDArray[np.float64],
+    threshold: float,
+    alpha: float,
+    sigma: float,
+    rng: np.random.Generator,
+) -> MetricVerdict:
+    def opt(x: float) -> float | None:
+        return None if math.isnan(x) else x
+
+    base, cand = opt(pb), opt(pc)
+    if base is None or cand is None or (metric != "error_rate" and base <= 0):
+        return MetricVerdict(
+            endpoint, metric, base, cand, None, None, None, threshold, Verdict.NOT_OBSERVED, sigma
+        )
+    ok = ~(np.isnan(sb) | np.isnan(sc))
+    sb, sc = sb[ok], sc[ok]
+    if metric == "error_rate":
+        thr = max(threshold * base, ERROR_RATE_FLOOR)
+        point = cand - base
+        samples = sc - sb
+    else:
+        thr = threshold
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_ratio = np.log(sc / sb)
+        log_ratio = log_ratio[np.isfinite(log_ratio)]
+        if sigma > 0:  # two independent runs, each with run-to-run noise sigma
+            log_ratio = log_ratio + rng.normal(0.0, sigma * math.sqrt(2.0), size=len(log_ratio))
+        sign = 1.0 if metric in _QUANTILES else -1.0  # throughput: lower is worse
+        point = sign * (cand / base - 1.0)
+        samples = sign * (np.exp(log_ratio) - 1.0)
+    if len(samples) < 10:
+        return MetricVerdict(
+            endpoint,
+            metric,
+            base,
+            cand,
+            point,
+            None,
+            None,
+            thr,
+            Verdict.INCONCLUSIVE if point > thr else Verdict.OK,
+            sigma,
+        )
+    lo, hi = (float(x) for x in np.quantile(samples, [alpha, 1.0 - alpha]))
+    if lo > thr:
+        verdict = Verdict.REGRESSION
+    elif point > thr:
+        verdict = Verdict.INCONCLUSIVE
+    elif hi < -thr:
+        verdict = Verdict.IMPROVED
+    else:
+        verdict = Verdict.OK
+    return MetricVerdict(endpoint, metric, base, cand, point, lo, hi, thr, verdict, sigma)
+
+
+def run_noise_from_history(
+    results: Sequence[RunResult], *, min_runs: int = 3
+) -> dict[str, float] | None:
+    """Run-to-run noise (robust sd of ln(figure)) from comparable earlier runs, or None when
+    fewer than ``min_runs`` are available. Uses each run's whole-run summary."""
+    if len(results) < min_runs:
+        return None
+    out: dict[str, float] = {}
+    for metric in METRICS:
+        if metric == "error_rate":
+            out[metric] = 0.0
+            continue
+        vals = []
+        for r in results:
+            s = r.summary
+            v = s.throughput_per_s if metric == "throughput" else getattr(s.latency_ms, metric)
+            if v is not None and v > 0:
+                vals.append(math.log(v))
+        if len(vals) < min_runs:
+            out[metric] = RUN_NOISE_DEFAULTS[metric]
+            continue
+        arr = np.asarray(vals)
+        mad = float(np.median(np.abs(arr - np.median(arr))))
+        out[metric] = 1.4826 * mad  # MAD -> sd for a normal distribution
+    return out
