@@ -39,7 +39,8 @@ def run_fast(world: World, rng: np.random.Generator, progress: Progress | None =
         n = int(counts[ep].sum()) + 8
         ms = np.asarray(system.lambda_.service_time_ms[ep].sample(rng, n), dtype=float)
         svc_ms[ep] = ms
-        svc_ticks[ep] = np.maximum(1, np.ceil(ms)).astype(np.int64).tolist()
+        # an environment is busy for round(s) ticks: unbiased time-average concurrency
+        svc_ticks[ep] = np.maximum(1, np.rint(ms)).astype(np.int64).tolist()
     svc_pos = dict.fromkeys(eps, 0)
     cold_dist = system.lambda_.cold_start_ms
 

@@ -90,6 +90,13 @@ class LambdaPool:
         # (idle since, count), oldest first; provisioned environments are not in it.
         self._idle_stack: deque[list[float]] = deque()
         self.envs = self.provisioned  # environments in existence (busy + idle)
+        self.busy_area = 0.0  # integral of busy environments over time (environment-seconds)
+        self._area_s = 0.0
+
+    def touch(self, now_s: float) -> None:
+        if now_s > self._area_s:
+            self.busy_area += self.busy * (now_s - self._area_s)
+            self._area_s = now_s
 
     def _legacy_room(self, now_s: float) -> float:
         if self._legacy_hit_s is None:
@@ -100,6 +107,7 @@ class LambdaPool:
     def admit(self, now_s: float, n: int) -> tuple[int, int, int, int, int]:
         """Admit ``n`` arrivals: (warm, cold, throttled by concurrency, by scaling rate, by
         request rate)."""
+        self.touch(now_s)
         ok = int(self.rps.take_up_to(now_s, n) + 1e-9)
         thr_rps = n - ok
         warm = ok if ok <= self.idle else self.idle
@@ -138,6 +146,7 @@ class LambdaPool:
     def release(self, now_s: float, n: int) -> None:
         if n <= 0:
             return
+        self.touch(now_s)
         self.busy -= n
         self.idle += n
         stack = self._idle_stack
@@ -248,9 +257,10 @@ class Figures:
     sqs_depth: np.ndarray = field(init=False)
     enqueued: np.ndarray = field(init=False)
     offered: np.ndarray = field(init=False)
+    busy_mean: np.ndarray = field(init=False)  # time-average concurrency
 
     def __post_init__(self) -> None:
-        for name in ("concurrency", "invocations", "throttles", "cold", "wcu", "rcu",
+        for name in ("busy_mean", "concurrency", "invocations", "throttles", "cold", "wcu", "rcu",
                      "prov_wcu", "prov_rcu", "ddb_throttled", "ddb_retries", "sqs_depth",
                      "enqueued", "offered"):
             setattr(self, name, np.zeros(self.seconds + 1))
@@ -340,6 +350,7 @@ class World:
         self.fig = Figures(self.seconds)
         self.sink = LatencySink()
         self.causes: dict[str, int] = dict.fromkeys(CAUSES, 0)
+        self._area_mark = 0.0
 
     def mean_units(self, ep: Endpoint) -> float:
         """Mean capacity units one request of ``ep`` consumes (payload sizes uniform)."""
@@ -358,6 +369,10 @@ class World:
 
     def housekeeping(self, now_s: float, sec: int) -> None:
         """Once per simulated second: reclaim, auto scaling, SQS, gauges of second ``sec``."""
+        self.lam.touch(now_s)
+        if 0 <= sec <= self.seconds:
+            self.fig.busy_mean[sec] += self.lam.busy_area - self._area_mark
+        self._area_mark = self.lam.busy_area
         self.lam.reclaim(now_s)
         self.write_pool.housekeeping(now_s)
         self.read_pool.housekeeping(now_s)
