@@ -1,0 +1,75 @@
+"""The runner against a tiny local API: error classes, k6's own verdict, Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fake_api import running, stats_of
+
+from scaling_lab.load import run_load
+from scaling_lab.result import load_result
+from scaling_lab.scenario import load_scenario, load_system
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "k6"
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+
+
+def test_errors_are_classified_and_nothing_is_lost(tmp_path):
+    sc = load_scenario(FIXTURES / "smoke-short.yaml")
+    with running({"FAKE_API_THROTTLE_EVERY": "10", "FAKE_API_FAIL_EVERY": "25"}) as url:
+        run = run_load(
+            sc,
+            load_system("staging"),
+            target=url,
+            api_key="k",
+            scale=0.3,
+            out_dir=tmp_path,
+            live=False,
+        )
+        served = stats_of(url)["post_events"]
+    s = run.result.summary
+    assert s.requests == served  # every request k6 sent is in the result
+    assert s.errors.throttled == served // 10
+    assert s.errors.server == served // 25 - served // 50  # every 50th is already a 429
+    assert s.thresholds_passed is False  # rate<0.001
+    assert run.k6_exit_code == 99  # k6 agrees: thresholds failed, a result not a crash
+    assert "http_req_failed{scenario:post_events}: rate<0.001" in run.k6_thresholds_failed
+    assert load_result(run.path).summary == s
+
+
+def test_ctrl_c_stops_k6_and_writes_a_partial_result(tmp_path):
+    with running({"FAKE_API_DELAY_MS": "5"}) as url:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "scaling_lab.cli.main",
+                "run",
+                str(FIXTURES / "smoke-short.yaml"),
+                "--target",
+                url,
+                "--api-key",
+                "k",
+                "--scale",
+                "0.3",
+                "--out",
+                str(tmp_path),
+                "--no-live",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(5)  # stack-less: k6 starts within ~1 s, so load is flowing
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()
+    assert b"partial result written" in err
+    (path,) = sorted(tmp_path.glob("*.json"))
+    res = load_result(path)
+    assert res.provenance.partial
+    assert 0 < res.summary.requests < 240
