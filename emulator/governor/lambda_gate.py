@@ -71,7 +71,7 @@ class EnvironmentPool:
 
     def __post_init__(self) -> None:
         c = self.config
-        if c.scaling.rule is ScalingRule.RULE_2023:
+        if c.scaling.rule == ScalingRule.RULE_2023:
             per_s = c.scaling.envs_per_interval / c.scaling.interval_s
             burst = float(c.scaling.envs_per_interval)
         else:
@@ -140,7 +140,7 @@ def throttle_response(
     """
     if cause is ThrottleCause.FRONT_DOOR:
         return 429, {"message": "Too Many Requests"}, {}
-    if front_door is FrontDoorKind.API_GATEWAY:
+    if front_door == FrontDoorKind.API_GATEWAY:
         headers = {"x-amzn-ErrorType": "InternalServerErrorException"}
         return 500, {"message": "Internal Server Error"}, headers
     body = {
@@ -200,7 +200,7 @@ class LambdaGate:
         g.ensure_started(now)
         t = g.run_time(now)
         kind = g.system.front_door.kind
-        if kind is FrontDoorKind.API_GATEWAY and not g.front_door_admit(now):
+        if kind == FrontDoorKind.API_GATEWAY and not g.front_door_admit(now):
             g.counters.throttle(now, ThrottleCause.FRONT_DOOR.value)
             await _send_json(send, *throttle_response(kind, ThrottleCause.FRONT_DOOR, False))
             return

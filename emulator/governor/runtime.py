@@ -66,7 +66,7 @@ class Governor:
         now = clock()
         self.t0: float | None = None
         ddb = self.system.dynamodb
-        self.on_demand = ddb.mode is DynamoDBMode.ON_DEMAND or ddb.write is None or ddb.read is None
+        self.on_demand = ddb.mode == DynamoDBMode.ON_DEMAND or ddb.write is None or ddb.read is None
         wcap, rcap = ddb.partitions * ddb.partition_wcu, ddb.partitions * ddb.partition_rcu
         self.write_cap: BurstBucket | OnDemandLimiter
         self.read_cap: BurstBucket | OnDemandLimiter

@@ -168,4 +168,6 @@ def collect_cloudwatch(
         part = series.pop(name, None)
         if part is not None:
             series.setdefault("ddb_throttled", FigureSeries("Sum", period_s)).merge_sum(part)
-    return Figures(series=series, source="cloudwatch", observable={s.figure for s in specs})
+    observable = {s.figure for s in specs} - {"ddb_write_throttles", "ddb_read_throttles"}
+    observable.add("ddb_throttled")
+    return Figures(series=series, source="cloudwatch", observable=observable)

@@ -1,0 +1,122 @@
+"""The DynamoDB hook: genuine AWS throttles that botocore retries, capacity by AWS's rules."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+from governor_helpers import hooked_client, make_governor
+
+from emulator.governor.ddb import PTEE_MESSAGE, dynamodb_error
+from scaling_lab.scenario import load_system
+from scaling_lab.scenario.models import Fault
+
+TABLE = "triggers-events"
+
+
+def _item(payload_bytes: int) -> dict:
+    return {"pk": {"S": "t"}, "sk": {"S": "e"}, "payload": {"S": "x" * payload_bytes}}
+
+
+def test_error_response_is_what_dynamodb_sends():
+    resp = dynamodb_error(400, "ProvisionedThroughputExceededException", PTEE_MESSAGE)
+    body = json.loads(resp.content)
+    assert resp.status_code == 400
+    assert body["__type"] == (
+        "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"
+    )
+    assert body["message"].startswith("The level of configured provisioned throughput")
+    assert resp.headers["Content-Type"] == "application/x-amz-json-1.0"
+    import zlib
+
+    assert int(resp.headers["x-amz-crc32"]) == zlib.crc32(resp.content)
+
+
+def test_write_is_charged_table_plus_gsi_units(clock, app_settings):
+    g = make_governor(clock, app_settings)
+    client = hooked_client(g)
+    client.put_item(TableName=TABLE, Item=_item(1500))  # ~1.5 KB: 2 WCU + 2 on the one GSI
+    assert g.counters.totals["ddb_consumed_wcu"] == 4
+    client.put_item(TableName="other-table", Item=_item(1500))
+    assert g.counters.totals["ddb_consumed_wcu"] == 4  # only the system file's table
+
+
+def test_throttle_is_retried_by_botocore_and_surfaces_as_ptee(clock, app_settings):
+    # 0.01 scale -> 50 WCU provisioned; start with no burst credit and drain the second.
+    g = make_governor(
+        clock, app_settings, load_system("staging").scaled(0.01), burst_credit_full=False
+    )
+    client = hooked_client(g, mode="legacy", attempts=4)
+    admitted = 0
+    with pytest.raises(ClientError) as info:
+        for _ in range(100):
+            client.put_item(TableName=TABLE, Item=_item(10))
+            admitted += 1
+    err = info.value.response
+    assert err["Error"]["Code"] == "ProvisionedThroughputExceededException"
+    assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert err["ResponseMetadata"]["RetryAttempts"] == 3
+    assert admitted == 25  # 50 WCU in the bucket / 2 WCU per event
+    assert g.counters.totals["ddb_throttled"] == 4
+    assert g.counters.totals["ddb_write_throttles"] == 4
+    assert g.counters.totals["ddb_retries"] == 3
+
+
+def test_capacity_refills_at_the_provisioned_rate(clock, app_settings):
+    g = make_governor(
+        clock, app_settings, load_system("staging").scaled(0.01), burst_credit_full=False
+    )
+    client = hooked_client(g, attempts=1)
+    for _ in range(25):
+        client.put_item(TableName=TABLE, Item=_item(10))
+    with pytest.raises(ClientError):
+        client.put_item(TableName=TABLE, Item=_item(10))
+    clock.advance(0.1)  # 5 WCU accrue at 50 WCU/s: two more events
+    client.put_item(TableName=TABLE, Item=_item(10))
+    client.put_item(TableName=TABLE, Item=_item(10))
+    with pytest.raises(ClientError):
+        client.put_item(TableName=TABLE, Item=_item(10))
+
+
+def test_dynamodb_errors_fault_returns_internal_server_error(clock, app_settings):
+    fault = Fault(kind="dynamodb_errors", at="0s", duration="10s", rate=1.0)
+    g = make_governor(clock, app_settings, faults=[fault])
+    g.start(clock())
+    client = hooked_client(g, attempts=2)
+    with pytest.raises(ClientError) as info:
+        client.get_item(TableName=TABLE, Key={"pk": {"S": "a"}, "sk": {"S": "b"}})
+    assert info.value.response["Error"]["Code"] == "InternalServerError"
+    assert info.value.response["ResponseMetadata"]["RetryAttempts"] == 1
+    assert g.timeline.journal[0].affected_calls == 2
+    clock.advance(10)  # rolled back at its end
+    client.get_item(TableName=TABLE, Key={"pk": {"S": "a"}, "sk": {"S": "b"}})
+
+
+def test_backend_unreachable_is_a_connection_error(clock, app_settings):
+    fault = Fault(kind="backend_unreachable", at="5s", duration="10s", target="all")
+    g = make_governor(clock, app_settings, faults=[fault])
+    g.start(clock())
+    client = hooked_client(g, attempts=1)
+    client.put_item(TableName=TABLE, Item=_item(10))  # before the fault
+    clock.advance(5)
+    with pytest.raises(EndpointConnectionError):
+        client.put_item(TableName=TABLE, Item=_item(10))
+
+
+def test_throttle_storm_forces_capacity_down_and_back(clock, app_settings):
+    fault = Fault(kind="throttle_storm", at="1s", duration="2s", capacity_factor=0.1)
+    g = make_governor(
+        clock,
+        app_settings,
+        load_system("staging").scaled(0.01),
+        burst_credit_full=False,
+        faults=[fault],
+    )
+    g.start(clock())
+    clock.advance(1.0)
+    g.sync(clock())
+    assert g.provisioned_now()[0] == pytest.approx(5.0)
+    clock.advance(2.0)
+    g.sync(clock())
+    assert g.provisioned_now()[0] == pytest.approx(50.0)

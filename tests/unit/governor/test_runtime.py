@@ -1,0 +1,128 @@
+"""The governor's ticker work: auto scaling through UpdateTable, scale, metrics publishing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from governor_helpers import make_governor
+
+from emulator.governor.metrics import MetricNames, cloudwatch_datums
+from scaling_lab.scenario import load_system
+
+
+class FakeDynamoDB:
+    """Admin client double: remembers UpdateTable calls and answers DescribeTable."""
+
+    def __init__(self, wcu: int, rcu: int) -> None:
+        self.updates: list[dict[str, Any]] = []
+        self.throughput = {"WriteCapacityUnits": wcu, "ReadCapacityUnits": rcu}
+
+    def describe_table(self, TableName: str) -> dict[str, Any]:
+        return {
+            "Table": {
+                "TableName": TableName,
+                "ProvisionedThroughput": dict(self.throughput),
+                "BillingModeSummary": {"BillingMode": "PROVISIONED"},
+            }
+        }
+
+    def update_table(self, **kwargs: Any) -> None:
+        self.updates.append(kwargs)
+        self.throughput.update(kwargs["ProvisionedThroughput"])
+
+
+def test_scale_multiplies_rates_and_capacities(clock, app_settings):
+    g = make_governor(clock, app_settings, load_system("staging"), scale=0.02)
+    assert g.provisioned_now() == (100.0, 20.0)  # 5,000 / 1,000 x 0.02
+    assert g.pool.cap == 20  # reserved 1,000 x 0.02
+    assert g.system.dynamodb.write.auto_scaling.actuation_delay_s == 30.0  # durations kept
+
+
+def test_auto_scaling_raises_wcu_after_two_high_datapoints_plus_delay(clock, app_settings):
+    # WCU 100, target 70 %, 90 WCU/s consumed: 90 % > 70 % in minutes 1 and 2, so the alarm
+    # fires at t=120 s and UpdateTable takes effect 30 s later with ceil(90 / 0.7) = 129.
+    g = make_governor(clock, app_settings)
+    ddb = FakeDynamoDB(100, 20)
+    t0 = clock()
+    g.start(t0)
+    applied_at = None
+    for s in range(200):
+        clock.t = t0 + s + 0.5
+        assert g.try_consume_write(90, clock())
+        clock.t = t0 + s + 1
+        g._step_autoscaling(ddb, clock())
+        if ddb.updates and applied_at is None:
+            applied_at = s + 1
+    assert applied_at == 150
+    assert ddb.updates[0]["ProvisionedThroughput"]["WriteCapacityUnits"] == 129
+    assert g.provisioned_now()[0] == 129
+    (action,) = g.scaling_actions
+    assert action["decided_t_s"] == 120 and action["effective_t_s"] == 150
+
+
+def test_no_scaling_below_target(clock, app_settings):
+    g = make_governor(clock, app_settings)
+    ddb = FakeDynamoDB(100, 20)
+    t0 = clock()
+    g.start(t0)
+    for s in range(300):
+        clock.t = t0 + s + 0.5
+        g.try_consume_write(60, clock())  # 60 %: neither above 70 % nor below 50 %
+        clock.t = t0 + s + 1
+        g._step_autoscaling(ddb, clock())
+    assert ddb.updates == []
+
+
+def test_cloudwatch_datums_use_aws_names_and_dimensions():
+    names = MetricNames("fn", "table", "queue")
+    out = cloudwatch_datums(
+        [
+            {
+                "epoch_s": 1_700_000_000,
+                "lambda_concurrency": 3,
+                "ddb_write_throttles": 2,
+                "sqs_depth": 7,
+                "cold_starts": 1,
+            }
+        ],
+        names,
+    )
+    assert set(out) == {"AWS/Lambda", "AWS/DynamoDB", "AWS/SQS", "ScalingLab/Emulator"}
+    (lam,) = out["AWS/Lambda"]
+    assert lam["MetricName"] == "ConcurrentExecutions"
+    assert lam["Dimensions"] == [{"Name": "FunctionName", "Value": "fn"}]
+    assert lam["StorageResolution"] == 1
+    (ddb,) = out["AWS/DynamoDB"]
+    assert (ddb["MetricName"], ddb["Value"]) == ("WriteThrottleEvents", 2.0)
+    assert out["AWS/SQS"][0]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+
+
+def test_publish_batches_many_datapoints_per_call(clock, app_settings):
+    g = make_governor(clock, app_settings)
+    g.settings = g.settings.model_copy(update={"publish": True})
+    t0 = clock()
+    g.start(t0)
+    for s in range(30):
+        g.counters.add(t0 + s, "lambda_invocations", 5)
+        g.counters.gauge_max(t0 + s, "lambda_concurrency", 2)
+
+    class FakeCW:
+        def __init__(self) -> None:
+            self.calls: list[dict[str, Any]] = []
+
+        def put_metric_data(self, **kw: Any) -> None:
+            self.calls.append(kw)
+
+    cw = FakeCW()
+    g._publish(cw, int(t0) + 30)
+    assert len(cw.calls) == 1  # one namespace, 60 datapoints, one call
+    assert len(cw.calls[0]["MetricData"]) == 60
+    g._publish(cw, int(t0) + 30)
+    assert len(cw.calls) == 1  # nothing new
+
+
+@pytest.mark.parametrize("mode", ["on_demand"])
+def test_on_demand_has_no_provisioned_figures(clock, app_settings, mode):
+    g = make_governor(clock, app_settings, load_system("on-demand").scaled(0.02))
+    assert g.on_demand and g.provisioned_now() == (None, None)
