@@ -184,7 +184,11 @@ def _wait(
         )
 
     with Live(view(), console=console, refresh_per_second=2, transient=False) as lv:
-        return proc.wait(lambda: lv.update(view()))
+        k6run = proc.wait(lambda: lv.update(view()))
+        lv.update(view())
+    if not console.is_terminal:
+        console.print()  # the last frame has no line end when not on a terminal
+    return k6run
 
 
 def _finish(
