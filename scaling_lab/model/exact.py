@@ -18,7 +18,7 @@ import numpy as np
 import simpy
 
 from scaling_lab.model.arrivals import TICK_S, tick_counts
-from scaling_lab.model.world import DDB_THROTTLED_CALL_MS, REJECT_MS, World
+from scaling_lab.model.world import DDB_THROTTLED_CALL_MS, REJECT_MS, Streams, World
 from scaling_lab.result.models import ErrorClass
 from scaling_lab.scenario.models import Endpoint
 
@@ -27,9 +27,10 @@ __all__ = ["run_exact"]
 Progress = Callable[[float], None]
 
 
-def run_exact(world: World, rng: np.random.Generator, progress: Progress | None = None) -> None:
+def run_exact(world: World, streams: Streams, progress: Progress | None = None) -> None:
     sc, system = world.scenario, world.system
-    counts = tick_counts(sc, rng)
+    counts = tick_counts(sc, streams.arrivals)
+    rng = streams.misc
     env = simpy.Environment()
     lam, fig, sink, causes = world.lam, world.fig, world.sink, world.causes
     policy, quota = world.policy, world.quota
@@ -51,7 +52,8 @@ def run_exact(world: World, rng: np.random.Generator, progress: Progress | None 
     lab = np.concatenate(labels) if labels else np.zeros(0, dtype=int)
     order = np.argsort(at, kind="stable")
     at, lab = at[order], lab[order]
-    svc_samples = {ep: np.asarray(svc[ep].sample(rng, int(counts[ep].sum()) + 1)).tolist()
+    svc_samples = {ep: np.asarray(svc[ep].sample(streams.service,
+                                                  int(counts[ep].sum()) + 8)).tolist()
                    for ep in eps}
     svc_pos = dict.fromkeys(eps, 0)
 
@@ -84,7 +86,7 @@ def run_exact(world: World, rng: np.random.Generator, progress: Progress | None 
         note_busy()
         if cold:
             fig.cold[sec] += 1
-            c_ms = float(cold_dist.sample(rng))  # type: ignore[arg-type]
+            c_ms = float(cold_dist.sample(streams.cold))  # type: ignore[arg-type]
             yield env.timeout(math.ceil(max(c_ms, 1.0)) / 1000.0)
         pool = world.pool_of[ep]
         u = world.units[ep]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from scaling_lab.model.arrivals import TICK_S, tick_counts
-from scaling_lab.model.world import DDB_THROTTLED_CALL_MS, REJECT_MS, World
+from scaling_lab.model.world import DDB_THROTTLED_CALL_MS, REJECT_MS, Streams, World
 from scaling_lab.result.models import ErrorClass
 from scaling_lab.scenario.models import Endpoint
 
@@ -24,10 +24,11 @@ __all__ = ["run_fast"]
 Progress = Callable[[float], None]
 
 
-def run_fast(world: World, rng: np.random.Generator, progress: Progress | None = None) -> None:
+def run_fast(world: World, streams: Streams, progress: Progress | None = None) -> None:
     """Simulate one replication into ``world`` (figures, latency sink, causes)."""
     sc, system = world.scenario, world.system
-    counts = tick_counts(sc, rng)
+    counts = tick_counts(sc, streams.arrivals)
+    rng = streams.misc
     eps = list(counts)
     n_ticks = len(next(iter(counts.values()))) if counts else 0
     lists = {ep: counts[ep].tolist() for ep in eps}
@@ -37,7 +38,7 @@ def run_fast(world: World, rng: np.random.Generator, progress: Progress | None =
     svc_ticks: dict[Endpoint, list[int]] = {}
     for ep in eps:
         n = int(counts[ep].sum()) + 8
-        ms = np.asarray(system.lambda_.service_time_ms[ep].sample(rng, n), dtype=float)
+        ms = np.asarray(system.lambda_.service_time_ms[ep].sample(streams.service, n), dtype=float)
         svc_ms[ep] = ms
         # an environment is busy for round(s) ticks: unbiased time-average concurrency
         svc_ticks[ep] = np.maximum(1, np.rint(ms)).astype(np.int64).tolist()
@@ -206,7 +207,7 @@ def run_fast(world: World, rng: np.random.Generator, progress: Progress | None =
                 fig.invocations[sec] += warm + cold
                 if cold:
                     fig.cold[sec] += cold
-                    cs = np.asarray(cold_dist.sample(rng, cold), dtype=float)
+                    cs = np.asarray(cold_dist.sample(streams.cold, cold), dtype=float)
                     for c_ms in np.maximum(1, np.ceil(cs)).astype(np.int64).tolist():
                         due.setdefault(T + c_ms, []).append((T, 1, 1, ep))
                 if warm:

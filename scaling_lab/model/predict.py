@@ -11,7 +11,7 @@ import numpy as np
 from scaling_lab.errors import InputError
 from scaling_lab.model.exact import run_exact
 from scaling_lab.model.fast import run_fast
-from scaling_lab.model.world import World
+from scaling_lab.model.world import Streams, World
 from scaling_lab.provenance import make_provenance
 from scaling_lab.result.builder import ResultBuilder
 from scaling_lab.result.models import ResultKind, RunResult, Summary
@@ -40,11 +40,11 @@ def simulate(scenario: Scenario, system: SystemConfig, *, seed: int, mode: Mode 
     """One replication: the simulated world after the run. ``system`` is used as given (already
     scaled); ``scenario.rate_at`` applies the scenario's own scale."""
     world = World(scenario, system)
-    rng = np.random.default_rng(seed)
+    streams = Streams.from_seed(seed)
     if Mode(mode) is Mode.EXACT:
-        run_exact(world, rng, progress)
+        run_exact(world, streams, progress)
     else:
-        run_fast(world, rng, progress)
+        run_fast(world, streams, progress)
     return world
 
 

@@ -36,6 +36,7 @@ from scaling_lab.system.models import (
 
 __all__ = [
     "CAUSES",
+    "Streams",
     "DDB_THROTTLED_CALL_MS",
     "REJECT_MS",
     "DdbPool",
@@ -54,6 +55,22 @@ DDB_THROTTLED_CALL_MS = 4.0
 
 CAUSES = ("front_door", "lambda_concurrency", "lambda_scaling_rate", "lambda_request_rate",
           "dynamodb_retries_exhausted", "lambda_timeout")
+
+
+@dataclass
+class Streams:
+    """Independent random streams of one replication, so both modes draw the same arrivals,
+    service times and cold starts for a seed (common random numbers)."""
+
+    arrivals: np.random.Generator
+    service: np.random.Generator
+    cold: np.random.Generator
+    misc: np.random.Generator  # placement within a millisecond, jitter, tie races
+
+    @classmethod
+    def from_seed(cls, seed: int) -> Streams:
+        ss = np.random.SeedSequence(seed).spawn(4)
+        return cls(*(np.random.default_rng(s) for s in ss))
 
 
 class LambdaPool:

@@ -1,0 +1,49 @@
+"""``fast`` (millisecond cohorts) agrees with ``exact`` (a SimPy process per request) on the
+shipped scenarios, scaled down so ``exact`` stays quick: p95/p99 within 2 %, throttled
+requests within 1 % (or 10 requests, whichever is larger: single throttles at the request-rate
+cap are races between individual arrivals), recovery time within one second. Both modes draw
+the same arrivals, service times and cold starts for a seed (common random numbers)."""
+
+from __future__ import annotations
+
+import pytest
+
+from scaling_lab.model import predict
+from scaling_lab.result.models import RunResult
+from scaling_lab.scenario import load_scenario, load_system
+
+
+def both(name: str, scale: float, system: str | None = None) -> tuple[RunResult, RunResult]:
+    sc = load_scenario(name).scaled(scale)
+    sy = load_system(system or sc.system)
+    return predict(sc, sy, mode="fast"), predict(sc, sy, mode="exact")
+
+
+def close(a: float | None, b: float | None, rel: float) -> bool:
+    assert a is not None and b is not None
+    return abs(a - b) <= rel * max(abs(a), abs(b))
+
+
+@pytest.mark.parametrize(("name", "scale"), [("spike", 0.05), ("ci-spike", 0.1),
+                                             ("full-load", 0.02), ("mixed", 0.05)])
+def test_percentiles_and_recovery_agree(name: str, scale: float) -> None:
+    fast, exact = both(name, scale)
+    f, e = fast.summary, exact.summary
+    assert f.requests == e.requests  # same arrivals for a seed
+    assert close(f.latency_ms.p95, e.latency_ms.p95, 0.02), (f.latency_ms, e.latency_ms)
+    assert close(f.latency_ms.p99, e.latency_ms.p99, 0.02), (f.latency_ms, e.latency_ms)
+    assert abs(f.errors.throttled - e.errors.throttled) <= max(10, 0.01 * e.errors.throttled)
+    if e.recovery_s is not None or f.recovery_s is not None:
+        assert f.recovery_s is not None and e.recovery_s is not None
+        assert abs(f.recovery_s - e.recovery_s) <= 1.0
+
+
+def test_throttling_and_recovery_agree_when_dynamodb_throttles() -> None:
+    # no burst credit: DynamoDB throttles, retries hold environments, Lambda hits its cap
+    fast, exact = both("spike", 0.1, "staging-no-burst")
+    f, e = fast.summary, exact.summary
+    assert e.errors.throttled > 10_000  # the case really throttles
+    assert abs(f.errors.throttled - e.errors.throttled) <= 0.01 * e.errors.throttled
+    assert f.recovery_s is not None and e.recovery_s is not None
+    assert abs(f.recovery_s - e.recovery_s) <= 1.0
+    assert close(f.latency_ms.p95, e.latency_ms.p95, 0.05), (f.latency_ms, e.latency_ms)
