@@ -59,3 +59,33 @@ def test_max_rate_refuses_the_plan(k6_spy, capsys):
     assert main(["run", "spike", "--target", "local", "--max-rate", "100"]) == 2
     assert "--max-rate" in capsys.readouterr().err
     assert not k6_spy.exists()
+
+
+def test_k6_failing_before_any_load_is_an_environment_problem(tmp_path, monkeypatch, capsys):
+    """k6 exits (bad script, bad option) without opening the sample pipe: exit 3, no hang."""
+    fake = tmp_path / "k6"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "if [ \"$1\" = version ]; then echo 'k6 v1.1.0 (fake)'; exit 0; fi\n"
+        'echo \'time="x" level=error msg="GoError: something broke" hint="script exception"\' >&2\n'
+        "exit 107\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("SCALING_LAB_K6", str(fake))
+    code = main(
+        [
+            "run",
+            "smoke",
+            "--target",
+            "http://127.0.0.1:9",
+            "--api-key",
+            "k",
+            "--out",
+            str(tmp_path / "runs"),
+            "--no-live",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "k6 exited with code 107" in err and "something broke" in err
+    assert not list((tmp_path / "runs").glob("*.json"))  # no empty result pretending to be a run
