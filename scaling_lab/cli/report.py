@@ -1,0 +1,63 @@
+"""``report``: PERFORMANCE_BASELINE.md and a self-contained report.html for one or more runs."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scaling_lab.cli.output import err, out
+from scaling_lab.errors import ExitCode
+
+__all__ = ["register"]
+
+
+def _report(
+    runs: Annotated[
+        list[str],
+        typer.Argument(
+            help="result files or run ids from the history; give a predicted and an observed run "
+            "to add predicted vs observed"
+        ),
+    ],
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", help="folder to write the report into", envvar="SCALING_LAB_OUT"),
+    ] = Path("report"),
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="history to look run ids up in (SQLite file or s3://bucket/prefix)",
+            envvar="SCALING_LAB_STORE",
+        ),
+    ] = None,
+) -> int:
+    """Write PERFORMANCE_BASELINE.md, plots/*.png and report.html (plots embedded)."""
+    from scaling_lab.report import pick_primary, write_report
+    from scaling_lab.store import open_store, resolve_result
+
+    needs_store = [r for r in runs if not Path(r).exists() and not r.endswith(".json")]
+    if needs_store:
+        with open_store(store) as st:
+            results = [resolve_result(r, st) for r in runs]
+    else:
+        results = [resolve_result(r) for r in runs]
+    command = (
+        "scaling-lab " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        if (len(sys.argv) > 1 and sys.argv[1] == "report")
+        else None
+    )
+    files = write_report(results, out_dir, command=command)
+    primary, other = pick_primary(results)
+    err.print(f"report of {primary.run_id}" + (f" with {other.run_id}" if other else ""))
+    out.print(str(files.markdown))
+    out.print(str(files.html))
+    return ExitCode.OK
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(_report)

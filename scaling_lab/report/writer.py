@@ -1,0 +1,43 @@
+"""Write a report folder: PERFORMANCE_BASELINE.md, plots/*.png and a self-contained report.html."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scaling_lab.errors import EnvironmentProblem
+from scaling_lab.report.baseline import build_document
+from scaling_lab.report.html import render_html
+from scaling_lab.report.markdown import render_markdown
+from scaling_lab.result.models import RunResult
+
+__all__ = ["ReportFiles", "write_report"]
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    markdown: Path
+    html: Path
+    plots: list[Path]
+
+
+def write_report(
+    results: Sequence[RunResult], out_dir: Path, *, command: str | None = None
+) -> ReportFiles:
+    doc = build_document(results, command=command)
+    try:
+        plots_dir = out_dir / "plots"
+        plots_dir.mkdir(parents=True, exist_ok=True)
+        pngs = []
+        for name, png in doc.plots.items():
+            path = plots_dir / f"{name}.png"
+            path.write_bytes(png)
+            pngs.append(path)
+        md = out_dir / "PERFORMANCE_BASELINE.md"
+        md.write_text(render_markdown(doc), encoding="utf-8")
+        page = out_dir / "report.html"
+        page.write_text(render_html(doc), encoding="utf-8")
+    except OSError as exc:
+        raise EnvironmentProblem(f"report: cannot write to {out_dir} ({exc.strerror})") from None
+    return ReportFiles(md, page, pngs)
