@@ -211,7 +211,16 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                     for c_ms in np.maximum(1, np.ceil(cs)).astype(np.int64).tolist():
                         due.setdefault(T + c_ms, []).append((T, 1, 1, ep))
                 if warm:
-                    if items is None:
+                    if items is None and not two_pools:
+                        # common case: only this cohort calls DynamoDB in this tick
+                        pool = pools[0]
+                        u = units[ep]
+                        if pool.available(t) >= warm * u:
+                            pool.take(t, warm * u)
+                            succeed(T, T, 1, warm, ep)
+                        else:
+                            resolve(T, t, [(T, 1, warm, ep)])
+                    elif items is None:
                         items = [(T, 1, warm, ep)]
                     else:
                         items.append((T, 1, warm, ep))

@@ -1,0 +1,46 @@
+"""``scaling-lab predict``: writes the result, prints the summary, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scaling_lab.cli.main import main
+from scaling_lab.result.io import load_result
+
+
+def test_predict_writes_a_result_and_exits_0(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["predict", "ci-spike", "--scale", "0.05", "--out", str(tmp_path)])
+    assert code == 0
+    files = list(tmp_path.glob("*.json"))
+    assert len(files) == 1
+    result = load_result(files[0])
+    assert result.kind.value == "predicted" and result.provenance.scale == pytest.approx(0.05)
+    assert "ci-spike" in capsys.readouterr().out
+
+
+def test_json_summary_with_intervals(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCALING_LAB_RUNS", "2")
+    monkeypatch.setenv("SCALING_LAB_SEED", "5")
+    code = main(["predict", "smoke", "--json", "--out", str(tmp_path)])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["requests"] > 0 and "latency_ms.p95" in data["intervals"]
+
+
+def test_failed_thresholds_exit_99(tmp_path: Path) -> None:
+    scenario = tmp_path / "strict.yaml"
+    scenario.write_text(
+        "name: strict\ntraffic: {start_rate: 50, stages: [{duration: 5s, target: 50}]}\n"
+        "thresholds: {post_events: ['p(95)<1']}\n", encoding="utf-8")
+    system = Path(__file__).resolve().parents[3] / "scenarios" / "systems" / "staging.yaml"
+    code = main(["predict", str(scenario), "--system", str(system), "--out", str(tmp_path)])
+    assert code == 99
+
+
+def test_bad_mode_is_exit_2(tmp_path: Path) -> None:
+    assert main(["predict", "smoke", "--mode", "slow", "--out", str(tmp_path)]) == 2
