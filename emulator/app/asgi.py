@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import anyio
+from anyio.to_thread import run_sync
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -61,6 +62,7 @@ def create_app(
     if api is None:
         api = TriggersApi(settings, EventStore(settings, build_clients(settings, ctx.client_hooks)))
     handler = api
+    limiter = anyio.CapacityLimiter(settings.handler_threads)
     # Body limit enforced while reading, before the core sees it (413 without buffering it all).
     read_limit = settings.max_body_bytes
 
@@ -80,7 +82,7 @@ def create_app(
             query=dict(request.query_params),
             body=body,
         )
-        return _to_response(await run_in_threadpool(handler.handle, req))
+        return _to_response(await run_sync(handler.handle, req, limiter=limiter))
 
     app = Starlette(
         routes=[Route("/{path:path}", endpoint, methods=_METHODS)],

@@ -202,7 +202,7 @@ class TriggersApi:
                 raise
         try:
             self._store.enqueue(tenant, event_id, event.event_type, correlation_id)
-        except (ClientError, BotoCoreError) as exc:
+        except Exception as exc:  # noqa: BLE001 - any enqueue failure (SQS error, timeout)
             # The event is stored (the 202 contract); it stays pending in the inbox and the
             # audit reports it as stored-not-enqueued.
             log.warning("enqueue failed for %s: %s", event_id, type(exc).__name__)

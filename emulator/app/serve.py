@@ -20,7 +20,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
-    app = create_app(AppSettings.from_env())
+    settings = AppSettings.from_env()
+    # One process serves many concurrent requests: let them share SendMessageBatch calls.
+    app = create_app(settings.model_copy(update={"enqueue_batching": True}))
     uvicorn.run(
         app,
         host=args.host,

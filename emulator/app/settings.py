@@ -46,9 +46,15 @@ class AppSettings(BaseModel):
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1, le=SQS_MAX_MESSAGE_BYTES)
     api_key_cache_ttl_s: float = Field(default=60.0, ge=0)
     max_pool_connections: int = Field(default=64, ge=1)
+    #: Threads running handlers in the ASGI server (blocking boto3 calls); few threads keep
+    #: GIL hand-offs cheap while still overlapping backend round trips.
+    handler_threads: int = Field(default=8, ge=1, le=1000)
     connect_timeout_s: float = Field(default=2.0, gt=0)
     read_timeout_s: float = Field(default=10.0, gt=0)
     retries: RetrySettings = RetrySettings()
+    #: Share SendMessageBatch calls among concurrent requests (local server); each request
+    #: still answers only after its own message is accepted. False: one SendMessage each.
+    enqueue_batching: bool = False
     #: ``module:function`` callables run when the app is built (see emulator.app.extensions).
     extensions: tuple[str, ...] = ()
     #: JSON of a scaling_lab.system SystemConfig, handed to extensions (None: no emulation).

@@ -23,6 +23,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from emulator.app.clients import AwsClients
+from emulator.app.enqueue import BatchingSender
 from emulator.app.settings import AppSettings
 
 __all__ = [
@@ -161,6 +162,17 @@ class EventStore:
         self._settings = settings
         self._ddb = clients.dynamodb
         self._sqs = clients.sqs
+        self._batcher: BatchingSender | None = None
+        if settings.enqueue_batching:
+            self._batcher = BatchingSender(self._send_batch)
+
+    def _send_batch(self, entries: list[dict[str, Any]]) -> dict[str, Any]:
+        return dict(self._sqs.send_message_batch(QueueUrl=self._settings.queue_url, Entries=entries))
+
+    def close(self) -> None:
+        """Flush and stop the batching sender, if any."""
+        if self._batcher is not None:
+            self._batcher.close()
 
     # -- api keys -----------------------------------------------------------------------------
     def tenant_for_key_hash(self, key_hash: str) -> str | None:
@@ -239,13 +251,14 @@ class EventStore:
             {"tenant_id": tenant_id, "event_id": event_id, "event_type": event_type},
             separators=(",", ":"),
         )
-        self._sqs.send_message(
-            QueueUrl=self._settings.queue_url,
-            MessageBody=body,
-            MessageAttributes={
-                "correlation_id": {"DataType": "String", "StringValue": correlation_id}
-            },
-        )
+        attributes = {"correlation_id": {"DataType": "String", "StringValue": correlation_id}}
+        if self._batcher is None:
+            self._sqs.send_message(
+                QueueUrl=self._settings.queue_url, MessageBody=body, MessageAttributes=attributes
+            )
+        else:
+            future = self._batcher.submit({"MessageBody": body, "MessageAttributes": attributes})
+            future.result(timeout=self._settings.read_timeout_s * 2)
 
     # -- inbox --------------------------------------------------------------------------------
     def query_inbox(

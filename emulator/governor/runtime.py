@@ -67,31 +67,13 @@ class Governor:
         self.t0: float | None = None
         ddb = self.system.dynamodb
         self.on_demand = ddb.mode == DynamoDBMode.ON_DEMAND or ddb.write is None or ddb.read is None
-        wcap, rcap = ddb.partitions * ddb.partition_wcu, ddb.partitions * ddb.partition_rcu
         self.write_cap: BurstBucket | OnDemandLimiter
         self.read_cap: BurstBucket | OnDemandLimiter
         self.table_wcu: float | None = None
         self.table_rcu: float | None = None
-        if self.on_demand or ddb.write is None or ddb.read is None:
-            self.write_cap = OnDemandLimiter(ddb.on_demand_warm_wcu, partition_cap=wcap, now_s=now)
-            self.read_cap = OnDemandLimiter(ddb.on_demand_warm_rcu, partition_cap=rcap, now_s=now)
-        else:
+        if not self.on_demand and ddb.write is not None and ddb.read is not None:
             self.table_wcu, self.table_rcu = ddb.write.provisioned, ddb.read.provisioned
-            full = settings.burst_credit_full
-            self.write_cap = BurstBucket(
-                ddb.write.provisioned,
-                window_s=ddb.burst_window_s,
-                partition_cap=wcap,
-                now_s=now,
-                start_full=full,
-            )
-            self.read_cap = BurstBucket(
-                ddb.read.provisioned,
-                window_s=ddb.burst_window_s,
-                partition_cap=rcap,
-                now_s=now,
-                start_full=full,
-            )
+        self._new_capacity(now)
         self.write_scaler: AutoScaler | None = None
         self.read_scaler: AutoScaler | None = None
         self._storm = 1.0
@@ -115,15 +97,42 @@ class Governor:
             self.start(now)
 
     def start(self, now: float | None = None, faults: list[Fault] | None = None) -> float:
-        """Mark run time 0 (faults and datapoints count from here); forget earlier counters."""
+        """Mark run time 0: faults and datapoints count from here, counters start afresh, and
+        the capacity buckets start as the settings say (the provisioned units in force stay)."""
         t0 = self.clock() if now is None else now
         with self._lock:
             self.t0 = t0
             self.timeline = FaultTimeline(list(self.settings.faults if faults is None else faults))
             self.counters.reset()
             self._published_until = math.floor(t0)
+            self._storm = 1.0
+            self._new_capacity(t0)
             self.write_scaler, self.read_scaler = self._scalers()
         return t0
+
+    def _new_capacity(self, now: float) -> None:
+        """Capacity buckets as the table starts a run (burst credit per the settings)."""
+        ddb = self.system.dynamodb
+        wcap, rcap = ddb.partitions * ddb.partition_wcu, ddb.partitions * ddb.partition_rcu
+        if self.table_wcu is None or self.table_rcu is None:
+            self.write_cap = OnDemandLimiter(ddb.on_demand_warm_wcu, partition_cap=wcap, now_s=now)
+            self.read_cap = OnDemandLimiter(ddb.on_demand_warm_rcu, partition_cap=rcap, now_s=now)
+            return
+        full = self.settings.burst_credit_full
+        self.write_cap = BurstBucket(
+            self.table_wcu,
+            window_s=ddb.burst_window_s,
+            partition_cap=wcap,
+            now_s=now,
+            start_full=full,
+        )
+        self.read_cap = BurstBucket(
+            self.table_rcu,
+            window_s=ddb.burst_window_s,
+            partition_cap=rcap,
+            now_s=now,
+            start_full=full,
+        )
 
     def _scalers(self) -> tuple[AutoScaler | None, AutoScaler | None]:
         """Fresh auto scalers on run time (datapoints count from the start mark)."""

@@ -22,7 +22,8 @@ reachable). ``system``: a scaling_lab SystemConfig or None; its JSON reaches the
 as ``AppSettings.system_json`` and, when ``emulator.governor`` exists, the stack adds the
 extension ``emulator.governor:extend`` (see :mod:`emulator.app.extensions`). Other options:
 ``extensions``, ``worker_concurrency`` (0: no delivery worker), ``worker_batch_size``,
-``run_dir`` (logs), ``persist`` (DynamoDB on disk).
+``run_dir`` (logs), ``persist`` (DynamoDB on disk), ``api_env`` (extra environment of the
+API process).
 """
 
 from emulator.stack.audit import AuditReport, audit, queue_depth

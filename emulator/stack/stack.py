@@ -11,7 +11,7 @@ import shutil
 import socket
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -93,6 +93,7 @@ class Stack:
         worker_batch_size: int = 10,
         run_dir: Path | None = None,
         persist: bool = False,
+        api_env: Mapping[str, str] | None = None,
     ) -> None:
         if tenants < 1:
             raise StackInputError(f"tenants: {tenants} must be >= 1")
@@ -108,6 +109,8 @@ class Stack:
         self.worker_concurrency = worker_concurrency
         self.worker_batch_size = worker_batch_size
         self.persist = persist
+        #: Extra environment of the API process (e.g. an extension's own settings).
+        self.api_env: dict[str, str] = dict(api_env or {})
         self._own_run_dir = run_dir is None
         self.run_dir = run_dir or Path(tempfile.mkdtemp(prefix="scaling-lab-stack-"))
         self.backend: Backend | None = None
@@ -170,7 +173,7 @@ class Stack:
             "api",
             [sys.executable, "-m", "emulator.app.serve", "--port", str(port)],
             self.run_dir / "api.log",
-            env=self.settings.to_env(),
+            env={**self.api_env, **self.settings.to_env()},
         )
         self.url = f"http://127.0.0.1:{port}"
         wait_http(self.url + "/healthz", 60, self._api, ok=lambda status: status == 200)

@@ -1,0 +1,71 @@
+"""An in-memory stand-in for EventStore, so handler tests need no backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.app.keys import hash_api_key
+from emulator.app.store import StoredEvent
+
+KEYS = {"key-a": "tenant-a", "key-b": "tenant-b"}
+
+
+class FakeStore:
+    """Same methods as EventStore; records calls."""
+
+    def __init__(self) -> None:
+        self.events: dict[tuple[str, str], dict[str, Any]] = {}
+        self.idem: dict[tuple[str, str], str] = {}
+        self.enqueued: list[str] = []
+        self.key_lookups = 0
+        self.fail_enqueue = False
+
+    def tenant_for_key_hash(self, key_hash: str) -> str | None:
+        self.key_lookups += 1
+        for key, tenant in KEYS.items():
+            if hash_api_key(key) == key_hash:
+                return tenant
+        return None
+
+    def put_event(self, tenant_id, event_id, event_type, timestamp, payload_json, correlation_id,
+                  idempotency_key=None):
+        import json
+
+        self.events[(tenant_id, event_id)] = {
+            "event_type": event_type, "timestamp": timestamp, "payload": json.loads(payload_json),
+            "pending": True,
+        }
+        return "2026-01-01T00:00:00.000Z"
+
+    def claim_idempotency_key(self, tenant_id, key, event_id):
+        earlier = self.idem.get((tenant_id, key))
+        if earlier is None:
+            self.idem[(tenant_id, key)] = event_id
+        return earlier
+
+    def event_exists(self, tenant_id, event_id):
+        return (tenant_id, event_id) in self.events
+
+    def enqueue(self, tenant_id, event_id, event_type, correlation_id):
+        if self.fail_enqueue:
+            raise RuntimeError("queue down")
+        self.enqueued.append(event_id)
+
+    def query_inbox(self, tenant_id, event_type, limit, after_key):
+        rows = sorted(
+            (eid, e) for (t, eid), e in self.events.items()
+            if t == tenant_id and e["pending"] and (event_type is None or e["event_type"] == event_type)
+            and (after_key is None or eid > after_key)
+        )
+        page = rows[:limit]
+        events = [StoredEvent(eid, e["event_type"], e["timestamp"], "2026-01-01T00:00:00.000Z",
+                              e["payload"]) for eid, e in page]
+        last = page[-1][0] if len(page) == limit else None
+        return events, last
+
+    def ack(self, tenant_id, event_id):
+        event = self.events.get((tenant_id, event_id))
+        if event is None:
+            return False
+        event["pending"] = False
+        return True

@@ -1,0 +1,159 @@
+"""The handlers through TriggersApi.handle, on an in-memory store."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from emulator.app.core import TriggersApi
+
+from .conftest import request
+
+EVENT = {"event_type": "order.created", "timestamp": "2026-01-01T00:00:00Z", "payload": {"a": 1}}
+
+
+def post(api: TriggersApi, body: object = EVENT, **kw: str):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return api.handle(request("POST", "/v1/events", raw, **kw))
+
+
+def test_post_stores_enqueues_and_answers_202(api, store):
+    resp = post(api, x_correlation_id="abc-123")
+    assert resp.status == 202
+    event_id = resp.body["event_id"]
+    assert store.event_exists("tenant-a", event_id)
+    assert store.enqueued == [event_id]
+    assert resp.headers["x-correlation-id"] == "abc-123"
+
+
+def test_correlation_id_is_created_when_missing_or_invalid(api):
+    assert len(post(api).headers["x-correlation-id"]) == 32
+    assert post(api, x_correlation_id="bad id\n").headers["x-correlation-id"] != "bad id\n"
+
+
+@pytest.mark.parametrize("key", [None, "", "nope"])
+def test_missing_or_unknown_key_is_401(api, store, key):
+    resp = post(api, key=key)
+    assert resp.status == 401
+    assert resp.body["error"]["code"] == "unauthorized"
+    assert not store.events
+
+
+def test_key_lookups_are_cached(api, store):
+    for _ in range(5):
+        post(api)
+    assert store.key_lookups == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**EVENT, "event_type": 5}, "event_type"),
+        ({**EVENT, "event_type": "has space"}, "event_type"),
+        ({**EVENT, "timestamp": "yesterday"}, "timestamp"),
+        ({**EVENT, "timestamp": "2026-01-01T00:00:00"}, "timestamp"),  # no offset
+        ({**EVENT, "payload": [1, 2]}, "payload"),
+        ({k: v for k, v in EVENT.items() if k != "payload"}, "payload"),
+        ({**EVENT, "extra": 1}, "extra"),
+    ],
+)
+def test_invalid_fields_are_400_with_the_field_named(api, store, body, field):
+    resp = post(api, body)
+    assert resp.status == 400
+    assert field in [d["field"] for d in resp.body["error"]["details"]]
+    assert not store.events
+
+
+@pytest.mark.parametrize("raw", [b"{", b"", b"\xff\xfe", b"[1]", b"null", b'"x"'])
+def test_malformed_json_is_400(api, raw):
+    resp = post(api, raw)
+    assert resp.status == 400
+    assert resp.body["error"]["code"] in {"malformed_json", "validation_error"}
+
+
+def test_oversize_body_is_413(api, settings):
+    big = {**EVENT, "payload": {"d": "x" * settings.max_body_bytes}}
+    assert post(api, big).status == 413
+
+
+@pytest.mark.parametrize("ctype", ["text/plain", "", "application/x-www-form-urlencoded"])
+def test_non_json_content_type_is_415(api, ctype):
+    assert post(api, content_type=ctype).status == 415
+
+
+def test_json_content_type_with_charset_is_accepted(api):
+    assert post(api, content_type="application/json; charset=utf-8").status == 202
+
+
+def test_idempotency_key_stores_once(api, store):
+    first = post(api, idempotency_key="k-1")
+    second = post(api, idempotency_key="k-1")
+    assert first.status == second.status == 202
+    assert second.body["event_id"] == first.body["event_id"]
+    assert second.body["duplicate"] is True
+    assert len(store.events) == 1
+
+
+def test_enqueue_failure_still_answers_202_once_stored(api, store):
+    store.fail_enqueue = True
+    resp = post(api)
+    assert resp.status == 202
+    assert store.event_exists("tenant-a", resp.body["event_id"])
+
+
+def test_inbox_ack_cycle_and_tenant_isolation(api):
+    ids = [post(api).body["event_id"] for _ in range(3)]
+    inbox = api.handle(request("GET", "/v1/inbox"))
+    assert [e["event_id"] for e in inbox.body["events"]] == ids
+    assert api.handle(request("GET", "/v1/inbox", key="key-b")).body["events"] == []
+    assert api.handle(request("POST", f"/v1/events/{ids[0]}/ack", key="key-b")).status == 404
+    assert api.handle(request("POST", f"/v1/events/{ids[0]}/ack")).status == 200
+    assert api.handle(request("POST", f"/v1/events/{ids[0]}/ack")).status == 200  # idempotent
+    left = api.handle(request("GET", "/v1/inbox")).body["events"]
+    assert [e["event_id"] for e in left] == ids[1:]
+
+
+def test_inbox_pages_with_cursor_and_rejects_tampering(api):
+    ids = [post(api).body["event_id"] for _ in range(5)]
+    page1 = api.handle(request("GET", "/v1/inbox", query={"limit": "2"})).body
+    page2 = api.handle(request("GET", "/v1/inbox",
+                               query={"limit": "2", "cursor": page1["next_cursor"]})).body
+    assert [e["event_id"] for e in page1["events"] + page2["events"]] == ids[:4]
+    tampered = page1["next_cursor"][:-2] + ("AA" if not page1["next_cursor"].endswith("AA") else "BB")
+    bad = api.handle(request("GET", "/v1/inbox", query={"limit": "2", "cursor": tampered}))
+    assert bad.status == 400 and bad.body["error"]["code"] == "invalid_cursor"
+    other = api.handle(request("GET", "/v1/inbox", key="key-b",
+                               query={"cursor": page1["next_cursor"]}))
+    assert other.status == 400
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "-1", "abc", "1e2", ""])
+def test_inbox_limit_out_of_range_is_400(api, limit):
+    resp = api.handle(request("GET", "/v1/inbox", query={"limit": limit}))
+    assert resp.status == 400
+    assert resp.body["error"]["details"][0]["field"] == "limit"
+
+
+def test_inbox_event_type_filter(api):
+    post(api, {**EVENT, "event_type": "a.one"})
+    b = post(api, {**EVENT, "event_type": "b.two"}).body["event_id"]
+    got = api.handle(request("GET", "/v1/inbox", query={"event_type": "b.two"})).body["events"]
+    assert [e["event_id"] for e in got] == [b]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/nope", 404), ("GET", "/v1/events", 405), ("DELETE", "/v1/inbox", 405),
+     ("POST", "/v1/events/not-an-id/ack", 404), ("POST", "/v1/events//ack", 404)],
+)
+def test_unknown_routes_and_methods(api, method, path, status):
+    resp = api.handle(request(method, path))
+    assert resp.status == status
+    assert "error" in resp.body
+
+
+def test_openapi_document_lists_every_route(api):
+    doc = api.handle(request("GET", "/openapi.json", key=None)).body
+    assert set(doc["paths"]) == {"/v1/events", "/v1/inbox", "/v1/events/{event_id}/ack"}
+    assert "EventIn" in doc["components"]["schemas"]
