@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import ctypes
 import errno
 import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -34,6 +36,16 @@ class K6Run:
     request_failed_warnings: int
     failure_kinds: Counter[str] = field(default_factory=Counter)
     log_tail: list[str] = field(default_factory=list)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _stop_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """k6 gets SIGTERM (a clean stop) if scaling-lab dies without stopping it."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _unblock_fifo(path: Path) -> None:
@@ -128,6 +140,7 @@ class K6Process:
                 stdout=open(self.stdout_path, "wb"),  # noqa: SIM115 - closed when k6 exits
                 stderr=subprocess.PIPE,
                 start_new_session=True,  # the terminal's Ctrl-C reaches us, we forward it once
+                preexec_fn=_stop_with_parent,
             )
         except OSError as exc:
             raise EnvironmentProblem(f"cannot start k6 ({self.cmd[0]}): {exc}") from None

@@ -22,7 +22,8 @@ TREND_STATS = ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"]
 # door) used only to size the VU pool; too low costs dropped iterations, too high memory.
 NETWORK_OVERHEAD_MS = 50.0
 VU_HEADROOM = 2.0  # pre-allocate twice what Little's law asks for at the expected latency
-MAX_VU_FACTOR = 4  # and allow four times that when latency grows
+MAX_VU_FACTOR = 4  # and allow four times that when latency grows,
+MAX_VU_LATENCY_S = 0.5  # or enough for a 500 ms mean latency at the peak (spikes, cold starts)
 MIN_PREALLOCATED_VUS = 2
 MAX_ACK_POOL = 20_000  # events created in setup() for the ack endpoint; reused round-robin
 SETUP_BATCH = 50
@@ -39,7 +40,8 @@ def vu_sizing(peak_rate_per_s: float, expected_latency_ms: float) -> VuSizing:
     """Little's law: concurrent requests = rate x latency; with headroom, never below 2."""
     busy = peak_rate_per_s * expected_latency_ms / 1000.0
     pre = max(MIN_PREALLOCATED_VUS, math.ceil(busy * VU_HEADROOM))
-    return VuSizing(expected_latency_ms, pre, max(pre * MAX_VU_FACTOR, 10))
+    most = max(pre * MAX_VU_FACTOR, math.ceil(peak_rate_per_s * MAX_VU_LATENCY_S), 10)
+    return VuSizing(expected_latency_ms, pre, most)
 
 
 def _duration(seconds: float) -> str:

@@ -94,6 +94,9 @@ def test_vus_follow_littles_law_with_headroom():
     # 10,000 req/s x 68 ms = 680 busy; x2 headroom = 1,360 pre-allocated, x4 max
     v = vu_sizing(10_000, 68.0)
     assert (v.preallocated, v.maximum) == (1360, 5440)
+    # a spike to 250 req/s: max covers a 500 ms mean latency (125) or x4 (136)
+    assert vu_sizing(250, 68.0).maximum == 136
+    assert vu_sizing(250, 10.0).maximum == 125
     assert vu_sizing(1, 10.0).preallocated == 2
 
 
