@@ -41,12 +41,17 @@ CHUNK = 1 << 20  # the runner reads the FIFO in 1 MiB chunks
 
 
 def scenario(rate: float, seconds: float) -> Scenario:
-    return Scenario.model_validate({
-        "name": "bench-aggregation",
-        "traffic": {"start_rate": rate, "stages": [{"duration": f"{seconds:g}s", "target": rate}]},
-        "mix": {"post_events": 1},
-        "thresholds": {"post_events": ["p(95)<100"]},
-    })
+    return Scenario.model_validate(
+        {
+            "name": "bench-aggregation",
+            "traffic": {
+                "start_rate": rate,
+                "stages": [{"duration": f"{seconds:g}s", "target": rate}],
+            },
+            "mix": {"post_events": 1},
+            "thresholds": {"post_events": ["p(95)<100"]},
+        }
+    )
 
 
 def record(sc: Scenario, path: Path) -> None:
@@ -54,20 +59,36 @@ def record(sc: Scenario, path: Path) -> None:
     script.write_text(render_script(sc, load_system("staging")), encoding="utf-8")
     with running() as url:
         subprocess.run(
-            [find_k6().path, "run", "--quiet", "--no-usage-report", "--address", "",
-             "--out", f"csv={path}", str(script)],
-            env={**os.environ, "K6_CSV_TIME_FORMAT": "unix_milli", "SL_BASE_URL": url,
-                 "SL_API_KEYS": "bench", "SL_RUN_ID": "bench"},
-            check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                find_k6().path,
+                "run",
+                "--quiet",
+                "--no-usage-report",
+                "--address",
+                "",
+                "--out",
+                f"csv={path}",
+                str(script),
+            ],
+            env={
+                **os.environ,
+                "K6_CSV_TIME_FORMAT": "unix_milli",
+                "SL_BASE_URL": url,
+                "SL_API_KEYS": "bench",
+                "SL_RUN_ID": "bench",
+            },
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
 
 def fold(sc: Scenario, text: str) -> tuple[float, int]:
     prov = make_provenance(target="local", backend=None, seed=0, mode="k6")
-    builder = ResultBuilder(sc, load_system("staging"), ResultKind.OBSERVED, prov,
-                            observable={"dropped_iterations"})
-    agg = K6CsvAggregator(builder, ["post_events"], live=LiveStats(),
-                          duration_s=sc.duration_s)
+    builder = ResultBuilder(
+        sc, load_system("staging"), ResultKind.OBSERVED, prov, observable={"dropped_iterations"}
+    )
+    agg = K6CsvAggregator(builder, ["post_events"], live=LiveStats(), duration_s=sc.duration_s)
     t0 = time.process_time()
     for i in range(0, len(text), CHUNK):
         agg.feed(text[i : i + CHUNK])
@@ -111,16 +132,24 @@ def main() -> None:
     rows_per_request = rows / requests
     emitted_at_goal = GOAL_REQ_PER_S * rows_per_request
     folded_rows_per_s = rows / fold_s
-    print(f"k6 output       {len(text) / 1e6:,.1f} MB, {rows:,} rows, {requests:,} requests "
-          f"({rows_per_request:.2f} rows/request, {len(text) / requests:,.0f} bytes/request)")
-    print(f"k6 at 10K req/s emits {emitted_at_goal:,.0f} rows/s "
-          f"({emitted_at_goal * len(text) / rows / 1e6:,.1f} MB/s)")
-    print(f"aggregator      {folded_rows_per_s:,.0f} rows/s = {requests / fold_s:,.0f} req/s "
-          f"on one core ({fold_s * 1e6 / requests:.1f} us CPU per request)")
+    print(
+        f"k6 output       {len(text) / 1e6:,.1f} MB, {rows:,} rows, {requests:,} requests "
+        f"({rows_per_request:.2f} rows/request, {len(text) / requests:,.0f} bytes/request)"
+    )
+    print(
+        f"k6 at 10K req/s emits {emitted_at_goal:,.0f} rows/s "
+        f"({emitted_at_goal * len(text) / rows / 1e6:,.1f} MB/s)"
+    )
+    print(
+        f"aggregator      {folded_rows_per_s:,.0f} rows/s = {requests / fold_s:,.0f} req/s "
+        f"on one core ({fold_s * 1e6 / requests:.1f} us CPU per request)"
+    )
     print(f"bare line scan  {rows / scan_s:,.0f} rows/s (reference, same text, same run)")
-    print(f"ratio vs k6 at 10K req/s: {folded_rows_per_s / emitted_at_goal:.2f}x "
-          f"({'keeps up' if folded_rows_per_s >= emitted_at_goal else 'FALLS BEHIND'}); "
-          f"aggregator / bare scan: {scan_s / fold_s:.2f}")
+    print(
+        f"ratio vs k6 at 10K req/s: {folded_rows_per_s / emitted_at_goal:.2f}x "
+        f"({'keeps up' if folded_rows_per_s >= emitted_at_goal else 'FALLS BEHIND'}); "
+        f"aggregator / bare scan: {scan_s / fold_s:.2f}"
+    )
 
 
 if __name__ == "__main__":
