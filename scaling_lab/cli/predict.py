@@ -17,28 +17,39 @@ def _predict(
     scenario: Annotated[str, typer.Argument(help="scenario name or file")],
     system: Annotated[
         str | None,
-        typer.Option("--system", help="system file (default: the scenario's)",
-                     envvar="SCALING_LAB_SYSTEM"),
+        typer.Option(
+            "--system", help="system file (default: the scenario's)", envvar="SCALING_LAB_SYSTEM"
+        ),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", help="random seed (default: the scenario's)",
-                     envvar="SCALING_LAB_SEED"),
+        typer.Option(
+            "--seed", help="random seed (default: the scenario's)", envvar="SCALING_LAB_SEED"
+        ),
     ] = None,
     runs: Annotated[
         int,
-        typer.Option("--runs", help="replications (seeds seed..seed+N-1); mean and 95 % CI",
-                     envvar="SCALING_LAB_RUNS"),
+        typer.Option(
+            "--runs",
+            help="replications (seeds seed..seed+N-1); mean and 95 % CI",
+            envvar="SCALING_LAB_RUNS",
+        ),
     ] = 1,
     mode: Annotated[
         str,
-        typer.Option("--mode", help="fast (millisecond cohorts) | exact (a process per request)",
-                     envvar="SCALING_LAB_MODE"),
+        typer.Option(
+            "--mode",
+            help="fast (millisecond cohorts) | exact (a process per request)",
+            envvar="SCALING_LAB_MODE",
+        ),
     ] = "fast",
     scale: Annotated[
         float,
-        typer.Option("--scale", help="multiply every rate and capacity (durations kept)",
-                     envvar="SCALING_LAB_SCALE"),
+        typer.Option(
+            "--scale",
+            help="multiply every rate and capacity (durations kept)",
+            envvar="SCALING_LAB_SCALE",
+        ),
     ] = 1.0,
     out_dir: Annotated[
         Path,
@@ -69,14 +80,28 @@ def _predict(
     sysconf = load_system(system or sc.system, relative_to=path)
     if scale != 1:
         sc = sc.scaled(scale)
-    label = (f"predict {sc.name} ({mode}, {sc.total_requests():,.0f} requests"
-             f"{f' x {runs} runs' if runs > 1 else ''})")
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), console=err, transient=True,
-                  disable=not err.is_terminal) as bar:
+    label = (
+        f"predict {sc.name} ({mode}, {sc.total_requests():,.0f} requests"
+        f"{f' x {runs} runs' if runs > 1 else ''})"
+    )
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
         task = bar.add_task(label, total=1.0)
-        result = predict(sc, sysconf, seed=seed, runs=runs, mode=mode,
-                         progress=lambda f: bar.update(task, completed=f))
+        result = predict(
+            sc,
+            sysconf,
+            seed=seed,
+            runs=runs,
+            mode=mode,
+            progress=lambda f: bar.update(task, completed=f),
+        )
     target = out_dir / f"{result.run_id}.json"
     try:
         save_result(result, target)
@@ -100,8 +125,11 @@ def _predict(
     s = result.summary
     failed = s.thresholds_passed is False or (s.recovery is not None and not s.recovery.recovered)
     if failed:
-        err.print("[red]thresholds failed[/red]" if s.thresholds_passed is False
-                  else "[red]recovery SLO failed[/red]")
+        err.print(
+            "[red]thresholds failed[/red]"
+            if s.thresholds_passed is False
+            else "[red]recovery SLO failed[/red]"
+        )
         return ExitCode.THRESHOLDS_FAILED
     return ExitCode.OK
 
@@ -109,8 +137,9 @@ def _predict(
 def _print_intervals(intervals: dict[str, dict[str, float]]) -> None:
     from rich.table import Table
 
-    table = Table(title="Across replications (mean, 95 % CI)", title_justify="left",
-                  show_edge=False)
+    table = Table(
+        title="Across replications (mean, 95 % CI)", title_justify="left", show_edge=False
+    )
     for col in ("figure", "mean", "95 % CI"):
         table.add_column(col, justify="left" if col == "figure" else "right")
     for name, iv in intervals.items():

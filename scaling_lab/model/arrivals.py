@@ -27,6 +27,6 @@ def rate_per_tick(scenario: Scenario, n_ticks: int) -> np.ndarray:
 
 def tick_counts(scenario: Scenario, rng: np.random.Generator) -> dict[Endpoint, np.ndarray]:
     """Poisson arrival counts per endpoint per tick over the scenario's duration."""
-    n_ticks = int(round(scenario.duration_s / TICK_S))
+    n_ticks = round(scenario.duration_s / TICK_S)
     lam = rate_per_tick(scenario, n_ticks)
     return {ep: rng.poisson(lam * share) for ep, share in scenario.mix.fractions().items()}

@@ -71,8 +71,9 @@ def write_units(item_bytes: int, gsis: Sequence[GsiConfig] = ()) -> int:
     return _wcu(item_bytes) + sum(_wcu(gsi_item_bytes(item_bytes, g)) for g in gsis)
 
 
-def update_units(item_bytes: int, gsis: Sequence[GsiConfig] = (), *,
-                 changes_index_key: bool = True) -> int:
+def update_units(
+    item_bytes: int, gsis: Sequence[GsiConfig] = (), *, changes_index_key: bool = True
+) -> int:
     """WCU of an UpdateItem: the item's size on the table, and on each index it touches.
 
     "If an update changes an indexed key attribute, two writes are required: one to delete the
@@ -100,8 +101,9 @@ class TokenBucket:
 
     __slots__ = ("_last_s", "capacity", "rate_per_s", "tokens")
 
-    def __init__(self, rate_per_s: float, capacity: float, *, tokens: float | None = None,
-                 now_s: float = 0.0) -> None:
+    def __init__(
+        self, rate_per_s: float, capacity: float, *, tokens: float | None = None, now_s: float = 0.0
+    ) -> None:
         if rate_per_s < 0:
             raise ValueError(f"rate_per_s must be >= 0, got {rate_per_s}")
         if capacity <= 0:
@@ -157,15 +159,23 @@ class BurstBucket:
 
     __slots__ = ("credit", "partition", "provisioned", "window_s")
 
-    def __init__(self, provisioned: float, *, window_s: float, partition_cap: float,
-                 now_s: float = 0.0, start_full: bool = True) -> None:
+    def __init__(
+        self,
+        provisioned: float,
+        *,
+        window_s: float,
+        partition_cap: float,
+        now_s: float = 0.0,
+        start_full: bool = True,
+    ) -> None:
         if provisioned <= 0:
             raise ValueError(f"provisioned must be > 0, got {provisioned}")
         self.provisioned = float(provisioned)
         self.window_s = float(window_s)
         cap = provisioned * max(window_s, 1.0)
-        self.credit = TokenBucket(provisioned, cap, tokens=cap if start_full else provisioned,
-                                  now_s=now_s)
+        self.credit = TokenBucket(
+            provisioned, cap, tokens=cap if start_full else provisioned, now_s=now_s
+        )
         self.partition = TokenBucket(partition_cap, partition_cap, now_s=now_s)
 
     def available(self, now_s: float) -> float:
@@ -203,11 +213,20 @@ class OnDemandLimiter:
     partitions' limits; a bucket holding one second of it enforces the rate.
     """
 
-    __slots__ = ("_history", "_peak", "_second", "_used", "bucket", "partition_cap",
-                 "peak_lag_s", "warm")
+    __slots__ = (
+        "_history",
+        "_peak",
+        "_second",
+        "_used",
+        "bucket",
+        "partition_cap",
+        "peak_lag_s",
+        "warm",
+    )
 
-    def __init__(self, warm: float, *, partition_cap: float, peak_lag_s: float = 1800.0,
-                 now_s: float = 0.0) -> None:
+    def __init__(
+        self, warm: float, *, partition_cap: float, peak_lag_s: float = 1800.0, now_s: float = 0.0
+    ) -> None:
         self.warm = float(warm)
         self.partition_cap = float(partition_cap)
         self.peak_lag_s = peak_lag_s
@@ -322,8 +341,11 @@ class AutoScaler:
         if self._above >= s.scale_out_datapoints and desired > self.provisioned:
             self._pending = ScalingEvent(end_s, end_s + s.actuation_delay_s, desired, "out")
             self._above = 0
-        elif (self._below >= s.scale_in_datapoints and desired < self.provisioned
-              and self._scale_in_allowed(end_s)):
+        elif (
+            self._below >= s.scale_in_datapoints
+            and desired < self.provisioned
+            and self._scale_in_allowed(end_s)
+        ):
             self._pending = ScalingEvent(end_s, end_s + s.actuation_delay_s, desired, "in")
             self._below = 0
 

@@ -52,9 +52,10 @@ def run_exact(world: World, streams: Streams, progress: Progress | None = None) 
     lab = np.concatenate(labels) if labels else np.zeros(0, dtype=int)
     order = np.argsort(at, kind="stable")
     at, lab = at[order], lab[order]
-    svc_samples = {ep: np.asarray(svc[ep].sample(streams.service,
-                                                  int(counts[ep].sum()) + 8)).tolist()
-                   for ep in eps}
+    svc_samples = {
+        ep: np.asarray(svc[ep].sample(streams.service, int(counts[ep].sum()) + 8)).tolist()
+        for ep in eps
+    }
     svc_pos = dict.fromkeys(eps, 0)
 
     def note_busy() -> None:
@@ -86,7 +87,7 @@ def run_exact(world: World, streams: Streams, progress: Progress | None = None) 
         note_busy()
         if cold:
             fig.cold[sec] += 1
-            c_ms = float(cold_dist.sample(streams.cold))  # type: ignore[arg-type]
+            c_ms = float(cold_dist.sample(streams.cold))
             yield env.timeout(math.ceil(max(c_ms, 1.0)) / 1000.0)
         pool = world.pool_of[ep]
         u = world.units[ep]

@@ -33,7 +33,7 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     n_ticks = len(next(iter(counts.values()))) if counts else 0
     lists = {ep: counts[ep].tolist() for ep in eps}
     timeout_ms = world.timeout_ms
-    timeout_ticks = int(math.ceil(timeout_ms))
+    timeout_ticks = math.ceil(timeout_ms)
     svc_ms: dict[Endpoint, np.ndarray] = {}
     svc_ticks: dict[Endpoint, list[int]] = {}
     for ep in eps:
@@ -74,14 +74,14 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     if not two_pools and eps:
         pools = [pool_of[eps[0]]]
 
-    def succeed(T: int, a_tick: int, att: int, ok: int, ep: Endpoint) -> None:
+    def succeed(tk: int, a_tick: int, att: int, ok: int, ep: Endpoint) -> None:
         i = svc_pos[ep]
         svc_pos[ep] = i + ok
         sts = svc_ticks[ep]
         for j in range(i, i + ok):
-            rel[T + sts[j]] += 1
+            rel[tk + sts[j]] += 1
         sec = a_tick // 1000
-        base = T - a_tick
+        base = tk - a_tick
         lr = last_run.get(ep)
         if lr is not None and lr[1] == sec and lr[2] == base and lr[3] + lr[4] == i:
             lr[4] += ok
@@ -90,14 +90,14 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             runs.append(lr)
             last_run[ep] = lr
         if ep is post:
-            enq[min(T // 1000, seconds)] += ok
+            enq[min(tk // 1000, seconds)] += ok
         if quota is not None:
             if att == 1:
                 quota.release(ok)
             else:
                 quota.release(0, ok)
 
-    def resolve(T: int, t: float, items: list[tuple[int, int, int, Endpoint]]) -> None:
+    def resolve(tk: int, t: float, items: list[tuple[int, int, int, Endpoint]]) -> None:
         """This tick's DynamoDB calls: all succeed when capacity allows; otherwise the
         capacity goes to a uniformly random subset (calls within a millisecond race)."""
         for pool in pools:
@@ -113,7 +113,7 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             if avail >= need:
                 pool.take(t, need)
                 for a_tick, att, c, ep in mine:
-                    succeed(T, a_tick, att, c, ep)
+                    succeed(tk, a_tick, att, c, ep)
                 continue
             k = int(avail / (need / total) + 1e-9)
             if len(mine) == 1:
@@ -126,13 +126,13 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             for (a_tick, att, c, ep), ok in zip(mine, oks, strict=True):
                 if ok:
                     used += ok * units[ep]
-                    succeed(T, a_tick, att, ok, ep)
+                    succeed(tk, a_tick, att, ok, ep)
                 if c - ok:
-                    fail(T, a_tick, att, c - ok, ep)
+                    fail(tk, a_tick, att, c - ok, ep)
             if used:
                 pool.take(t, used)
 
-    def fail(T: int, a_tick: int, att: int, fail: int, ep: Endpoint) -> None:
+    def fail(tk: int, a_tick: int, att: int, fail: int, ep: Endpoint) -> None:
         pool = pool_of[ep]
         pool.throttled += fail
         sec = min(a_tick // 1000, seconds)
@@ -146,45 +146,46 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                     ticks, cnts = np.unique(np.ceil(delays).astype(np.int64), return_counts=True)
                     plan = list(zip(ticks.tolist(), cnts.tolist(), strict=True))
                 else:
-                    plan = [(int(math.ceil(policy.ceiling_s(att) * 1000.0)), allowed)]
+                    plan = [(math.ceil(policy.ceiling_s(att) * 1000.0), allowed)]
                 for d, c in plan:
-                    nxt = T + thr_call + d
+                    nxt = tk + thr_call + d
                     if nxt - a_tick >= timeout_ms:
                         # the function times out while the SDK sleeps
                         causes["lambda_timeout"] += c
                         sink.add(sec, ep, ErrorClass.SERVER, timeout_ms, c)
                         rel[min(a_tick + timeout_ticks, size - 1)] += c
                         continue
-                    fig.ddb_retries[min(T // 1000, seconds)] += c
+                    fig.ddb_retries[min(tk // 1000, seconds)] += c
                     due.setdefault(nxt, []).append((a_tick, att + 1, c, ep))
         if give_up:
             causes["dynamodb_retries_exhausted"] += give_up
-            sink.add(sec, ep, ErrorClass.SERVER, base_ms(T, a_tick) + DDB_THROTTLED_CALL_MS,
-                     give_up)
-            rel[T + thr_call] += give_up
+            sink.add(
+                sec, ep, ErrorClass.SERVER, base_ms(tk, a_tick) + DDB_THROTTLED_CALL_MS, give_up
+            )
+            rel[tk + thr_call] += give_up
 
-    T = 0
+    tk = 0
     next_report = 0
     done_sec = -1
-    while T < n_ticks or due:
-        if T >= n_ticks + timeout_ticks + 5_000:
+    while tk < n_ticks or due:
+        if tk >= n_ticks + timeout_ticks + 5_000:
             break  # no request outlives the function timeout; a guard, not a rule
-        t = T * TICK_S
-        if T % 1000 == 0:
-            if T:
-                done_sec = T // 1000 - 1
+        t = tk * TICK_S
+        if tk % 1000 == 0:
+            if tk:
+                done_sec = tk // 1000 - 1
                 world.housekeeping(t, done_sec)
-            if progress is not None and T >= next_report:
-                progress(min(1.0, T / max(n_ticks, 1)))
-                next_report = T + 5000
-        r = rel[T]
+            if progress is not None and tk >= next_report:
+                progress(min(1.0, tk / max(n_ticks, 1)))
+                next_report = tk + 5000
+        r = rel[tk]
         if r:
             lam.release(t, r)
-        items = due.pop(T, None)
-        if T < n_ticks:
-            sec = T // 1000
+        items = due.pop(tk, None)
+        if tk < n_ticks:
+            sec = tk // 1000
             for ep in eps:
-                n = lists[ep][T]
+                n = lists[ep][tk]
                 if not n:
                     continue
                 fig.offered[sec] += n
@@ -209,7 +210,7 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                     fig.cold[sec] += cold
                     cs = np.asarray(cold_dist.sample(streams.cold, cold), dtype=float)
                     for c_ms in np.maximum(1, np.ceil(cs)).astype(np.int64).tolist():
-                        due.setdefault(T + c_ms, []).append((T, 1, 1, ep))
+                        due.setdefault(tk + c_ms, []).append((tk, 1, 1, ep))
                 if warm:
                     if items is None and not two_pools:
                         # common case: only this cohort calls DynamoDB in this tick
@@ -217,23 +218,23 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                         u = units[ep]
                         if pool.available(t) >= warm * u:
                             pool.take(t, warm * u)
-                            succeed(T, T, 1, warm, ep)
+                            succeed(tk, tk, 1, warm, ep)
                         else:
-                            resolve(T, t, [(T, 1, warm, ep)])
+                            resolve(tk, t, [(tk, 1, warm, ep)])
                     elif items is None:
-                        items = [(T, 1, warm, ep)]
+                        items = [(tk, 1, warm, ep)]
                     else:
-                        items.append((T, 1, warm, ep))
+                        items.append((tk, 1, warm, ep))
         if items is not None:
-            resolve(T, t, items)
-        if T < n_ticks:
+            resolve(tk, t, items)
+        if tk < n_ticks:
             b = lam.busy
             if b > cmax:
                 cmax = b
-            if T % 1000 == 999:
+            if tk % 1000 == 999:
                 conc[sec] = cmax
                 cmax = lam.busy
-        T += 1
+        tk += 1
     for sec in range(done_sec + 1, seconds + 1):
         world.housekeeping(float(sec + 1), sec)
     if progress is not None:
@@ -241,16 +242,17 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     _fold_runs(world, eps, runs, svc_ms)
 
 
-def base_ms(T: int, a_tick: int) -> float:
-    return float(T - a_tick)
+def base_ms(tk: int, a_tick: int) -> float:
+    return float(tk - a_tick)
 
 
-def _fold_runs(world: World, eps: list[Endpoint], runs: list[list[int]],
-               svc_ms: dict[Endpoint, np.ndarray]) -> None:
+def _fold_runs(
+    world: World, eps: list[Endpoint], runs: list[list[int]], svc_ms: dict[Endpoint, np.ndarray]
+) -> None:
     """Turn recorded runs of successful requests into latencies in the sink."""
     by_key: dict[tuple[int, int], list[np.ndarray]] = {}
     for ep_i, sec, base, i, m in runs:
-        by_key.setdefault((sec, ep_i), []).append(svc_ms[eps[ep_i]][i:i + m] + base)
+        by_key.setdefault((sec, ep_i), []).append(svc_ms[eps[ep_i]][i : i + m] + base)
     timeout_ms = world.timeout_ms
     for (sec, ep_i), parts in sorted(by_key.items()):
         lat = np.concatenate(parts)

@@ -35,8 +35,14 @@ def _t975(df: int) -> float:
     return float(t.ppf(0.975, df))
 
 
-def simulate(scenario: Scenario, system: SystemConfig, *, seed: int, mode: Mode | str = Mode.FAST,
-             progress: ProgressCallback | None = None) -> World:
+def simulate(
+    scenario: Scenario,
+    system: SystemConfig,
+    *,
+    seed: int,
+    mode: Mode | str = Mode.FAST,
+    progress: ProgressCallback | None = None,
+) -> World:
     """One replication: the simulated world after the run. ``system`` is used as given (already
     scaled); ``scenario.rate_at`` applies the scenario's own scale."""
     world = World(scenario, system)
@@ -48,21 +54,36 @@ def simulate(scenario: Scenario, system: SystemConfig, *, seed: int, mode: Mode 
     return world
 
 
-def _build(world: World, scenario: Scenario, system: SystemConfig, *, seed: int, mode: Mode,
-           runs: int) -> ResultBuilder:
+def _build(
+    world: World, scenario: Scenario, system: SystemConfig, *, seed: int, mode: Mode, runs: int
+) -> ResultBuilder:
     """Fold a simulated world into a builder; ``system`` is the unscaled one (the result
     records the scenario's scale in its provenance)."""
     on_demand = system.dynamodb.mode is DynamoDBMode.ON_DEMAND
-    observable = {"lambda_concurrency", "lambda_invocations", "lambda_throttles", "cold_starts",
-                  "ddb_consumed_wcu", "ddb_consumed_rcu", "ddb_throttled", "ddb_retries",
-                  "sqs_depth"}
+    observable = {
+        "lambda_concurrency",
+        "lambda_invocations",
+        "lambda_throttles",
+        "cold_starts",
+        "ddb_consumed_wcu",
+        "ddb_consumed_rcu",
+        "ddb_throttled",
+        "ddb_retries",
+        "sqs_depth",
+    }
     if not on_demand:
         observable |= {"ddb_provisioned_wcu", "ddb_provisioned_rcu"}
-    prov = make_provenance(target="model", backend=None, seed=seed, scale=scenario.scale,
-                           mode=mode.value, replications=runs)
+    prov = make_provenance(
+        target="model",
+        backend=None,
+        seed=seed,
+        scale=scenario.scale,
+        mode=mode.value,
+        replications=runs,
+    )
     b = ResultBuilder(scenario, system, ResultKind.PREDICTED, prov, observable=observable)
     f = world.fig
-    n = int(math.ceil(scenario.duration_s))
+    n = math.ceil(scenario.duration_s)
     for sec in range(n):
         b.offered(sec, float(f.offered[sec]))
         b.figure(sec, "lambda_concurrency", float(f.concurrency[sec]))
@@ -89,8 +110,10 @@ def _build(world: World, scenario: Scenario, system: SystemConfig, *, seed: int,
 
 def interval_figures(summary: Summary) -> dict[str, float | None]:
     """The summary figures ``--runs`` reports a mean and 95 % interval for."""
+
     def p(name: str) -> float | None:
-        return getattr(summary.latency_ms, name)
+        v = getattr(summary.latency_ms, name)
+        return None if v is None else float(v)
 
     tbc = summary.throttles_by_cause or {}
     figs: dict[str, float | None] = {
@@ -137,14 +160,25 @@ def _intervals(summaries: list[Summary]) -> dict[str, dict[str, float]]:
         arr = np.asarray(vals)
         mean = float(arr.mean())
         half = _t975(len(arr) - 1) * float(arr.std(ddof=1)) / math.sqrt(len(arr))
-        out[k] = {"mean": mean, "half_width": half, "low": mean - half, "high": mean + half,
-                  "n": float(len(arr))}
+        out[k] = {
+            "mean": mean,
+            "half_width": half,
+            "low": mean - half,
+            "high": mean + half,
+            "n": float(len(arr)),
+        }
     return out
 
 
-def predict(scenario: Scenario, system: SystemConfig, *, seed: int | None = None, runs: int = 1,
-            mode: Mode | str = Mode.FAST,
-            progress: ProgressCallback | None = None) -> RunResult:
+def predict(
+    scenario: Scenario,
+    system: SystemConfig,
+    *,
+    seed: int | None = None,
+    runs: int = 1,
+    mode: Mode | str = Mode.FAST,
+    progress: ProgressCallback | None = None,
+) -> RunResult:
     """Predict how ``system`` handles ``scenario``; a RunResult of kind ``predicted``.
 
     ``seed`` defaults to the scenario's; replication ``i`` uses ``seed + i``. With ``runs > 1``
@@ -164,6 +198,7 @@ def predict(scenario: Scenario, system: SystemConfig, *, seed: int | None = None
     first: ResultBuilder | None = None
     summaries: list[Summary] = []
     for i in range(runs):
+
         def sub(frac: float, i: int = i) -> None:
             if progress is not None:
                 progress((i + frac) / runs)
@@ -177,6 +212,8 @@ def predict(scenario: Scenario, system: SystemConfig, *, seed: int | None = None
     assert first is not None
     if runs > 1:
         first.provenance = first.provenance.model_copy(update={"seed": base_seed})
-        first.notes.append(f"{runs} replications, seeds {base_seed}..{base_seed + runs - 1}; "
-                           "series from the first; intervals: mean and 95 % CI per figure")
+        first.notes.append(
+            f"{runs} replications, seeds {base_seed}..{base_seed + runs - 1}; "
+            "series from the first; intervals: mean and 95 % CI per figure"
+        )
     return first.build(intervals=_intervals(summaries) if runs > 1 else None)

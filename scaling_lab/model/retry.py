@@ -120,6 +120,7 @@ class RetryQuotaPool:
     def release(self, n_plain: int, n_after_retry: int = 0) -> None:
         self.available = min(
             self.capacity,
-            self.available + n_plain * STANDARD_NO_RETRY_INCREMENT
+            self.available
+            + n_plain * STANDARD_NO_RETRY_INCREMENT
             + n_after_retry * STANDARD_RETRY_COST,
         )

@@ -36,7 +36,6 @@ from scaling_lab.system.models import (
 
 __all__ = [
     "CAUSES",
-    "Streams",
     "DDB_THROTTLED_CALL_MS",
     "REJECT_MS",
     "DdbPool",
@@ -44,6 +43,7 @@ __all__ = [
     "LambdaPool",
     "LatencySink",
     "SqsQueue",
+    "Streams",
     "World",
 ]
 
@@ -53,8 +53,14 @@ __all__ = [
 REJECT_MS = 5.0
 DDB_THROTTLED_CALL_MS = 4.0
 
-CAUSES = ("front_door", "lambda_concurrency", "lambda_scaling_rate", "lambda_request_rate",
-          "dynamodb_retries_exhausted", "lambda_timeout")
+CAUSES = (
+    "front_door",
+    "lambda_concurrency",
+    "lambda_scaling_rate",
+    "lambda_request_rate",
+    "dynamodb_retries_exhausted",
+    "lambda_timeout",
+)
 
 
 @dataclass
@@ -189,8 +195,9 @@ class LambdaPool:
 class DdbPool:
     """One DynamoDB capacity (table writes or reads): limiter, auto scaling and counters."""
 
-    def __init__(self, system: SystemConfig, settings: CapacitySettings | None, *,
-                 write: bool) -> None:
+    def __init__(
+        self, system: SystemConfig, settings: CapacitySettings | None, *, write: bool
+    ) -> None:
         ddb = system.dynamodb
         part_cap = ddb.partitions * (ddb.partition_wcu if write else ddb.partition_rcu)
         self.scaler: AutoScaler | None = None
@@ -200,8 +207,9 @@ class DdbPool:
             self.limiter = OnDemandLimiter(warm, partition_cap=part_cap)
             self.provisioned: float | None = None
         else:
-            self.limiter = BurstBucket(settings.provisioned, window_s=ddb.burst_window_s,
-                                       partition_cap=part_cap)
+            self.limiter = BurstBucket(
+                settings.provisioned, window_s=ddb.burst_window_s, partition_cap=part_cap
+            )
             self.provisioned = settings.provisioned
             if settings.auto_scaling is not None and settings.auto_scaling.enabled:
                 self.scaler = AutoScaler(settings.auto_scaling, settings.provisioned)
@@ -277,9 +285,22 @@ class Figures:
     busy_mean: np.ndarray = field(init=False)  # time-average concurrency
 
     def __post_init__(self) -> None:
-        for name in ("busy_mean", "concurrency", "invocations", "throttles", "cold", "wcu", "rcu",
-                     "prov_wcu", "prov_rcu", "ddb_throttled", "ddb_retries", "sqs_depth",
-                     "enqueued", "offered"):
+        for name in (
+            "busy_mean",
+            "concurrency",
+            "invocations",
+            "throttles",
+            "cold",
+            "wcu",
+            "rcu",
+            "prov_wcu",
+            "prov_rcu",
+            "ddb_throttled",
+            "ddb_retries",
+            "sqs_depth",
+            "enqueued",
+            "offered",
+        ):
             setattr(self, name, np.zeros(self.seconds + 1))
 
 
@@ -300,8 +321,9 @@ class LatencySink:
     def add_array(self, sec: int, ep: str, error: ErrorClass | None, lat_ms: np.ndarray) -> None:
         self._chunks.setdefault((sec, ep, error), []).append(lat_ms)
 
-    def add(self, sec: int, ep: str, error: ErrorClass | None, lat_ms: float,
-            count: int = 1) -> None:
+    def add(
+        self, sec: int, ep: str, error: ErrorClass | None, lat_ms: float, count: int = 1
+    ) -> None:
         if count == 1:
             self._scalars.setdefault((sec, ep, error), []).append(lat_ms)
         else:
@@ -316,15 +338,15 @@ class LatencySink:
             parts = list(self._chunks.get(key, []))
             if key in self._scalars:
                 parts.append(np.asarray(self._scalars[key]))
-            lat = np.concatenate(parts) if len(parts) > 1 else parts[0]
-            q = np.rint(np.log(np.maximum(lat, 1e-3)) / self.STEP).astype(np.int64)
+            arr = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            q = np.rint(np.log(np.maximum(arr, 1e-3)) / self.STEP).astype(np.int64)
             vals, counts = np.unique(q, return_counts=True)
             ms = np.exp(vals * self.STEP)
             for v, c in zip(ms.tolist(), counts.tolist(), strict=True):
                 out.append((key[0], key[1], key[2], v, int(c)))
-        for (sec, ep, err, lat), c in sorted(self._counts.items(),
-                                             key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]),
-                                                             kv[0][3])):
+        for (sec, ep, err, lat), c in sorted(
+            self._counts.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]), kv[0][3])
+        ):
             out.append((sec, ep, err, lat, c))
         return out
 
@@ -359,11 +381,12 @@ class World:
         self.sqs = SqsQueue(system)
         self.policy = RetryPolicy.from_sdk(system.sdk)
         self.quota: RetryQuotaPool | None = (
-            RetryQuotaPool(max(1, self.lam.envs)) if system.sdk.retry_mode is RetryMode.STANDARD
+            RetryQuotaPool(max(1, self.lam.envs))
+            if system.sdk.retry_mode is RetryMode.STANDARD
             else None
         )
         self.timeout_ms = system.lambda_.timeout_s * 1000.0
-        self.seconds = int(math.ceil(scenario.duration_s))
+        self.seconds = math.ceil(scenario.duration_s)
         self.fig = Figures(self.seconds)
         self.sink = LatencySink()
         self.causes: dict[str, int] = dict.fromkeys(CAUSES, 0)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from model_theory_helpers import constant_scenario, interval_99, queue_system
 
 from scaling_lab.model import erlang_b, mm_inf_mean, simulate
-from model_theory_helpers import constant_scenario, interval_99, queue_system
 
 pytestmark = pytest.mark.validation
 
@@ -17,6 +17,8 @@ WARMUP_S = 10
 @pytest.fixture(params=["fast", "exact"])
 def mode(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
 REPLICATIONS = 10
 
 
@@ -65,6 +67,6 @@ def test_littles_law_between_rate_latency_and_concurrency(mode: str) -> None:
                 n += count
         throughput = n / (duration - 1 - WARMUP_S)
         little = throughput * (lat_sum / n) / 1000.0
-        gaps.append(float(np.mean(f.busy_mean[WARMUP_S:duration - 1])) - little)
+        gaps.append(float(np.mean(f.busy_mean[WARMUP_S : duration - 1])) - little)
     low, high = interval_99(gaps)
     assert low <= 0.0 <= high, (low, high)

@@ -115,8 +115,9 @@ def test_scale_in_after_fifteen_datapoints_below_target_minus_20() -> None:
 
 
 def test_scale_in_stops_when_the_daily_budget_is_spent() -> None:
-    settings = AutoScaling(min=1, max=10_000, actuation_delay_s=0.0, scale_in_datapoints=1,
-                           scale_in_per_day=2)
+    settings = AutoScaling(
+        min=1, max=10_000, actuation_delay_s=0.0, scale_in_datapoints=1, scale_in_per_day=2
+    )
     s = AutoScaler(settings, 1000.0)
     for m in range(6):
         _minute(s, 60.0 * m, 1.0 * (10 - m))

@@ -22,7 +22,7 @@ def test_2023_rule_1000_new_environments_then_100_per_second() -> None:
 
 def test_reserved_concurrency_is_a_hard_cap_and_throttles_are_not_queued() -> None:
     p = pool(account_concurrency=1000, reserved_concurrency=50)
-    warm, cold, t_cap, t_scale, _ = p.admit(0.0, 80)
+    warm, cold, t_cap, _t_scale, _ = p.admit(0.0, 80)
     assert (cold, t_cap) == (50, 30)
     p.release(0.1, 10)
     warm, cold, t_cap, _, _ = p.admit(0.2, 20)

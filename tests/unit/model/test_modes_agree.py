@@ -24,8 +24,9 @@ def close(a: float | None, b: float | None, rel: float) -> bool:
     return abs(a - b) <= rel * max(abs(a), abs(b))
 
 
-@pytest.mark.parametrize(("name", "scale"), [("spike", 0.05), ("ci-spike", 0.1),
-                                             ("full-load", 0.02), ("mixed", 0.05)])
+@pytest.mark.parametrize(
+    ("name", "scale"), [("spike", 0.05), ("ci-spike", 0.1), ("full-load", 0.02), ("mixed", 0.05)]
+)
 def test_percentiles_and_recovery_agree(name: str, scale: float) -> None:
     fast, exact = both(name, scale)
     f, e = fast.summary, exact.summary

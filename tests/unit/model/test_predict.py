@@ -28,7 +28,8 @@ def test_same_seed_same_result_other_seed_other_result() -> None:
     c = predict(small(), staging(), seed=8)
     assert a.series == b.series
     assert a.summary.model_dump(exclude={"endpoints"}) == b.summary.model_dump(
-        exclude={"endpoints"})
+        exclude={"endpoints"}
+    )
     assert a.series != c.series
 
 
@@ -48,15 +49,29 @@ def test_result_is_predicted_with_every_figure_the_model_knows() -> None:
     assert r.kind is ResultKind.PREDICTED
     assert r.provenance.target == "model" and r.provenance.mode == "fast"
     s = r.series[40]
-    for name in ("offered", "lambda_concurrency", "lambda_invocations", "lambda_throttles",
-                 "cold_starts", "ddb_consumed_wcu", "ddb_provisioned_wcu", "ddb_consumed_rcu",
-                 "ddb_provisioned_rcu", "ddb_throttled", "ddb_retries", "sqs_depth"):
+    for name in (
+        "offered",
+        "lambda_concurrency",
+        "lambda_invocations",
+        "lambda_throttles",
+        "cold_starts",
+        "ddb_consumed_wcu",
+        "ddb_provisioned_wcu",
+        "ddb_consumed_rcu",
+        "ddb_provisioned_rcu",
+        "ddb_throttled",
+        "ddb_retries",
+        "sqs_depth",
+    ):
         assert getattr(s, name) is not None, name
     assert s.dropped_iterations is None  # a load-generator figure the model cannot know
     assert r.summary.throttles_by_cause is not None
-    assert set(r.summary.throttles_by_cause) >= {"front_door", "lambda_concurrency",
-                                                 "lambda_scaling_rate",
-                                                 "dynamodb_retries_exhausted"}
+    assert set(r.summary.throttles_by_cause) >= {
+        "front_door",
+        "lambda_concurrency",
+        "lambda_scaling_rate",
+        "dynamodb_retries_exhausted",
+    }
     assert r.summary.requests == pytest.approx(small().total_requests(), rel=0.05)
     assert r.summary.recovery is not None
 
@@ -87,13 +102,16 @@ def test_runs_give_a_mean_and_95_interval_per_figure() -> None:
 
 
 def test_api_gateway_turns_a_lambda_throttle_into_500_and_throttles_at_its_bucket() -> None:
-    sc = Scenario.model_validate({
-        "name": "burst", "traffic": {"start_rate": 3000,
-                                     "stages": [{"duration": "4s", "target": 3000}]}})
-    base = {"name": "gw", "lambda": {"account_concurrency": 20},
-            "dynamodb": {"mode": "on_demand"}}
-    gw = SystemConfig.model_validate({**base, "front_door": {"kind": "api_gateway",
-                                                             "rate_per_s": 1000, "burst": 500}})
+    sc = Scenario.model_validate(
+        {
+            "name": "burst",
+            "traffic": {"start_rate": 3000, "stages": [{"duration": "4s", "target": 3000}]},
+        }
+    )
+    base = {"name": "gw", "lambda": {"account_concurrency": 20}, "dynamodb": {"mode": "on_demand"}}
+    gw = SystemConfig.model_validate(
+        {**base, "front_door": {"kind": "api_gateway", "rate_per_s": 1000, "burst": 500}}
+    )
     r = predict(sc, gw, seed=2)
     causes = r.summary.throttles_by_cause or {}
     assert causes["front_door"] > 5000
@@ -104,13 +122,24 @@ def test_api_gateway_turns_a_lambda_throttle_into_500_and_throttles_at_its_bucke
 
 
 def test_dynamodb_throttles_are_retried_then_fail_with_500() -> None:
-    sc = Scenario.model_validate({
-        "name": "hot", "traffic": {"start_rate": 400,
-                                   "stages": [{"duration": "20s", "target": 400}]}})
-    sy = SystemConfig.model_validate({
-        "name": "tiny", "dynamodb": {"mode": "provisioned", "write": {"provisioned": 50},
-                                     "read": {"provisioned": 50}, "burst_window_s": "0s"},
-        "sdk": {"retry_mode": "standard"}})
+    sc = Scenario.model_validate(
+        {
+            "name": "hot",
+            "traffic": {"start_rate": 400, "stages": [{"duration": "20s", "target": 400}]},
+        }
+    )
+    sy = SystemConfig.model_validate(
+        {
+            "name": "tiny",
+            "dynamodb": {
+                "mode": "provisioned",
+                "write": {"provisioned": 50},
+                "read": {"provisioned": 50},
+                "burst_window_s": "0s",
+            },
+            "sdk": {"retry_mode": "standard"},
+        }
+    )
     r = predict(sc, sy, seed=1)
     assert r.summary.ddb_throttled and r.summary.ddb_throttled > 1000
     assert sum(s.ddb_retries or 0 for s in r.series) > 0

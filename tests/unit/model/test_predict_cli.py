@@ -11,8 +11,9 @@ from scaling_lab.cli.main import main
 from scaling_lab.result.io import load_result
 
 
-def test_predict_writes_a_result_and_exits_0(tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_predict_writes_a_result_and_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["predict", "ci-spike", "--scale", "0.05", "--out", str(tmp_path)])
     assert code == 0
     files = list(tmp_path.glob("*.json"))
@@ -22,8 +23,9 @@ def test_predict_writes_a_result_and_exits_0(tmp_path: Path,
     assert "ci-spike" in capsys.readouterr().out
 
 
-def test_json_summary_with_intervals(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_json_summary_with_intervals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SCALING_LAB_RUNS", "2")
     monkeypatch.setenv("SCALING_LAB_SEED", "5")
     code = main(["predict", "smoke", "--json", "--out", str(tmp_path)])
@@ -36,7 +38,9 @@ def test_failed_thresholds_exit_99(tmp_path: Path) -> None:
     scenario = tmp_path / "strict.yaml"
     scenario.write_text(
         "name: strict\ntraffic: {start_rate: 50, stages: [{duration: 5s, target: 50}]}\n"
-        "thresholds: {post_events: ['p(95)<1']}\n", encoding="utf-8")
+        "thresholds: {post_events: ['p(95)<1']}\n",
+        encoding="utf-8",
+    )
     system = Path(__file__).resolve().parents[3] / "scenarios" / "systems" / "staging.yaml"
     code = main(["predict", str(scenario), "--system", str(system), "--out", str(tmp_path)])
     assert code == 99

@@ -27,8 +27,11 @@ def test_legacy_numbers_are_botocores() -> None:
     data = json.loads((Path(botocore.__file__).parent / "data" / "_retry.json").read_text())
     ddb = data["retry"]["dynamodb"]["__default__"]
     assert ddb["max_attempts"] == LEGACY_DYNAMODB_MAX_ATTEMPTS == 10
-    assert ddb["delay"] == {"type": "exponential", "base": LEGACY_DYNAMODB_BASE_S,
-                            "growth_factor": 2}
+    assert ddb["delay"] == {
+        "type": "exponential",
+        "base": LEGACY_DYNAMODB_BASE_S,
+        "growth_factor": 2,
+    }
 
 
 def test_standard_numbers_are_botocores() -> None:
@@ -37,7 +40,8 @@ def test_standard_numbers_are_botocores() -> None:
     assert quota.RetryQuota.INITIAL_CAPACITY == STANDARD_QUOTA_INITIAL == 500
     assert standard.RetryQuotaChecker._RETRY_COST == STANDARD_RETRY_COST == 5
     assert "ProvisionedThroughputExceededException" in (
-        standard.ThrottledRetryableChecker._THROTTLED_ERROR_CODES)
+        standard.ThrottledRetryableChecker._THROTTLED_ERROR_CODES
+    )
 
 
 def test_legacy_schedule_is_50ms_doubling_without_jitter() -> None:
@@ -54,7 +58,7 @@ def test_standard_schedule_is_full_jitter_capped_at_20s() -> None:
     assert p.max_attempts == 3
     rng = np.random.default_rng(0)
     d1 = p.delays_s(1, 10_000, rng)
-    assert 0 <= d1.min() and d1.max() < 1.0 and abs(d1.mean() - 0.5) < 0.02
+    assert d1.min() >= 0 and d1.max() < 1.0 and abs(d1.mean() - 0.5) < 0.02
     assert p.ceiling_s(2) == 2.0
     assert p.ceiling_s(10) == 20.0
 
