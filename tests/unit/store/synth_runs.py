@@ -21,7 +21,7 @@ from scaling_lab.scenario.models import Scenario
 @dataclass(frozen=True)
 class Noise:
     sigma: float = 0.2  # request-to-request (log sd)
-    second_sd: float = 0.04  # per-second factor (log sd)
+    second_sd: float = 0.025  # per-second factor (log sd): quiet reruns measured 0.017-0.048
     second_phi: float = 0.5  # its lag-1 autocorrelation
     run_sd: float = 0.01  # whole-run factor (log sd)
     burst_prob: float = 0.03  # chance a contention burst starts in a given second
@@ -102,7 +102,7 @@ def synth_run(
                 hit = rng.random(n) < nz.burst_share
                 lat[hit] *= nz.burst_factor
             errs = rng.random(n) < error_rate
-            values, counts = np.unique(np.round(lat[~errs], 2), return_counts=True)
+            values, counts = np.unique(np.round(lat[~errs], 1), return_counts=True)
             for v, c in zip(values, counts, strict=True):
                 b.record(t, ep.value, float(v), None, int(c))
             if errs.any():
