@@ -2,6 +2,7 @@
 // Runtime settings come from the environment so the script holds no secret and no target:
 //   SL_BASE_URL  base URL of the API            SL_API_KEYS  comma-separated API keys
 //   SL_RUN_ID    run id carried by every event  SL_PREFILL   inbox backlog to create in setup()
+//   SL_GOVERNOR  1: start the local stack's capacity emulation clock (and faults) in setup()
 import http from 'k6/http';
 import exec from 'k6/execution';
 import { Counter } from 'k6/metrics';
@@ -14,6 +15,7 @@ const BASE_URL = (__ENV.SL_BASE_URL || '').replace(/\/+$/, '');
 const API_KEYS = (__ENV.SL_API_KEYS || '').split(',').filter((k) => k.length > 0);
 const RUN_ID = __ENV.SL_RUN_ID || 'run';
 const PREFILL = parseInt(__ENV.SL_PREFILL || '0', 10);
+const GOVERNOR = __ENV.SL_GOVERNOR === '1';
 // Epoch milliseconds at the end of setup(): scenario time 0 for the result's per-second series.
 const startMark = new Counter('scaling_lab_start_ms');
 
@@ -121,6 +123,18 @@ export function setup() {
       cursors[page] = cursor;
     }
     data.cursors.push(cursors);
+  }
+  if (GOVERNOR) {
+    // The local stack's capacity emulation: run time 0 and the scenario's fault timeline.
+    const res = http.post(`${BASE_URL}/_governor/start`, JSON.stringify({ faults: CONFIG.faults }), {
+      headers: { 'Content-Type': 'application/json' },
+      tags: { phase: 'setup' },
+      responseType: 'text',
+      timeout: CONFIG.timeout,
+    });
+    if (res.status !== 200) {
+      throw new Error(`setup: POST /_governor/start answered ${res.status}`);
+    }
   }
   startMark.add(Date.now());
   return data;

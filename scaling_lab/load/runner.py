@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.live import Live
 
-from scaling_lab.errors import EnvironmentProblem, Interrupted
+from scaling_lab.errors import EnvironmentProblem, Interrupted, ScalingLabError
 from scaling_lab.load.aggregate import K6CsvAggregator, LiveStats
 from scaling_lab.load.k6bin import find_k6
 from scaling_lab.load.k6proc import K6Process, K6Run
@@ -19,6 +20,7 @@ from scaling_lab.load.live import render_live
 from scaling_lab.load.plan import LoadPlan, check_plan, make_plan
 from scaling_lab.load.script import render_script
 from scaling_lab.load.target import Target, open_target
+from scaling_lab.observe import apply_to_builder
 from scaling_lab.provenance import make_provenance
 from scaling_lab.result.builder import ResultBuilder, new_run_id
 from scaling_lab.result.io import save_result
@@ -76,6 +78,7 @@ def _env(target: Target, run_id: str, scenario: Scenario) -> dict[str, str]:
         "SL_API_KEYS": ",".join(target.api_keys),
         "SL_RUN_ID": run_id,
         "SL_PREFILL": "0" if target.backlog_ready else str(scenario.inbox.backlog_events),
+        "SL_GOVERNOR": "1" if target.governor else "0",
     }
 
 
@@ -149,8 +152,15 @@ def run_load(
             f"({plan.peak_rate_per_s:,.0f} req/s peak, {plan.duration_s:,.0f} s)"
         )
         proc.start()
-        started = time.monotonic()
-        k6run = _wait(proc, agg, stats, scaled, started, console if live else None)
+        k6run = _wait(proc, agg, stats, scaled, console if live else None)
+        if agg.start_ms is not None:  # run time 0 is k6's start mark
+            run_t0 = datetime.fromtimestamp(agg.start_ms / 1000.0, UTC)
+            builder.provenance = builder.provenance.model_copy(update={"started_at": run_t0})
+            if tgt.metrics is not None:
+                try:
+                    apply_to_builder(builder, tgt.metrics(), agg.start_ms / 1000.0)
+                except ScalingLabError as exc:  # the k6 figures stand on their own
+                    builder.notes.append(f"emulator metrics not merged: {exc}")
         audit_notes: list[str] = []
         if tgt.audit is not None and not k6run.interrupted and agg.requests:
             try:
@@ -168,7 +178,6 @@ def _wait(
     agg: K6CsvAggregator,
     stats: LiveStats,
     scenario: Scenario,
-    started: float,
     console: Console | None,
 ) -> K6Run:
     if console is None:

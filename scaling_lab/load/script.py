@@ -144,6 +144,9 @@ def render_script(scenario: Scenario, system: SystemConfig) -> str:
         "ack_pool": min(MAX_ACK_POOL, _expected_ack_requests(scenario)),
         "batch": SETUP_BATCH,
         "timeout": _duration(request_timeout_s),
+        "faults": [
+            f.model_dump(by_alias=True, mode="json", exclude_none=True) for f in scenario.faults
+        ],
     }
     template = resources.files("scaling_lab.load").joinpath("k6_script.js").read_text("utf-8")
     return template.replace("/*@CONFIG@*/", json.dumps(config, indent=2)).replace(

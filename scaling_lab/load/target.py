@@ -10,6 +10,7 @@ from typing import Any
 
 from scaling_lab.errors import EnvironmentProblem, InputError
 from scaling_lab.load.plan import LOCAL
+from scaling_lab.observe import Figures, fetch_local_metrics
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.system.models import SystemConfig
 
@@ -25,6 +26,10 @@ class Target:
     backend: str | None  # embedded | localstack | None (a URL: unknown)
     backlog_ready: bool  # True when the inbox backlog already exists (else setup() creates it)
     audit: Callable[[int], list[str]] | None = None  # accepted count -> notes
+    # The local stack's capacity emulation: k6's setup() starts its clock and faults, and its
+    # per-second figures (Lambda, DynamoDB, SQS) are read back after the run.
+    governor: bool = False
+    metrics: Callable[[], Figures] | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -60,7 +65,8 @@ def _local(scenario: Scenario, system: SystemConfig, backend: str) -> Iterator[T
         ) from None
     options: dict[str, Any] = {}
     notes: list[str] = []
-    if not _governor_available():
+    governed = _governor_available()
+    if not governed:
         options["extensions"] = ()
         notes.append("local stack without capacity emulation (emulator.governor not available)")
     with start_local_stack(backend=backend, tenants=1, system=system, **options) as stack:
@@ -73,6 +79,8 @@ def _local(scenario: Scenario, system: SystemConfig, backend: str) -> Iterator[T
             backlog_ready=True,
             audit=_audit_notes(stack),
             notes=notes,
+            governor=governed,
+            metrics=(lambda: fetch_local_metrics(stack.url)) if governed else None,
         )
 
 

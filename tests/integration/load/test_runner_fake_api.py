@@ -40,6 +40,9 @@ def test_errors_are_classified_and_nothing_is_lost(tmp_path):
     assert run.k6_exit_code == 99  # k6 agrees: thresholds failed, a result not a crash
     assert "http_req_failed{scenario:post_events}: rate<0.001" in run.k6_thresholds_failed
     assert load_result(run.path).summary == s
+    assert s.dropped_iterations == 0  # k6 sees it: 0, not null
+    assert s.max_lambda_concurrency is None  # nobody can see it here: null, never 0
+    assert run.result.series[0].lambda_concurrency is None
 
 
 def test_ctrl_c_stops_k6_and_writes_a_partial_result(tmp_path):
