@@ -127,6 +127,8 @@ class K6CsvAggregator:
         self._pending: list[str] = []
         self._status_idx = 5
         self._scenario_idx = 4
+        self._extra_idx = 6
+        self.inbox_pages: dict[int, LatencyHistogram] = {}  # GET /v1/inbox latency by cursor page
         self._classes: dict[str, ErrorClass | None] = {}
 
     # -- input ------------------------------------------------------------------------------
@@ -153,6 +155,7 @@ class K6CsvAggregator:
         cols = line.rstrip("\r").split(",")
         self._status_idx = cols.index("status")
         self._scenario_idx = cols.index("scenario")
+        self._extra_idx = cols.index("extra_tags") if "extra_tags" in cols else -1
 
     @staticmethod
     def _split(line: str) -> list[str]:
@@ -171,6 +174,28 @@ class K6CsvAggregator:
             code = int(status) if status.isdigit() else 0
             cls = self._classes[status] = classify_status(code)
             return cls
+
+    def _page(self, parts: list[str], latency_ms: float) -> None:
+        tags = parts[self._extra_idx] if 0 <= self._extra_idx < len(parts) else ""
+        for tag in tags.split("&"):
+            if tag.startswith("page=") and tag[5:].isdigit():
+                page = int(tag[5:])
+                h = self.inbox_pages.get(page)
+                if h is None:
+                    h = self.inbox_pages[page] = LatencyHistogram()
+                h.record(latency_ms)
+                return
+
+    def page_note(self) -> str | None:
+        """``GET /v1/inbox`` p95/p99 per cursor page (successful reads), for the run's notes."""
+        if not self.inbox_pages:
+            return None
+        parts = [
+            f"page {page}: p95 {h.percentile_ms(95):.1f} ms, p99 {h.percentile_ms(99):.1f} ms "
+            f"(n={h.count})"
+            for page, h in sorted(self.inbox_pages.items())
+        ]
+        return "get_inbox latency by cursor page: " + "; ".join(parts)
 
     def _lines(self, lines: list[str]) -> None:
         record = self.builder.record
@@ -205,6 +230,8 @@ class K6CsvAggregator:
                 self.requests += 1
                 if error is None:
                     self.ok_by_endpoint[endpoint] += 1
+                    if endpoint == "get_inbox":
+                        self._page(parts, latency_ms)
                 if live is not None:
                     live.add(int((end_ms - self.start_ms) // 1000), got, error)
             elif line.startswith(_DROPPED):

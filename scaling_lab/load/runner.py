@@ -223,6 +223,9 @@ def _finish(
         builder.notes.append(
             f"k6 reported {k6run.request_failed_warnings} failed requests: {kinds}"
         )
+    page_note = agg.page_note()
+    if page_note:
+        builder.notes.append(page_note)
     builder.notes.extend(audit_notes)
     if crashed:
         tail = next(

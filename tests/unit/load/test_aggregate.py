@@ -173,3 +173,18 @@ def test_percentiles_agree_with_k6_summary_within_hdr_precision(sample_scenario,
         v.expression: v.passed for v in res.summary.thresholds if v.expression in k6_verdicts
     }
     assert ours_verdicts == k6_verdicts
+
+
+def test_inbox_latency_is_also_kept_per_cursor_page(sample_scenario, staging):
+    b = make_builder(sample_scenario, staging)
+    agg = K6CsvAggregator(b, ["post_events", "get_inbox"])
+    rows = [
+        f"http_req_duration,{T0 + 100},{ms},,get_inbox,200,page={page}&phase=load,\n"
+        for page, ms in ((1, 5.0), (1, 6.0), (5, 20.0), (10, 40.0))
+    ]
+    agg.feed(HEADER + start() + "".join(rows))
+    agg.finish()
+    assert sorted(agg.inbox_pages) == [1, 5, 10]
+    assert agg.inbox_pages[10].max_ms() == pytest.approx(40.0, rel=1e-3)
+    note = agg.page_note()
+    assert note is not None and "page 5: p95 20.0 ms" in note
