@@ -74,8 +74,8 @@ def _check(
         title_justify="left",
         show_edge=False,
     )
-    for col in ("source", "endpoint", "check", "observed", "verdict"):
-        table.add_column(col, justify="right" if col == "observed" else "left")
+    for col in ("source", "endpoint", "check", "value", "verdict"):
+        table.add_column(col, justify="right" if col == "value" else "left")
     for v in verdicts:
         table.add_row(v.source.value, v.endpoint, v.check, v.observed_text, verdict_text(v.passed))
     out.print(table)

@@ -108,8 +108,7 @@ def _run(
         ),
     ] = None,
 ) -> int:
-    """Run a scenario with k6 (open model) and write an observed result; exit 99 if it fails
-    its thresholds."""
+    """Replay a scenario with k6 (local stack or URL); exit 99 if its thresholds fail."""
     from scaling_lab.load.plan import check_plan
     from scaling_lab.load.runner import prepare, run_load
     from scaling_lab.report.terminal import render_summary
