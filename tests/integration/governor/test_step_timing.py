@@ -1,0 +1,79 @@
+"""On a short scaled step, DynamoDB throttling starts and auto scaling acts when the rules say.
+
+The system has 40 WCU and target tracking at 70 % with its datapoint and actuation delay
+shortened to 10 s and 5 s (the same rules on a compressed clock; the real 60 s / 30 s timing is
+pinned by tests/unit/governor/test_runtime.py). Events cost 2 WCU (item < 1 KB + one GSI).
+
+- 0-10 s at 10 events/s (20 WCU/s): credit 40 + 10 x (40 - 20) = 240 WCU at the step;
+- 10-40 s at 60 events/s (120 WCU/s): the credit lasts 240 / (120 - 40) = 3 s, so throttling
+  starts at t = 13 s;
+- datapoints (10 s): [10, 20) 160 % and [20, 30) 100 % of 40 WCU are the two above 70 %, so
+  the alarm fires at t = 30 s and UpdateTable takes effect at t = 35 s with
+  ceil(40 / 0.7) = 58 WCU (the consumption of the last datapoint is the provisioned 40 WCU/s).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from gov_harness import governed_stack, governor_doc, open_loop, start_run
+
+from scaling_lab.observe import collect_cloudwatch
+from scaling_lab.scenario import load_system
+from scaling_lab.system import AutoScaling, CapacitySettings, SdkConfig
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
+
+TOLERANCE_S = 2.0
+
+
+def _system():
+    base = load_system("staging")
+    write = CapacitySettings(
+        provisioned=40,
+        auto_scaling=AutoScaling(min=40, max=400, target_utilization_pct=70, datapoint_s=10,
+                                 actuation_delay_s=5),
+    )
+    ddb = base.dynamodb.model_copy(
+        update={"write": write, "read": CapacitySettings(provisioned=400)}
+    )
+    lam = base.lambda_.model_copy(update={"reserved_concurrency": 200})
+    return base.model_copy(
+        update={"dynamodb": ddb, "lambda_": lam, "sdk": SdkConfig(retry_mode="standard")}
+    )
+
+
+def test_throttling_onset_and_scale_out_happen_on_time():
+    system = _system()
+    with governed_stack(system, burst_credit_full=False) as stack:
+        t0 = start_run(stack.url)
+        open_loop(stack.url, stack.api_keys[0], lambda t: 10.0 if t < 10 else 60.0, 40.0)
+        time.sleep(3)  # a last publish
+        doc = governor_doc(stack.url)
+        desc = stack.client("dynamodb").describe_table(TableName=system.dynamodb.table)
+        cw = collect_cloudwatch(
+            stack.client("cloudwatch"), system, datetime.fromtimestamp(t0, UTC),
+            datetime.fromtimestamp(t0, UTC) + timedelta(seconds=45), period_s=1,
+        )
+
+    origin = int(t0)
+    throttled = [s["epoch_s"] - t0 for s in doc["seconds"] if s.get("ddb_throttled")]
+    assert throttled, "no DynamoDB throttling at all"
+    onset = min(throttled)
+    assert abs(onset - 13.0) <= TOLERANCE_S, f"throttling began at t={onset:.1f}s, expected 13s"
+
+    (action,) = [a for a in doc["scaling_actions"] if a["dimension"] == "wcu"]
+    assert action["direction"] == "out"
+    assert action["decided_t_s"] == 30.0 and action["effective_t_s"] == 35.0
+    assert 35.0 <= action["applied_t_s"] <= 35.0 + TOLERANCE_S
+    assert 55 <= action["to_units"] <= 62
+    wcu = desc["Table"]["ProvisionedThroughput"]["WriteCapacityUnits"]
+    assert wcu == int(action["to_units"])  # DescribeTable shows what auto scaling set
+
+    # CloudWatch shows the same story under AWS's names.
+    prov = cw.series["ddb_provisioned_wcu"].points
+    assert prov[origin + 20] == 40.0 and prov[max(prov)] == action["to_units"]
+    cw_throttled = sorted(ts for ts, v in cw.series["ddb_throttled"].points.items() if v > 0)
+    assert abs((cw_throttled[0] - origin) - onset) <= 1.0
