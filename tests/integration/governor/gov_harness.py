@@ -68,7 +68,10 @@ class Outcome:
 
 
 def open_loop(
-    url: str, api_key: str, rate_at: Callable[[float], float], duration_s: float,
+    url: str,
+    api_key: str,
+    rate_at: Callable[[float], float],
+    duration_s: float,
     timeout_s: float = 30.0,
 ) -> list[Outcome]:
     """POST events at ``rate_at(t)`` req/s (open model: arrivals never wait for answers)."""
@@ -81,11 +84,13 @@ def open_loop(
 
             async def one(i: int) -> None:
                 t = time.monotonic() - start
-                body = {"event_type": "order.created", "timestamp": "2026-01-01T00:00:00Z",
-                        "payload": {"n": i, "pad": "x" * 600}}
+                body = {
+                    "event_type": "order.created",
+                    "timestamp": "2026-01-01T00:00:00Z",
+                    "payload": {"n": i, "pad": "x" * 600},
+                }
                 try:
-                    r = await client.post("/v1/events", json=body,
-                                          headers={"X-API-Key": api_key})
+                    r = await client.post("/v1/events", json=body, headers={"X-API-Key": api_key})
                     status = r.status_code
                     event_id = r.json().get("event_id") if status == 202 else None
                 except httpx.HTTPError:

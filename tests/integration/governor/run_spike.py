@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from gov_harness import governed_stack, governor_doc, start_run  # noqa: E402
+from gov_harness import governed_stack, governor_doc, start_run
 
-from scaling_lab.load.runner import run_load  # noqa: E402
-from scaling_lab.observe import collect_cloudwatch, merge_into_result  # noqa: E402
-from scaling_lab.result import save_result  # noqa: E402
-from scaling_lab.scenario import load_scenario, load_system  # noqa: E402
+from scaling_lab.load.runner import run_load
+from scaling_lab.observe import collect_cloudwatch, merge_into_result
+from scaling_lab.result import save_result
+from scaling_lab.scenario import load_scenario, load_system
 
 
 def main() -> None:
@@ -38,48 +38,77 @@ def main() -> None:
     sys_scaled = system.scaled(k)
     with governed_stack(sys_scaled) as stack:
         t0 = start_run(stack.url, list(scenario.faults))
-        run = run_load(scenario, system, target=stack.url, api_key=stack.api_keys[0],
-                       scale=args.scale, out_dir=Path(args.out), live=False)
+        run = run_load(
+            scenario,
+            system,
+            target=stack.url,
+            api_key=stack.api_keys[0],
+            scale=args.scale,
+            out_dir=Path(args.out),
+            live=False,
+        )
         time.sleep(3)  # let the governor publish its last seconds
         doc = governor_doc(stack.url)
         started = run.result.provenance.started_at
         end = started + timedelta(seconds=scenario.duration_s + 5)
-        figures = collect_cloudwatch(stack.client("cloudwatch"), sys_scaled,
-                                     started - timedelta(seconds=2), end, period_s=1,
-                                     emulator=True)
+        figures = collect_cloudwatch(
+            stack.client("cloudwatch"),
+            sys_scaled,
+            started - timedelta(seconds=2),
+            end,
+            period_s=1,
+            emulator=True,
+        )
         table = stack.client("dynamodb").describe_table(TableName=sys_scaled.dynamodb.table)
         audit = stack.audit(None, wait_drain_s=30)
     merged = merge_into_result(run.result, figures)
     merged.summary.throttles_by_cause = doc["throttles_by_cause"] or None
     out = Path(args.out) / f"{merged.run_id}-with-cloudwatch.json"
     save_result(merged, out)
-    print(f"run time 0 at {datetime.fromtimestamp(t0, UTC).isoformat()}; k6 started "
-          f"{(started.timestamp() - t0):+.1f} s later; result {out}")
-    print("DescribeTable:", table["Table"]["ProvisionedThroughput"]["WriteCapacityUnits"],
-          "WCU,", table["Table"]["ProvisionedThroughput"]["ReadCapacityUnits"], "RCU")
+    print(
+        f"run time 0 at {datetime.fromtimestamp(t0, UTC).isoformat()}; k6 started "
+        f"{(started.timestamp() - t0):+.1f} s later; result {out}"
+    )
+    print(
+        "DescribeTable:",
+        table["Table"]["ProvisionedThroughput"]["WriteCapacityUnits"],
+        "WCU,",
+        table["Table"]["ProvisionedThroughput"]["ReadCapacityUnits"],
+        "RCU",
+    )
     print("scaling actions:", doc["scaling_actions"])
-    print("throttles by cause:", doc["throttles_by_cause"], "totals:",
-          {k: round(v) for k, v in doc["totals"].items()})
+    print(
+        "throttles by cause:",
+        doc["throttles_by_cause"],
+        "totals:",
+        {k: round(v) for k, v in doc["totals"].items()},
+    )
     print("audit:", audit.model_dump(exclude={"missing_ids", "not_enqueued_ids"}))
     s = merged.summary
-    print(f"requests {s.requests} errors {s.errors} p95 {s.latency_ms.p95} ms "
-          f"recovery_s {s.recovery_s} ddb_throttled {s.ddb_throttled} "
-          f"max WCU {s.max_ddb_provisioned_wcu} max concurrency {s.max_lambda_concurrency}")
+    print(
+        f"requests {s.requests} errors {s.errors} p95 {s.latency_ms.p95} ms "
+        f"recovery_s {s.recovery_s} ddb_throttled {s.ddb_throttled} "
+        f"max WCU {s.max_ddb_provisioned_wcu} max concurrency {s.max_lambda_concurrency}"
+    )
     print(" t_s  offered  ok   429  5xx   p95ms  ddbThr retries  WCU   conc  consWCU")
     series = merged.series
     for a in range(0, len(series), 10):
         chunk = series[a : a + 10]
-        def tot(attr: str) -> float:
+
+        def tot(attr: str, chunk: list = chunk) -> float:
             return sum(getattr(x, attr) or 0 for x in chunk)
+
         ok = sum((x.completed or 0) - (x.errors.total if x.errors else 0) for x in chunk)
         thr = sum(x.errors.throttled for x in chunk if x.errors)
         srv = sum(x.errors.server for x in chunk if x.errors)
         p95 = max((x.latency_ms.p95 or 0) for x in chunk)
         wcu = chunk[-1].ddb_provisioned_wcu
         conc = max((x.lambda_concurrency or 0) for x in chunk)
-        print(f"{a:4d} {tot('offered'):8.0f} {ok:5d} {thr:5d} {srv:4d} {p95:7.0f} "
-              f"{tot('ddb_throttled'):6.0f} {tot('ddb_retries'):6.0f} {wcu or 0:5.0f} "
-              f"{conc:5.0f} {tot('ddb_consumed_wcu'):7.0f}")
+        print(
+            f"{a:4d} {tot('offered'):8.0f} {ok:5d} {thr:5d} {srv:4d} {p95:7.0f} "
+            f"{tot('ddb_throttled'):6.0f} {tot('ddb_retries'):6.0f} {wcu or 0:5.0f} "
+            f"{conc:5.0f} {tot('ddb_consumed_wcu'):7.0f}"
+        )
 
 
 if __name__ == "__main__":

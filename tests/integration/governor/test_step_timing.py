@@ -33,8 +33,9 @@ def _system():
     base = load_system("staging")
     write = CapacitySettings(
         provisioned=40,
-        auto_scaling=AutoScaling(min=40, max=400, target_utilization_pct=70, datapoint_s=10,
-                                 actuation_delay_s=5),
+        auto_scaling=AutoScaling(
+            min=40, max=400, target_utilization_pct=70, datapoint_s=10, actuation_delay_s=5
+        ),
     )
     ddb = base.dynamodb.model_copy(
         update={"write": write, "read": CapacitySettings(provisioned=400)}
@@ -54,8 +55,11 @@ def test_throttling_onset_and_scale_out_happen_on_time():
         doc = governor_doc(stack.url)
         desc = stack.client("dynamodb").describe_table(TableName=system.dynamodb.table)
         cw = collect_cloudwatch(
-            stack.client("cloudwatch"), system, datetime.fromtimestamp(t0, UTC),
-            datetime.fromtimestamp(t0, UTC) + timedelta(seconds=45), period_s=1,
+            stack.client("cloudwatch"),
+            system,
+            datetime.fromtimestamp(t0, UTC),
+            datetime.fromtimestamp(t0, UTC) + timedelta(seconds=45),
+            period_s=1,
         )
 
     origin = int(t0)

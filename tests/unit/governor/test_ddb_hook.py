@@ -120,3 +120,28 @@ def test_throttle_storm_forces_capacity_down_and_back(clock, app_settings):
     clock.advance(2.0)
     g.sync(clock())
     assert g.provisioned_now()[0] == pytest.approx(50.0)
+
+
+class _FakeSqsRequest:
+    url = "http://127.0.0.1:9"
+    headers: dict = {}  # noqa: RUF012 - a stand-in, never mutated
+
+
+def test_sqs_unavailable_and_added_latency(clock, app_settings, monkeypatch):
+    faults = [
+        Fault(kind="sqs_unavailable", at="0s", duration="1s"),
+        Fault(kind="added_latency", at="1s", duration="1s", latency_ms=250, target="sqs"),
+    ]
+    g = make_governor(clock, app_settings, faults=faults)
+    g.start(clock())
+    with pytest.raises(EndpointConnectionError):
+        g.sqs_hook.before_send(_FakeSqsRequest())
+    slept: list[float] = []
+    monkeypatch.setattr("emulator.governor.ddb.time.sleep", slept.append)
+    clock.advance(1.0)
+    assert g.sqs_hook.before_send(_FakeSqsRequest()) is None
+    assert slept == [0.25]
+    clock.advance(1.0)
+    g.sqs_hook.before_send(_FakeSqsRequest())
+    assert slept == [0.25]  # rolled back
+    assert [e.affected_calls for e in g.timeline.journal] == [1, 1]

@@ -137,3 +137,26 @@ def test_control_endpoint_serves_per_second_counters(clock, app_settings):
     assert sec["epoch_s"] == int(clock()) and sec["lambda_invocations"] == 1
     assert "cold_starts" not in sec  # the provisioned environment is warm
     json.dumps(out["doc"])
+
+
+def test_lambda_errors_fault_answers_500_without_running_the_handler(clock, app_settings):
+    from scaling_lab.scenario.models import Fault
+
+    g = make_governor(
+        clock, app_settings, faults=[Fault(kind="lambda_errors", at="0s", duration="60s", rate=1.0)]
+    )
+    ran: list[int] = []
+
+    async def app(scope, receive, send):
+        ran.append(1)
+        await _slow_app(scope, receive, send)
+
+    async def run() -> list[int]:
+        transport = httpx.ASGITransport(app=LambdaGate(app, g))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            await c.post("/_governor/start")
+            return [(await c.post("/v1/events")).status_code for _ in range(3)]
+
+    assert asyncio.run(run()) == [500, 500, 500]
+    assert ran == [] and g.counters.totals["lambda_injected_errors"] == 3
+    assert g.pool.busy == 0  # environments released
