@@ -86,6 +86,7 @@ class Governor:
         self.ddb_hook = DynamoDBHook(self)
         self.sqs_hook = SqsHook(self)
         self._published_until: int | None = None
+        self.publish_failures = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._table_ready = False
@@ -403,9 +404,15 @@ class Governor:
         seconds = self.counters.seconds(self._published_until, until)
         if not seconds:
             return
-        for namespace, datums in cloudwatch_datums(seconds, self.names).items():
-            for i in range(0, len(datums), _MAX_DATUMS):
-                cw.put_metric_data(Namespace=namespace, MetricData=datums[i : i + _MAX_DATUMS])
+        try:
+            for namespace, datums in cloudwatch_datums(seconds, self.names).items():
+                for i in range(0, len(datums), _MAX_DATUMS):
+                    cw.put_metric_data(Namespace=namespace, MetricData=datums[i : i + _MAX_DATUMS])
+        except (BotoCoreError, ClientError) as exc:
+            # The seconds stay readable at /_governor/metrics; CloudWatch misses them.
+            self.publish_failures += 1
+            level = logging.WARNING if self.publish_failures == 1 else logging.DEBUG
+            log.log(level, "PutMetricData failed (%d so far): %s", self.publish_failures, exc)
         self._published_until = until
 
     # -- control ------------------------------------------------------------------------------
@@ -423,6 +430,7 @@ class Governor:
             "throttles_by_cause": dict(self.counters.throttles_by_cause),
             "faults": [e.to_json() for e in self.timeline.journal],
             "scaling_actions": list(self.scaling_actions),
+            "cloudwatch_publish_failures": self.publish_failures,
             "state": {
                 "lambda_busy": self.pool.busy,
                 "lambda_environments": self.pool.environments,

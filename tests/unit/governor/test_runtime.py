@@ -126,3 +126,22 @@ def test_publish_batches_many_datapoints_per_call(clock, app_settings):
 def test_on_demand_has_no_provisioned_figures(clock, app_settings, mode):
     g = make_governor(clock, app_settings, load_system("on-demand").scaled(0.02))
     assert g.on_demand and g.provisioned_now() == (None, None)
+
+
+def test_cloudwatch_failure_does_not_stop_the_governor(clock, app_settings):
+    from botocore.exceptions import ClientError
+
+    g = make_governor(clock, app_settings)
+    g.settings = g.settings.model_copy(update={"publish": True})
+    t0 = clock()
+    g.start(t0)
+    g.counters.add(t0, "lambda_invocations", 1)
+
+    class DownCW:
+        def put_metric_data(self, **kw: Any) -> None:
+            raise ClientError({"Error": {"Code": "UnsupportedOperation"}}, "PutMetricData")
+
+    g._publish(DownCW(), int(t0) + 1)
+    g._publish(DownCW(), int(t0) + 1)
+    assert g.publish_failures == 1  # the second call had nothing new to send
+    assert g.snapshot()["seconds"][0]["lambda_invocations"] == 1
