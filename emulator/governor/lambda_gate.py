@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from emulator.governor.control import handle_control
 from scaling_lab.model.capacity import TokenBucket
 from scaling_lab.scenario.models import FaultKind
 from scaling_lab.system.models import FrontDoorKind, LambdaConfig, ScalingRule
@@ -175,8 +176,12 @@ class LambdaGate:
             return
         path = scope.get("path", "")
         if path.startswith(self.g.settings.control_prefix):
-            status, body = self.g.control(
-                scope["method"], path, scope.get("query_string", b""), await _read_all(receive)
+            status, body = handle_control(
+                self.g,
+                scope["method"],
+                path,
+                scope.get("query_string", b""),
+                await _read_all(receive),
             )
             await _send_json(send, status, body, {})
             return

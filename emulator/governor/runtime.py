@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs
 
 import boto3
 import numpy as np
@@ -27,6 +26,7 @@ from emulator.governor.faults import FaultTimeline
 from emulator.governor.lambda_gate import EnvironmentPool
 from emulator.governor.metrics import MetricNames, SecondCounters, cloudwatch_datums
 from emulator.governor.settings import GovernorSettings
+from emulator.governor.tables import set_table_capacity
 from scaling_lab.model.capacity import AutoScaler, BurstBucket, OnDemandLimiter, TokenBucket
 from scaling_lab.scenario.models import Fault, FaultKind
 from scaling_lab.system.models import DynamoDBMode, SystemConfig
@@ -38,10 +38,6 @@ log = logging.getLogger("emulator.governor")
 # PutMetricData takes up to 1,000 metric data entries per call
 # -- https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html
 _MAX_DATUMS = 1000
-
-
-def _units(v: float) -> int:
-    return max(1, math.ceil(v - 1e-9))
 
 
 class Governor:
@@ -334,26 +330,8 @@ class Governor:
                 return False  # not provisioned yet; try again next tick
             raise
         mode = desc.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
-        self._update_table(ddb, desc, self.table_wcu, self.table_rcu, mode != "PROVISIONED")
+        set_table_capacity(ddb, desc, self.table_wcu, self.table_rcu, mode != "PROVISIONED")
         return True
-
-    def _update_table(
-        self, ddb: Any, desc: dict[str, Any], wcu: float, rcu: float, switch: bool
-    ) -> None:
-        throughput = {"ReadCapacityUnits": _units(rcu), "WriteCapacityUnits": _units(wcu)}
-        current = desc.get("ProvisionedThroughput", {})
-        if not switch and all(current.get(k) == v for k, v in throughput.items()):
-            return
-        args: dict[str, Any] = {"TableName": desc["TableName"], "ProvisionedThroughput": throughput}
-        if switch:
-            args["BillingMode"] = "PROVISIONED"
-            # ASSUMPTION: the indexes are provisioned like the table (the system file gives one
-            # capacity for table and index writes together, see docs/emulation.md).
-            args["GlobalSecondaryIndexUpdates"] = [
-                {"Update": {"IndexName": i["IndexName"], "ProvisionedThroughput": throughput}}
-                for i in desc.get("GlobalSecondaryIndexes", [])
-            ]
-        ddb.update_table(**args)
 
     def _step_autoscaling(self, ddb: Any, now: float) -> None:
         if self.t0 is None:
@@ -394,7 +372,7 @@ class Governor:
         assert wcu is not None and rcu is not None
         try:
             desc = ddb.describe_table(TableName=self.system.dynamodb.table)["Table"]
-            self._update_table(ddb, desc, wcu, rcu, False)
+            set_table_capacity(ddb, desc, wcu, rcu, False)
         except (BotoCoreError, ClientError) as exc:
             log.warning("UpdateTable failed: %s", exc)
 
@@ -439,23 +417,3 @@ class Governor:
                 "provisioned_rcu": rcu,
             },
         }
-
-    def control(self, method: str, path: str, query: bytes, body: bytes) -> tuple[int, Any]:
-        """Answer a control request under ``settings.control_prefix``."""
-        name = path[len(self.settings.control_prefix) :].strip("/")
-        if name == "metrics" and method == "GET":
-            qs = parse_qs(query.decode())
-            since = int(qs["since"][0]) if qs.get("since", [""])[0].isdigit() else None
-            return 200, self.snapshot(since)
-        if name == "start" and method == "POST":
-            faults = None
-            if body.strip():
-                try:
-                    data = json.loads(body)
-                    if "faults" in data:
-                        faults = [Fault.model_validate(f) for f in data["faults"]]
-                except (ValueError, TypeError) as exc:
-                    return 400, {"error": "bad_request", "message": str(exc)[:300]}
-            t0 = self.start(faults=faults)
-            return 200, {"t0_epoch_s": t0, "faults": len(self.timeline.journal)}
-        return 404, {"error": "not_found", "message": f"no control route {path}"}

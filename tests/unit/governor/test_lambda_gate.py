@@ -160,3 +160,25 @@ def test_lambda_errors_fault_answers_500_without_running_the_handler(clock, app_
     assert asyncio.run(run()) == [500, 500, 500]
     assert ran == [] and g.counters.totals["lambda_injected_errors"] == 3
     assert g.pool.busy == 0  # environments released
+
+
+def test_start_takes_the_fault_timeline_and_refuses_a_bad_one(clock, app_settings):
+    g = make_governor(clock, app_settings)
+    gate = LambdaGate(_slow_app, g)
+
+    async def run() -> tuple[httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=gate)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            good = await c.post(
+                "/_governor/start",
+                json={
+                    "faults": [{"kind": "lambda_errors", "at": "5s", "duration": "1s", "rate": 0.5}]
+                },
+            )
+            bad = await c.post("/_governor/start", json={"faults": [{"kind": "nope"}]})
+            return good, bad
+
+    good, bad = asyncio.run(run())
+    assert good.status_code == 200 and good.json()["faults"] == 1
+    assert g.timeline.journal[0].fault.at_s == 5.0
+    assert bad.status_code == 400 and bad.json()["error"] == "bad_request"

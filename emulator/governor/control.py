@@ -1,0 +1,41 @@
+"""The governor's control endpoints, served by the Lambda gate under ``/_governor/``.
+
+``POST start`` (optional body ``{"faults": [...]}``) marks run time 0;
+``GET metrics[?since=EPOCH_S]`` returns the per-second figures (docs/emulation.md).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from scaling_lab.scenario.models import Fault
+
+if TYPE_CHECKING:
+    from emulator.governor.runtime import Governor
+
+__all__ = ["handle_control"]
+
+
+def handle_control(
+    g: Governor, method: str, path: str, query: bytes, body: bytes
+) -> tuple[int, Any]:
+    """(status, JSON body) of a control request."""
+    name = path[len(g.settings.control_prefix) :].strip("/")
+    if name == "metrics" and method == "GET":
+        qs = parse_qs(query.decode())
+        since = int(qs["since"][0]) if qs.get("since", [""])[0].isdigit() else None
+        return 200, g.snapshot(since)
+    if name == "start" and method == "POST":
+        faults = None
+        if body.strip():
+            try:
+                data = json.loads(body)
+                if isinstance(data, dict) and "faults" in data:
+                    faults = [Fault.model_validate(f) for f in data["faults"]]
+            except (ValueError, TypeError) as exc:
+                return 400, {"error": "bad_request", "message": str(exc)[:300]}
+        t0 = g.start(faults=faults)
+        return 200, {"t0_epoch_s": t0, "faults": len(g.timeline.journal)}
+    return 404, {"error": "not_found", "message": f"no control route {path}"}
