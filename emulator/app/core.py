@@ -103,6 +103,9 @@ class TriggersApi:
         except BotoCoreError as exc:
             log.error("backend unreachable: %s (correlation %s)", type(exc).__name__, correlation_id)
             response = _json(503, ApiError(503, "backend_unavailable", "backend unavailable").body())
+        except Exception:  # a defect: still a JSON body, and logged with its traceback
+            log.exception("unhandled error (correlation %s)", correlation_id)
+            response = _json(500, ApiError(500, "internal_error", "internal error").body())
         response.headers["x-correlation-id"] = correlation_id
         return response
 

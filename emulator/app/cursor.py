@@ -40,7 +40,7 @@ def decode_cursor(secret: bytes, cursor: str, tenant_id: str, event_type: str | 
     """The ``last_key`` inside a cursor; ApiError 400 when forged, altered or reused elsewhere."""
     invalid = ApiError(400, "invalid_cursor", "cursor is invalid or was altered")
     body, sep, sig = cursor.partition(".")
-    if not sep or len(cursor) > 1024:
+    if not sep or len(cursor) > 1024 or not cursor.isascii():
         raise invalid
     if not hmac.compare_digest(_sign(secret, body), sig):
         raise invalid

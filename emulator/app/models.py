@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 __all__ = ["AckOut", "EventAccepted", "EventIn", "EventOut", "InboxPage"]
 
@@ -20,6 +20,14 @@ class EventIn(BaseModel):
     event_type: str = Field(pattern=EVENT_TYPE_PATTERN, description="e.g. order.created")
     timestamp: AwareDatetime = Field(description="RFC 3339 time with offset, when it happened")
     payload: dict[str, Any] = Field(description="any JSON object")
+
+    @field_validator("timestamp", mode="before")
+    @classmethod
+    def _rfc3339_text(cls, value: Any) -> Any:
+        # pydantic would read a number as Unix time; the API takes RFC 3339 text only.
+        if not isinstance(value, str):
+            raise ValueError("expected an RFC 3339 date-time string with offset")
+        return value
 
 
 class EventAccepted(BaseModel):

@@ -8,7 +8,7 @@ from emulator.app.core import HttpRequest, TriggersApi
 from emulator.app.ids import new_event_id
 from emulator.app.settings import AppSettings
 
-from .fakes import FakeStore
+from app_fakes import FakeStore
 
 
 @pytest.fixture
@@ -25,12 +25,3 @@ def store() -> FakeStore:
 def api(settings: AppSettings, store: FakeStore) -> TriggersApi:
     counter = itertools.count(1)
     return TriggersApi(settings, store, new_id=lambda: new_event_id(now_ms=1_700_000_000_000 + next(counter)))  # type: ignore[arg-type]
-
-
-def request(method: str, path: str, body: bytes = b"", key: str | None = "key-a",
-            query: dict[str, str] | None = None, **headers: str) -> HttpRequest:
-    h = {k.replace("_", "-").lower(): v for k, v in headers.items()}
-    if key is not None:
-        h["x-api-key"] = key
-    h.setdefault("content-type", "application/json")
-    return HttpRequest(method, path, h, query or {}, body)

@@ -8,7 +8,7 @@ import pytest
 
 from emulator.app.core import TriggersApi
 
-from .conftest import request
+from app_fakes import request
 
 EVENT = {"event_type": "order.created", "timestamp": "2026-01-01T00:00:00Z", "payload": {"a": 1}}
 
@@ -52,6 +52,7 @@ def test_key_lookups_are_cached(api, store):
         ({**EVENT, "event_type": 5}, "event_type"),
         ({**EVENT, "event_type": "has space"}, "event_type"),
         ({**EVENT, "timestamp": "yesterday"}, "timestamp"),
+        ({**EVENT, "timestamp": 1700000000}, "timestamp"),
         ({**EVENT, "timestamp": "2026-01-01T00:00:00"}, "timestamp"),  # no offset
         ({**EVENT, "payload": [1, 2]}, "payload"),
         ({k: v for k, v in EVENT.items() if k != "payload"}, "payload"),

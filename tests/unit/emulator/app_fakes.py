@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.app.core import HttpRequest
 from emulator.app.keys import hash_api_key
 from emulator.app.store import StoredEvent
 
@@ -69,3 +70,12 @@ class FakeStore:
             return False
         event["pending"] = False
         return True
+
+
+def request(method: str, path: str, body: bytes = b"", key: str | None = "key-a",
+            query: dict[str, str] | None = None, **headers: str) -> HttpRequest:
+    h = {k.replace("_", "-").lower(): v for k, v in headers.items()}
+    if key is not None:
+        h["x-api-key"] = key
+    h.setdefault("content-type", "application/json")
+    return HttpRequest(method, path, h, query or {}, body)

@@ -1,0 +1,146 @@
+"""Crash safety of the API process, `scaling-lab up` lifecycle, and the LocalStack backend."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from stack_helpers import EVENT, require_node
+
+from emulator.stack import start_local_stack
+from emulator.stack.localstack import docker_reachable
+
+pytestmark = pytest.mark.integration
+
+
+def test_killing_the_api_mid_load_loses_no_accepted_event():
+    require_node()
+    with start_local_stack(backend="embedded", tenants=1) as stack:
+        accepted: list[str] = []
+        failures = 0
+        stop = threading.Event()
+        lock = threading.Lock()
+
+        def poster() -> None:
+            nonlocal failures
+            with httpx.Client(base_url=stack.url, timeout=5,
+                              headers={"X-API-Key": stack.api_keys[0]}) as c:
+                while not stop.is_set():
+                    try:
+                        resp = c.post("/v1/events", json=EVENT)
+                    except httpx.HTTPError:
+                        with lock:
+                            failures += 1
+                        time.sleep(0.01)
+                        continue
+                    if resp.status_code == 202:
+                        with lock:
+                            accepted.append(resp.json()["event_id"])
+
+        threads = [threading.Thread(target=poster) for _ in range(8)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 60
+        while len(accepted) < 300 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stack.kill_api()  # SIGKILL with requests in flight
+        time.sleep(0.5)
+        stack.start_api()
+        before = len(accepted)
+        while len(accepted) < before + 100 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+        for t in threads:
+            t.join(10)
+        assert failures > 0, "the kill did not interrupt the load"
+        report = stack.audit(accepted=accepted, wait_drain_s=60)
+        assert report.accepted == len(accepted) > 400
+        assert report.missing == 0, report.missing_ids
+
+
+def _children(pid: int) -> set[int]:
+    kids = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                kids.add(int(entry.name))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_up_prints_json_then_stops_every_process_on_signal(tmp_path, sig):
+    require_node()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scaling_lab.cli.main", "up", "--backend", "embedded",
+         "--tenants", "2", "--json", "--state-file", str(tmp_path / "stack.json")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )
+    try:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        ready = json.loads(line)
+        assert set(ready) == {"url", "api_keys"} and len(ready["api_keys"]) == 2
+        resp = httpx.post(ready["url"] + "/v1/events", json=EVENT,
+                          headers={"X-API-Key": ready["api_keys"][1]})
+        assert resp.status_code == 202
+        state = json.loads((tmp_path / "stack.json").read_text())
+        assert ready["api_keys"][0] not in json.dumps(state)  # no secrets on disk
+        kids = _children(proc.pid)
+        assert len(kids) >= 4  # dynalite, sqs, moto, worker, api
+        proc.send_signal(sig)
+        assert proc.wait(30) == 0
+        time.sleep(0.3)
+        assert not [k for k in kids if _alive(k)]
+        assert not (tmp_path / "stack.json").exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_audit_without_a_running_stack_is_bad_input(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "scaling_lab.cli.main", "audit", "--state-file",
+         str(tmp_path / "none.json")], capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "scaling-lab up" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.docker
+@pytest.mark.skipif(not docker_reachable(), reason="LocalStack backend needs a reachable Docker engine")
+def test_localstack_backend_serves_the_same_api():
+    with start_local_stack(backend="localstack", tenants=1) as stack:
+        assert stack.endpoints.dynamodb.startswith("http://127.0.0.1:")
+        with httpx.Client(base_url=stack.url, headers={"X-API-Key": stack.api_keys[0]}) as c:
+            event_id = c.post("/v1/events", json=EVENT).json()["event_id"]
+            assert event_id in [e["event_id"] for e in c.get("/v1/inbox").json()["events"]]
+        assert stack.audit(accepted=[event_id]).ok
+
+
+def test_scaling_lab_env_is_respected_for_backend(tmp_path):
+    env = {**os.environ, "SCALING_LAB_BACKEND": "nonsense"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "scaling_lab.cli.main", "up", "--json",
+         "--state-file", str(tmp_path / "s.json")],
+        capture_output=True, text=True, timeout=60, env=env,
+    )
+    assert proc.returncode == 2 and "nonsense" in proc.stderr
