@@ -189,7 +189,7 @@ def _wait(
         return render_live(
             stats.snapshot(elapsed),
             total_s=scenario.duration_s,
-            target_rate_per_s=scenario.rate_at(elapsed),
+            target_rate_per_s=scenario.rate_at(min(elapsed, scenario.duration_s - 1e-6)),
         )
 
     with Live(view(), console=console, refresh_per_second=2, transient=False) as lv:
