@@ -33,7 +33,7 @@ def resolve_scale(scale: str, peak_rate_per_s: float, budget_per_s: float) -> fl
             return 1.0
         # Round down to 2 significant digits so runs are comparable across machines.
         step = 10 ** (math.floor(math.log10(k)) - 1)
-        return max(math.floor(k / step + 1e-9) * step, 1e-4)
+        return float(max(math.floor(k / step + 1e-9) * step, 1e-4))
     try:
         k = float(scale)
     except ValueError:
@@ -144,6 +144,16 @@ def _verify(
     tolerances: Annotated[
         Path | None, typer.Option("--tolerances", envvar="SCALING_LAB_TOLERANCES")
     ] = None,
+    calibrate_pass: Annotated[
+        bool | None,
+        typer.Option(
+            "--calibrate/--no-calibrate",
+            help="after the first comparison, fit the model from the observed run's "
+            "pre-spike phase, predict again and compare again (default: on for "
+            "local targets)",
+            envvar="SCALING_LAB_CALIBRATE",
+        ),
+    ] = None,
     gate_thresholds: Annotated[
         bool,
         typer.Option(
@@ -209,7 +219,29 @@ def _verify(
     cmp = compare(predicted, observed, tol)
     for note in cmp.notes:
         err.print(f"[yellow]note:[/yellow] {note}")
-    (run_dir / "compare.md").write_text(comparison_markdown(cmp), encoding="utf-8")
+    if calibrate_pass is None:
+        calibrate_pass = target == "local"
+    first_cmp = cmp
+    if calibrate_pass:
+        from scaling_lab.compare.calibrate import calibrate, write_system_file
+
+        out.print(comparison_table(cmp, only_gated=True))
+        cal = calibrate(observed, sysconf)
+        write_system_file(cal, run_dir / "calibrated.yaml", f"run {observed.run_id}")
+        for key, source in cal.fitted.items():
+            err.print(f"[green]calibrated[/green] {key}: {source}")
+        if cal.fitted:
+            predicted = predict(scaled, cal.system, seed=scaled.seed)
+            save_result(predicted, run_dir / "predicted-calibrated.json")
+            cmp = compare(predicted, observed, tol)
+            err.print("compared again with the calibrated model")
+        else:
+            err.print("[yellow]note:[/yellow] nothing could be calibrated from this run")
+    markdown = comparison_markdown(cmp)
+    if cmp is not first_cmp:
+        before = comparison_markdown(first_cmp).split("\n", 1)[1]
+        markdown += "\n## Before calibration\n" + before
+    (run_dir / "compare.md").write_text(markdown, encoding="utf-8")
     plots = plot_comparison(cmp, run_dir)
     out.print(comparison_table(cmp, only_gated=True))
 
@@ -223,6 +255,8 @@ def _verify(
         "predicted": predicted.run_id,
         "observed": observed.run_id,
         "model_agrees": cmp.passed,
+        "model_agrees_before_calibration": first_cmp.passed,
+        "calibrated": calibrate_pass,
         "observed_thresholds_passed": observed.summary.thresholds_passed,
         "out_of_tolerance": [
             {
