@@ -15,4 +15,13 @@ if ! command -v chromium >/dev/null 2>&1; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 fi
-chromium --version 2>/dev/null | grep -v '^\s*$' | tail -1
+chromium --version 2>/dev/null | tail -1 || true
+
+echo "== embedded AWS backend (dynalite via npm ci from emulator/stack/node/package-lock.json)"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+node --version
+python3 -m emulator.stack.npm

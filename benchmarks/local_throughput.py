@@ -27,8 +27,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from emulator.stack import Stack, start_local_stack  # noqa: E402
-from emulator.stack.procs import ChildProcess, free_port, wait_http  # noqa: E402
+from emulator.stack import Stack, start_local_stack
+from emulator.stack.procs import ChildProcess, free_port, wait_http
 
 P95_LIMIT_MS = 100.0  # the story's POST target (p95 < 100 ms)
 INBOX_P95_TARGET_MS = 50.0  # the story's GET /v1/inbox target
@@ -129,15 +129,30 @@ def step_result(metrics: dict[str, Any], rate: int, duration_s: int) -> dict[str
 
 
 def search(
-    url: str, path: str, keys: list[str], rates: list[int], step_s: int, workdir: Path,
-    pids: dict[str, int] | None = None, settle: Any = None,
+    url: str,
+    path: str,
+    keys: list[str],
+    rates: list[int],
+    step_s: int,
+    workdir: Path,
+    pids: dict[str, int] | None = None,
+    settle: Any = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """Ascending rates until one fails; returns (highest passing rate, all steps)."""
     best, steps = 0, []
     for rate in rates:
         before = {n: _cpu_s(p) for n, p in (pids or {}).items()}
-        metrics = run_k6(POST_JS, {"URL": url, "PATH": path, "KEYS": json.dumps(keys),
-                                    "RATE": str(rate), "DURATION": f"{step_s}s"}, workdir)
+        metrics = run_k6(
+            POST_JS,
+            {
+                "URL": url,
+                "PATH": path,
+                "KEYS": json.dumps(keys),
+                "RATE": str(rate),
+                "DURATION": f"{step_s}s",
+            },
+            workdir,
+        )
         step = step_result(metrics, rate, step_s)
         if pids:
             done = max(1, step["completed"])
@@ -154,7 +169,9 @@ def search(
     return best, steps
 
 
-def trivial_reference(rates: list[int], step_s: int, workdir: Path) -> tuple[int, list[dict[str, Any]]]:
+def trivial_reference(
+    rates: list[int], step_s: int, workdir: Path
+) -> tuple[int, list[dict[str, Any]]]:
     """Same uvicorn settings, an endpoint that only answers 202."""
     port = free_port()
     code = textwrap.dedent(
@@ -179,7 +196,9 @@ def trivial_reference(rates: list[int], step_s: int, workdir: Path) -> tuple[int
         child.stop()
 
 
-def inbox_latency(stack: Stack, backlog: int, rate: int, duration_s: int, workdir: Path) -> dict[str, Any]:
+def inbox_latency(
+    stack: Stack, backlog: int, rate: int, duration_s: int, workdir: Path
+) -> dict[str, Any]:
     """GET /v1/inbox p95 at ``rate`` req/s over cursor pages 1, 5 and 10 of a backlog."""
     key = stack.api_keys[-1]
     stack.prefill_inbox(key, backlog)
@@ -191,8 +210,17 @@ def inbox_latency(stack: Stack, backlog: int, rate: int, duration_s: int, workdi
             cursor = client.get("/v1/inbox", params=params).json()["next_cursor"]
             if page in (5, 10):
                 cursors[str(page)] = cursor
-    metrics = run_k6(INBOX_JS, {"URL": stack.url, "KEY": key, "PAGES": json.dumps(cursors),
-                                 "RATE": str(rate), "DURATION": f"{duration_s}s"}, workdir)
+    metrics = run_k6(
+        INBOX_JS,
+        {
+            "URL": stack.url,
+            "KEY": key,
+            "PAGES": json.dumps(cursors),
+            "RATE": str(rate),
+            "DURATION": f"{duration_s}s",
+        },
+        workdir,
+    )
     out: dict[str, Any] = step_result(metrics, rate, duration_s)
     for page in ("1", "5", "10"):
         sub = metrics.get(f"http_req_duration{{page:{page}}}", {})
@@ -227,8 +255,16 @@ def main() -> None:
                     time.sleep(0.5)
 
             print(f"POST /v1/events on backend {stack.backend}", flush=True)
-            best, steps = search(stack.url, "/v1/events", stack.api_keys[:1], rates, args.step_s,
-                                 workdir, pids, settle)
+            best, steps = search(
+                stack.url,
+                "/v1/events",
+                stack.api_keys[:1],
+                rates,
+                args.step_s,
+                workdir,
+                pids,
+                settle,
+            )
             report = stack.audit(wait_drain_s=60)
             print(f"GET /v1/inbox at {args.inbox_rate}/s, backlog {args.inbox_backlog}", flush=True)
             inbox = inbox_latency(stack, args.inbox_backlog, args.inbox_rate, 20, workdir)
@@ -244,8 +280,11 @@ def main() -> None:
         "audit": report.model_dump(),
         "inbox": inbox,
     }
-    print(json.dumps({k: v for k, v in result.items() if not k.endswith("steps") and k != "audit"},
-                     indent=2))
+    print(
+        json.dumps(
+            {k: v for k, v in result.items() if not k.endswith("steps") and k != "audit"}, indent=2
+        )
+    )
     if args.json_out:
         args.json_out.write_text(json.dumps(result, indent=2) + "\n")
 

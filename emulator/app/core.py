@@ -101,8 +101,12 @@ class TriggersApi:
                 log.error("backend error %s (correlation %s)", code, correlation_id)
                 response = _json(502, ApiError(502, "backend_error", code or "error").body())
         except BotoCoreError as exc:
-            log.error("backend unreachable: %s (correlation %s)", type(exc).__name__, correlation_id)
-            response = _json(503, ApiError(503, "backend_unavailable", "backend unavailable").body())
+            log.error(
+                "backend unreachable: %s (correlation %s)", type(exc).__name__, correlation_id
+            )
+            response = _json(
+                503, ApiError(503, "backend_unavailable", "backend unavailable").body()
+            )
         except Exception:  # a defect: still a JSON body, and logged with its traceback
             log.exception("unhandled error (correlation %s)", correlation_id)
             response = _json(500, ApiError(500, "internal_error", "internal error").body())
@@ -186,7 +190,9 @@ class TriggersApi:
             if earlier is not None:
                 event_id, duplicate = earlier, True
                 if self._store.event_exists(tenant, event_id):
-                    return _json(202, {"event_id": event_id, "status": "pending", "duplicate": True})
+                    return _json(
+                        202, {"event_id": event_id, "status": "pending", "duplicate": True}
+                    )
         payload_json = json.dumps(event.payload, separators=(",", ":"))
         timestamp = event.timestamp.isoformat()
         try:
@@ -205,7 +211,7 @@ class TriggersApi:
                 raise
         try:
             self._store.enqueue(tenant, event_id, event.event_type, correlation_id)
-        except Exception as exc:  # noqa: BLE001 - any enqueue failure (SQS error, timeout)
+        except Exception as exc:
             # The event is stored (the 202 contract); it stays pending in the inbox and the
             # audit reports it as stored-not-enqueued.
             log.warning("enqueue failed for %s: %s", event_id, type(exc).__name__)
@@ -227,7 +233,9 @@ class TriggersApi:
         cursor = req.query.get("cursor")
         after = None if cursor is None else decode_cursor(self._secret, cursor, tenant, event_type)
         events, last = self._store.query_inbox(tenant, event_type, limit, after)
-        next_cursor = None if last is None else encode_cursor(self._secret, tenant, event_type, last)
+        next_cursor = (
+            None if last is None else encode_cursor(self._secret, tenant, event_type, last)
+        )
         return _json(200, {"events": [e.to_json() for e in events], "next_cursor": next_cursor})
 
     # -- POST /v1/events/{id}/ack -------------------------------------------------------------

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-__all__ = ["BatchingSender", "EnqueueError", "MAX_BATCH_ENTRIES"]
+__all__ = ["MAX_BATCH_ENTRIES", "BatchingSender", "EnqueueError"]
 
 MAX_BATCH_ENTRIES = 10
 
@@ -85,7 +85,7 @@ class BatchingSender:
             entries = [{**entry, "Id": str(i)} for i, (entry, _) in enumerate(batch)]
             try:
                 out = self._send_batch(entries)
-            except BaseException as exc:  # noqa: BLE001 - handed to every waiting request
+            except BaseException as exc:
                 for _, future in batch:
                     future.set_exception(exc)
                 continue

@@ -1,4 +1,4 @@
-"""API keys: generated at random, stored only as SHA-256 hashes, resolved to a tenant with a cache."""
+"""API keys: random, stored only as SHA-256 hashes, resolved to a tenant through a cache."""
 
 from __future__ import annotations
 

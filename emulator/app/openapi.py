@@ -93,9 +93,7 @@ def openapi_document() -> dict[str, Any]:
                     "requestBody": {
                         "required": True,
                         "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/EventIn"}
-                            }
+                            "application/json": {"schema": {"$ref": "#/components/schemas/EventIn"}}
                         },
                     },
                     "responses": {
@@ -118,8 +116,12 @@ def openapi_document() -> dict[str, Any]:
                             "required": False,
                             "schema": {"type": "integer", "minimum": 1, "maximum": 100},
                         },
-                        {"name": "cursor", "in": "query", "required": False,
-                         "schema": {"type": "string"}},
+                        {
+                            "name": "cursor",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                        },
                         {
                             "name": "event_type",
                             "in": "query",
@@ -139,8 +141,12 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "ackEvent",
                     "parameters": [
                         _CORRELATION,
-                        {"name": "event_id", "in": "path", "required": True,
-                         "schema": {"type": "string"}},
+                        {
+                            "name": "event_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
                     ],
                     "responses": {
                         "200": _ok("marked delivered (idempotent)", "AckOut"),

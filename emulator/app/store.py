@@ -167,7 +167,9 @@ class EventStore:
             self._batcher = BatchingSender(self._send_batch)
 
     def _send_batch(self, entries: list[dict[str, Any]]) -> dict[str, Any]:
-        return dict(self._sqs.send_message_batch(QueueUrl=self._settings.queue_url, Entries=entries))
+        return dict(
+            self._sqs.send_message_batch(QueueUrl=self._settings.queue_url, Entries=entries)
+        )
 
     def close(self) -> None:
         """Flush and stop the batching sender, if any."""
@@ -308,4 +310,3 @@ class EventStore:
                 return False
             raise
         return True
-

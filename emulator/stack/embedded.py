@@ -33,7 +33,9 @@ class EmbeddedBackend:
             child.stop()
 
 
-def start_embedded(run_dir: Path, persist: bool = False, timeout_s: float = 30.0) -> EmbeddedBackend:
+def start_embedded(
+    run_dir: Path, persist: bool = False, timeout_s: float = 30.0
+) -> EmbeddedBackend:
     """Start both children and wait until they answer.
 
     ``persist`` keeps DynamoDB data in LevelDB files under ``run_dir`` instead of memory (the

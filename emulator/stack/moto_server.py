@@ -1,4 +1,4 @@
-"""moto's AWS API (SQS, CloudWatch, S3) served by waitress: ``python -m emulator.stack.moto_server``.
+"""moto's AWS APIs (CloudWatch, S3) under waitress: ``python -m emulator.stack.moto_server``.
 
 moto's own server (Werkzeug's development server) closes every connection; waitress keeps
 connections alive. One process, since moto's state lives in process memory.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 import waitress
-from moto.server import DomainDispatcherApplication, create_backend_app
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -58,7 +58,9 @@ def ensure_node_modules(quiet: bool = False) -> Path:
         return target
     npm = shutil.which("npm")
     if npm is None:
-        raise BackendUnavailable("npm not found: needed once to install dynalite (apt-get install npm)")
+        raise BackendUnavailable(
+            "npm not found: needed once to install dynalite (apt-get install npm)"
+        )
     target.mkdir(parents=True, exist_ok=True)
     with open(target / ".install.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -7,6 +7,7 @@ SIGKILL does not leave orphans behind.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -93,19 +94,15 @@ class ChildProcess:
     def kill(self) -> None:
         """SIGKILL the process group at once (used to test crash safety)."""
         if self.alive():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.popen.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.popen.wait(10)
 
     def stop(self, timeout_s: float = 8.0) -> None:
         """SIGTERM the process group, then SIGKILL after ``timeout_s``; idempotent."""
         if self.alive():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.popen.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
             try:
                 self.popen.wait(timeout_s)
             except subprocess.TimeoutExpired:
@@ -113,10 +110,8 @@ class ChildProcess:
         else:
             self.popen.wait()
         # Reap anything left in the group (e.g. a grandchild that ignored SIGTERM).
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.popen.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         if not self._log.closed:
             self._log.close()
 

@@ -47,8 +47,9 @@ def admin_client(service: str, endpoint: str, region: str = "us-east-1") -> Any:
         region_name=region,
         aws_access_key_id="test",
         aws_secret_access_key="test",
-        config=Config(retries={"mode": "standard", "total_max_attempts": 5},
-                      max_pool_connections=32),
+        config=Config(
+            retries={"mode": "standard", "total_max_attempts": 5}, max_pool_connections=32
+        ),
     )
 
 
@@ -78,9 +79,9 @@ def _create_tables(ddb: Any, settings: AppSettings, timeout_s: float) -> None:
 
 def _create_queues(sqs: Any, settings: AppSettings, queue_name: str) -> tuple[str, str]:
     dlq_url = sqs.create_queue(QueueName=f"{queue_name}-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     queue_url = sqs.create_queue(
         QueueName=queue_name,
         Attributes={

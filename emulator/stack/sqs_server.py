@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import heapq
 import json
@@ -56,7 +57,7 @@ def _nonexistent(url: str) -> SqsError:
 
 def md5_of_message_attributes(attrs: dict[str, Any]) -> str:
     """MD5 of message attributes as SQS computes it (names sorted, length-prefixed fields)."""
-    digest = hashlib.md5()  # noqa: S324 - SQS's checksum, not security
+    digest = hashlib.md5()
     for name in sorted(attrs):
         attr = attrs[name]
         dtype = attr["DataType"]
@@ -156,7 +157,7 @@ class SqsService:
         """Seconds until the next message may become visible, if any."""
         if not queue.timers:
             return None
-        return max(0.0, queue.timers[0][0] - self._clock())
+        return max(0.0, queue.timers[0][0] - float(self._clock()))
 
     def _remove(self, queue: Queue, mid: str) -> None:
         msg = queue.messages.pop(mid, None)
@@ -190,7 +191,9 @@ class SqsService:
 
     def list_queues(self, req: dict[str, Any]) -> dict[str, Any]:
         prefix = req.get("QueueNamePrefix", "")
-        return {"QueueUrls": [q.url for n, q in sorted(self.queues.items()) if n.startswith(prefix)]}
+        return {
+            "QueueUrls": [q.url for n, q in sorted(self.queues.items()) if n.startswith(prefix)]
+        }
 
     def delete_queue(self, req: dict[str, Any]) -> dict[str, Any]:
         del self.queues[self._queue(req.get("QueueUrl")).name]
@@ -243,7 +246,7 @@ class SqsService:
             raise SqsError("InvalidParameterValue", f"message longer than {limit} bytes")
         attrs = entry.get("MessageAttributes") or {}
         mid = str(uuid.uuid4())
-        md5_body = hashlib.md5(body.encode()).hexdigest()  # noqa: S324 - SQS checksum
+        md5_body = hashlib.md5(body.encode()).hexdigest()
         md5_attrs = md5_of_message_attributes(attrs) if attrs else None
         msg = Message(mid, body, md5_body, attrs, md5_attrs, int(time.time() * 1000))
         queue.messages[mid] = msg
@@ -267,7 +270,9 @@ class SqsService:
         queue = self._queue(req.get("QueueUrl"))
         entries = req.get("Entries") or []
         if not entries:
-            raise SqsError("EmptyBatchRequest", "no entries", "AWS.SimpleQueueService.EmptyBatchRequest")
+            raise SqsError(
+                "EmptyBatchRequest", "no entries", "AWS.SimpleQueueService.EmptyBatchRequest"
+            )
         if len(entries) > MAX_BATCH_ENTRIES:
             raise SqsError(
                 "TooManyEntriesInBatchRequest",
@@ -280,8 +285,12 @@ class SqsService:
                 ok.append({"Id": entry["Id"], **self._send(queue, entry)})
             except SqsError as exc:
                 failed.append(
-                    {"Id": entry.get("Id", ""), "SenderFault": True, "Code": exc.code,
-                     "Message": exc.message}
+                    {
+                        "Id": entry.get("Id", ""),
+                        "SenderFault": True,
+                        "Code": exc.code,
+                        "Message": exc.message,
+                    }
                 )
         return {"Successful": ok, "Failed": failed}
 
@@ -298,7 +307,7 @@ class SqsService:
         want_attrs = set(req.get("MessageAttributeNames") or [])
         redrive = queue.redrive()
         now = self._clock()
-        out = []
+        out: list[dict[str, Any]] = []
         while queue.ready and len(out) < want:
             mid, _ = queue.ready.popitem(last=False)
             msg = queue.messages[mid]
@@ -356,7 +365,9 @@ class SqsService:
 
     async def receive_message(self, req: dict[str, Any]) -> dict[str, Any]:
         queue = self._queue(req.get("QueueUrl"))
-        wait = int(req.get("WaitTimeSeconds", queue.attributes.get("ReceiveMessageWaitTimeSeconds", 0)))
+        wait = int(
+            req.get("WaitTimeSeconds", queue.attributes.get("ReceiveMessageWaitTimeSeconds", 0))
+        )
         if not 0 <= wait <= MAX_WAIT_S:
             raise SqsError("InvalidParameterValue", f"WaitTimeSeconds must be 0..{MAX_WAIT_S}")
         deadline = self._clock() + wait
@@ -368,10 +379,8 @@ class SqsService:
             queue.arrived.clear()
             timer = self.next_timer_in(queue)
             timeout = remaining if timer is None else min(remaining, timer + 0.001)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(queue.arrived.wait(), timeout)
-            except TimeoutError:
-                pass
 
     def _delete(self, queue: Queue, receipt: str) -> None:
         mid = queue.receipts.get(receipt)
@@ -397,19 +406,30 @@ class SqsService:
                 self._delete(queue, str(entry.get("ReceiptHandle", "")))
                 ok.append({"Id": entry["Id"]})
             except SqsError as exc:
-                failed.append({"Id": entry.get("Id", ""), "SenderFault": True, "Code": exc.code,
-                               "Message": exc.message})
+                failed.append(
+                    {
+                        "Id": entry.get("Id", ""),
+                        "SenderFault": True,
+                        "Code": exc.code,
+                        "Message": exc.message,
+                    }
+                )
         return {"Successful": ok, "Failed": failed}
 
     def change_message_visibility(self, req: dict[str, Any]) -> dict[str, Any]:
         queue = self._queue(req.get("QueueUrl"))
         mid = queue.receipts.get(str(req.get("ReceiptHandle", "")))
         if mid is None or mid not in queue.inflight:
-            raise SqsError("MessageNotInflight", "message not in flight",
-                           "AWS.SimpleQueueService.MessageNotInflight")
+            raise SqsError(
+                "MessageNotInflight",
+                "message not in flight",
+                "AWS.SimpleQueueService.MessageNotInflight",
+            )
         vt = int(req.get("VisibilityTimeout", 0))
         if not 0 <= vt <= MAX_VISIBILITY_S:
-            raise SqsError("InvalidParameterValue", f"VisibilityTimeout must be 0..{MAX_VISIBILITY_S}")
+            raise SqsError(
+                "InvalidParameterValue", f"VisibilityTimeout must be 0..{MAX_VISIBILITY_S}"
+            )
         at = self._clock() + vt
         queue.inflight[mid] = at
         self._timer(queue, at, "flight", mid)
@@ -470,7 +490,9 @@ def create_app(service: SqsService | None = None) -> Any:
                 elif op in _SYNC_OPS:
                     payload = _SYNC_OPS[op](svc, req)
                 else:
-                    raise SqsError("UnsupportedOperation", f"{op or 'no operation'} is not supported")
+                    raise SqsError(
+                        "UnsupportedOperation", f"{op or 'no operation'} is not supported"
+                    )
         except SqsError as exc:
             status = 400
             payload = {"__type": f"com.amazonaws.sqs#{exc.code}", "message": exc.message}

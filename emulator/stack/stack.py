@@ -105,7 +105,9 @@ class Stack:
         self.tenant_count = tenants
         self.port = port
         self.system = system
-        self.extensions = tuple(extensions) if extensions is not None else _default_extensions(system)
+        self.extensions = (
+            tuple(extensions) if extensions is not None else _default_extensions(system)
+        )
         self.worker_concurrency = worker_concurrency
         self.worker_batch_size = worker_batch_size
         self.persist = persist
@@ -245,7 +247,7 @@ class Stack:
         return None if self._api is None else self._api.pid
 
     def client(self, service: str) -> Any:
-        """A boto3 client on this stack's backend (``dynamodb``, ``sqs``, ``cloudwatch``, ``s3``)."""
+        """A boto3 client on the backend: ``dynamodb``, ``sqs``, ``cloudwatch`` or ``s3``."""
         endpoint = getattr(self.endpoints, service, None)
         if endpoint is None:
             raise StackInputError(f"service: {service!r} is not served by this backend")
@@ -297,7 +299,9 @@ class Stack:
         """Messages in the delivery queue (visible + in flight)."""
         return queue_depth(self.client("sqs"), self.queue_url)
 
-    def audit(self, accepted: Iterable[str] | None = None, wait_drain_s: float = 30.0) -> AuditReport:
+    def audit(
+        self, accepted: Iterable[str] | None = None, wait_drain_s: float = 30.0
+    ) -> AuditReport:
         """Reconcile accepted ids (optional) with what is stored and enqueued."""
         return audit(self.endpoints, self.settings, accepted, wait_drain_s)
 

@@ -29,7 +29,7 @@ def _up(
     backend: Annotated[
         str,
         typer.Option(
-            help="auto (LocalStack when Docker is reachable, else embedded) | embedded | localstack",
+            help="auto (LocalStack if Docker is reachable, else embedded) | embedded | localstack",
             envvar="SCALING_LAB_BACKEND",
         ),
     ] = "auto",
@@ -38,29 +38,41 @@ def _up(
         typer.Option(help="API port on 127.0.0.1 (default: a free one)", envvar="SCALING_LAB_PORT"),
     ] = None,
     tenants: Annotated[
-        int, typer.Option(min=1, max=1000, help="tenants, one API key each", envvar="SCALING_LAB_TENANTS")
+        int,
+        typer.Option(
+            min=1, max=1000, help="tenants, one API key each", envvar="SCALING_LAB_TENANTS"
+        ),
     ] = 2,
     system: Annotated[
         str | None,
         typer.Option(
-            help="system file (name or path) handed to capacity emulation", envvar="SCALING_LAB_SYSTEM"
+            help="system file (name or path) handed to capacity emulation",
+            envvar="SCALING_LAB_SYSTEM",
         ),
     ] = None,
     worker_concurrency: Annotated[
         int,
-        typer.Option(min=0, help="delivery worker pollers (0: none)",
-                     envvar="SCALING_LAB_WORKER_CONCURRENCY"),
+        typer.Option(
+            min=0, help="delivery worker pollers (0: none)", envvar="SCALING_LAB_WORKER_CONCURRENCY"
+        ),
     ] = 2,
     worker_batch_size: Annotated[
         int,
-        typer.Option(min=1, max=10, help="messages per receive", envvar="SCALING_LAB_WORKER_BATCH_SIZE"),
+        typer.Option(
+            min=1, max=10, help="messages per receive", envvar="SCALING_LAB_WORKER_BATCH_SIZE"
+        ),
     ] = 10,
     state_file: Annotated[
-        Path, typer.Option(help="where to write endpoints for `audit`", envvar="SCALING_LAB_STATE_FILE")
+        Path,
+        typer.Option(help="where to write endpoints for `audit`", envvar="SCALING_LAB_STATE_FILE"),
     ] = DEFAULT_STATE_FILE,
     as_json: Annotated[
-        bool, typer.Option("--json", help='print one line {"url":..., "api_keys":[...]} when ready',
-                           envvar="SCALING_LAB_JSON")
+        bool,
+        typer.Option(
+            "--json",
+            help='print one line {"url":..., "api_keys":[...]} when ready',
+            envvar="SCALING_LAB_JSON",
+        ),
     ] = False,
 ) -> int:
     """Start a local AWS backend and the Triggers API; print the URL and one API key per tenant.
@@ -144,15 +156,19 @@ def _read_accepted(path: Path) -> list[str]:
 def _audit(
     accepted: Annotated[
         Path | None,
-        typer.Option(help="file of accepted (202) event ids: one per line or JSON lines",
-                     envvar="SCALING_LAB_ACCEPTED"),
+        typer.Option(
+            help="file of accepted (202) event ids: one per line or JSON lines",
+            envvar="SCALING_LAB_ACCEPTED",
+        ),
     ] = None,
     state_file: Annotated[
         Path, typer.Option(help="written by `up`", envvar="SCALING_LAB_STATE_FILE")
     ] = DEFAULT_STATE_FILE,
     wait: Annotated[
-        float, typer.Option(min=0, help="seconds to wait for the queue to drain",
-                            envvar="SCALING_LAB_WAIT")
+        float,
+        typer.Option(
+            min=0, help="seconds to wait for the queue to drain", envvar="SCALING_LAB_WAIT"
+        ),
     ] = 30.0,
     as_json: Annotated[bool, typer.Option("--json", envvar="SCALING_LAB_JSON")] = False,
 ) -> int:
@@ -177,8 +193,17 @@ def _audit(
     if as_json:
         print(report.model_dump_json())
     else:
-        for field in ("accepted", "stored", "enqueued", "still_queued", "missing", "not_enqueued",
-                      "duplicate_accepted", "duplicate_stored", "redelivered"):
+        for field in (
+            "accepted",
+            "stored",
+            "enqueued",
+            "still_queued",
+            "missing",
+            "not_enqueued",
+            "duplicate_accepted",
+            "duplicate_stored",
+            "redelivered",
+        ):
             out.print(f"{field:>20}: {getattr(report, field)}")
         out.print(f"{'verdict':>20}: {'ok' if report.ok else 'FAILED'}")
     if not report.ok:

@@ -11,5 +11,8 @@ def require_node() -> None:
         pytest.skip("the embedded backend needs Node.js >= 20 and npm (see .ci/setup.sh)")
 
 
-EVENT = {"event_type": "order.created", "timestamp": "2026-01-01T00:00:00Z",
-         "payload": {"order_id": "o-1"}}
+EVENT = {
+    "event_type": "order.created",
+    "timestamp": "2026-01-01T00:00:00Z",
+    "payload": {"order_id": "o-1"},
+}

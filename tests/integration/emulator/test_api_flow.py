@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from stack_helpers import EVENT
 
 from emulator.stack import Stack
-
-from stack_helpers import EVENT
 
 pytestmark = pytest.mark.integration
 
 
-def client(stack: Stack, tenant: int = 0) -> httpx.Client:
-    return httpx.Client(base_url=stack.url, headers={"X-API-Key": stack.api_keys[tenant]},
-                        timeout=30)
+def client(stack: Stack, tenant: int = 0, connections: int = 10) -> httpx.Client:
+    return httpx.Client(
+        base_url=stack.url,
+        headers={"X-API-Key": stack.api_keys[tenant]},
+        timeout=30,
+        limits=httpx.Limits(max_connections=connections),
+    )
 
 
 def inbox_ids(c: httpx.Client, limit: int = 100, **params: str) -> list[str]:
@@ -59,8 +62,10 @@ def test_two_tenants_never_see_each_other(stack):
 
 def test_event_type_filter(stack):
     with client(stack, 1) as c:
-        want = {c.post("/v1/events", json={**EVENT, "event_type": "invoice.paid"}).json()["event_id"]
-                for _ in range(3)}
+        want = {
+            c.post("/v1/events", json={**EVENT, "event_type": "invoice.paid"}).json()["event_id"]
+            for _ in range(3)
+        }
         c.post("/v1/events", json={**EVENT, "event_type": "invoice.void"})
         got = inbox_ids(c, limit=2, event_type="invoice.paid")
         assert set(got) == want and len(got) == 3
@@ -86,7 +91,12 @@ def test_idempotency_key_over_http(stack):
 
 
 BAD = [
-    ("POST", "/v1/events", {"content": b"{not json", "headers": {"content-type": "application/json"}}, 400),
+    (
+        "POST",
+        "/v1/events",
+        {"content": b"{not json", "headers": {"content-type": "application/json"}},
+        400,
+    ),
     ("POST", "/v1/events", {"json": {**EVENT, "timestamp": 5}}, 400),
     ("POST", "/v1/events", {"json": {**EVENT, "payload": "str"}}, 400),
     ("POST", "/v1/events", {"json": {"payload": {"x": "y" * 300_000}}}, 413),
@@ -113,15 +123,10 @@ def test_missing_or_unknown_key_is_401(stack, headers):
 
 
 def test_thousand_concurrent_posts_are_stored_once_and_enqueued(stack):
-    async def post_all() -> list[str]:
-        limits = httpx.Limits(max_connections=100)
-        async with httpx.AsyncClient(base_url=stack.url, limits=limits, timeout=60,
-                                     headers={"X-API-Key": stack.api_keys[3]}) as c:
-            resps = await asyncio.gather(*(c.post("/v1/events", json=EVENT) for _ in range(1_000)))
-        assert {r.status_code for r in resps} == {202}
-        return [r.json()["event_id"] for r in resps]
-
-    ids = asyncio.run(post_all())
+    with client(stack, 3, connections=100) as c, ThreadPoolExecutor(100) as pool:
+        resps = list(pool.map(lambda _: c.post("/v1/events", json=EVENT), range(1_000)))
+    assert {r.status_code for r in resps} == {202}
+    ids = [r.json()["event_id"] for r in resps]
     assert len(set(ids)) == 1_000
     report = stack.audit(accepted=ids, wait_drain_s=60)
     assert report.missing == 0 and report.not_enqueued == 0 and report.duplicate_stored == 0
@@ -131,10 +136,29 @@ def test_thousand_concurrent_posts_are_stored_once_and_enqueued(stack):
 @pytest.mark.skipif(shutil.which("schemathesis") is None, reason="schemathesis CLI not installed")
 def test_schemathesis_finds_no_server_error(stack, tmp_path):
     proc = subprocess.run(
-        ["schemathesis", "run", f"{stack.url}/openapi.json", "--checks", "not_a_server_error",
-         "-H", f"X-API-Key: {stack.api_keys[3]}", "--max-examples", "20", "--seed", "1",
-         "--phases", "examples,coverage,fuzzing", "--max-time", "30", "--report-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            "schemathesis",
+            "run",
+            f"{stack.url}/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "-H",
+            f"X-API-Key: {stack.api_keys[3]}",
+            "--max-examples",
+            "20",
+            "--seed",
+            "1",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--max-time",
+            "30",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
 
@@ -144,9 +168,13 @@ def test_lambda_handler_runs_on_the_same_backend(stack, monkeypatch):
 
     monkeypatch.setattr(lambda_handler, "_api", None)
     monkeypatch.setenv(*next(iter(stack.settings.to_env().items())))
-    event = {"rawPath": "/v1/events", "requestContext": {"http": {"method": "POST"}},
-             "headers": {"content-type": "application/json", "x-api-key": stack.api_keys[0]},
-             "body": json.dumps(EVENT), "isBase64Encoded": False}
+    event = {
+        "rawPath": "/v1/events",
+        "requestContext": {"http": {"method": "POST"}},
+        "headers": {"content-type": "application/json", "x-api-key": stack.api_keys[0]},
+        "body": json.dumps(EVENT),
+        "isBase64Encoded": False,
+    }
     resp = lambda_handler.handler(event, None)
     assert resp["statusCode"] == 202
     with client(stack, 0) as c:

@@ -31,8 +31,9 @@ def test_killing_the_api_mid_load_loses_no_accepted_event():
 
         def poster() -> None:
             nonlocal failures
-            with httpx.Client(base_url=stack.url, timeout=5,
-                              headers={"X-API-Key": stack.api_keys[0]}) as c:
+            with httpx.Client(
+                base_url=stack.url, timeout=5, headers={"X-API-Key": stack.api_keys[0]}
+            ) as c:
                 while not stop.is_set():
                     try:
                         resp = c.post("/v1/events", json=EVENT)
@@ -91,16 +92,31 @@ def _alive(pid: int) -> bool:
 def test_up_prints_json_then_stops_every_process_on_signal(tmp_path, sig):
     require_node()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scaling_lab.cli.main", "up", "--backend", "embedded",
-         "--tenants", "2", "--json", "--state-file", str(tmp_path / "stack.json")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "scaling_lab.cli.main",
+            "up",
+            "--backend",
+            "embedded",
+            "--tenants",
+            "2",
+            "--json",
+            "--state-file",
+            str(tmp_path / "stack.json"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
     )
     try:
         line = proc.stdout.readline()  # type: ignore[union-attr]
         ready = json.loads(line)
         assert set(ready) == {"url", "api_keys"} and len(ready["api_keys"]) == 2
-        resp = httpx.post(ready["url"] + "/v1/events", json=EVENT,
-                          headers={"X-API-Key": ready["api_keys"][1]})
+        resp = httpx.post(
+            ready["url"] + "/v1/events", json=EVENT, headers={"X-API-Key": ready["api_keys"][1]}
+        )
         assert resp.status_code == 202
         state = json.loads((tmp_path / "stack.json").read_text())
         assert ready["api_keys"][0] not in json.dumps(state)  # no secrets on disk
@@ -118,15 +134,26 @@ def test_up_prints_json_then_stops_every_process_on_signal(tmp_path, sig):
 
 def test_audit_without_a_running_stack_is_bad_input(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "scaling_lab.cli.main", "audit", "--state-file",
-         str(tmp_path / "none.json")], capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "scaling_lab.cli.main",
+            "audit",
+            "--state-file",
+            str(tmp_path / "none.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert "scaling-lab up" in proc.stderr and "Traceback" not in proc.stderr
 
 
 @pytest.mark.docker
-@pytest.mark.skipif(not docker_reachable(), reason="LocalStack backend needs a reachable Docker engine")
+@pytest.mark.skipif(
+    not docker_reachable(), reason="LocalStack backend needs a reachable Docker engine"
+)
 def test_localstack_backend_serves_the_same_api():
     with start_local_stack(backend="localstack", tenants=1) as stack:
         assert stack.endpoints.dynamodb.startswith("http://127.0.0.1:")
@@ -139,8 +166,18 @@ def test_localstack_backend_serves_the_same_api():
 def test_scaling_lab_env_is_respected_for_backend(tmp_path):
     env = {**os.environ, "SCALING_LAB_BACKEND": "nonsense"}
     proc = subprocess.run(
-        [sys.executable, "-m", "scaling_lab.cli.main", "up", "--json",
-         "--state-file", str(tmp_path / "s.json")],
-        capture_output=True, text=True, timeout=60, env=env,
+        [
+            sys.executable,
+            "-m",
+            "scaling_lab.cli.main",
+            "up",
+            "--json",
+            "--state-file",
+            str(tmp_path / "s.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
     assert proc.returncode == 2 and "nonsense" in proc.stderr

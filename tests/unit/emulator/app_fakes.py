@@ -28,12 +28,22 @@ class FakeStore:
                 return tenant
         return None
 
-    def put_event(self, tenant_id, event_id, event_type, timestamp, payload_json, correlation_id,
-                  idempotency_key=None):
+    def put_event(
+        self,
+        tenant_id,
+        event_id,
+        event_type,
+        timestamp,
+        payload_json,
+        correlation_id,
+        idempotency_key=None,
+    ):
         import json
 
         self.events[(tenant_id, event_id)] = {
-            "event_type": event_type, "timestamp": timestamp, "payload": json.loads(payload_json),
+            "event_type": event_type,
+            "timestamp": timestamp,
+            "payload": json.loads(payload_json),
             "pending": True,
         }
         return "2026-01-01T00:00:00.000Z"
@@ -54,13 +64,20 @@ class FakeStore:
 
     def query_inbox(self, tenant_id, event_type, limit, after_key):
         rows = sorted(
-            (eid, e) for (t, eid), e in self.events.items()
-            if t == tenant_id and e["pending"] and (event_type is None or e["event_type"] == event_type)
+            (eid, e)
+            for (t, eid), e in self.events.items()
+            if t == tenant_id
+            and e["pending"]
+            and (event_type is None or e["event_type"] == event_type)
             and (after_key is None or eid > after_key)
         )
         page = rows[:limit]
-        events = [StoredEvent(eid, e["event_type"], e["timestamp"], "2026-01-01T00:00:00.000Z",
-                              e["payload"]) for eid, e in page]
+        events = [
+            StoredEvent(
+                eid, e["event_type"], e["timestamp"], "2026-01-01T00:00:00.000Z", e["payload"]
+            )
+            for eid, e in page
+        ]
         last = page[-1][0] if len(page) == limit else None
         return events, last
 
@@ -72,8 +89,14 @@ class FakeStore:
         return True
 
 
-def request(method: str, path: str, body: bytes = b"", key: str | None = "key-a",
-            query: dict[str, str] | None = None, **headers: str) -> HttpRequest:
+def request(
+    method: str,
+    path: str,
+    body: bytes = b"",
+    key: str | None = "key-a",
+    query: dict[str, str] | None = None,
+    **headers: str,
+) -> HttpRequest:
     h = {k.replace("_", "-").lower(): v for k, v in headers.items()}
     if key is not None:
         h["x-api-key"] = key

@@ -3,12 +3,11 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from app_fakes import FakeStore
 
-from emulator.app.core import HttpRequest, TriggersApi
+from emulator.app.core import TriggersApi
 from emulator.app.ids import new_event_id
 from emulator.app.settings import AppSettings
-
-from app_fakes import FakeStore
 
 
 @pytest.fixture
@@ -24,4 +23,6 @@ def store() -> FakeStore:
 @pytest.fixture
 def api(settings: AppSettings, store: FakeStore) -> TriggersApi:
     counter = itertools.count(1)
-    return TriggersApi(settings, store, new_id=lambda: new_event_id(now_ms=1_700_000_000_000 + next(counter)))  # type: ignore[arg-type]
+    return TriggersApi(
+        settings, store, new_id=lambda: new_event_id(now_ms=1_700_000_000_000 + next(counter))
+    )  # type: ignore[arg-type]

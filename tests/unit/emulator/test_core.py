@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from app_fakes import request
 
 from emulator.app.core import TriggersApi
-
-from app_fakes import request
 
 EVENT = {"event_type": "order.created", "timestamp": "2026-01-01T00:00:00Z", "payload": {"a": 1}}
 
@@ -118,14 +117,18 @@ def test_inbox_ack_cycle_and_tenant_isolation(api):
 def test_inbox_pages_with_cursor_and_rejects_tampering(api):
     ids = [post(api).body["event_id"] for _ in range(5)]
     page1 = api.handle(request("GET", "/v1/inbox", query={"limit": "2"})).body
-    page2 = api.handle(request("GET", "/v1/inbox",
-                               query={"limit": "2", "cursor": page1["next_cursor"]})).body
+    page2 = api.handle(
+        request("GET", "/v1/inbox", query={"limit": "2", "cursor": page1["next_cursor"]})
+    ).body
     assert [e["event_id"] for e in page1["events"] + page2["events"]] == ids[:4]
-    tampered = page1["next_cursor"][:-2] + ("AA" if not page1["next_cursor"].endswith("AA") else "BB")
+    tampered = page1["next_cursor"][:-2] + (
+        "AA" if not page1["next_cursor"].endswith("AA") else "BB"
+    )
     bad = api.handle(request("GET", "/v1/inbox", query={"limit": "2", "cursor": tampered}))
     assert bad.status == 400 and bad.body["error"]["code"] == "invalid_cursor"
-    other = api.handle(request("GET", "/v1/inbox", key="key-b",
-                               query={"cursor": page1["next_cursor"]}))
+    other = api.handle(
+        request("GET", "/v1/inbox", key="key-b", query={"cursor": page1["next_cursor"]})
+    )
     assert other.status == 400
 
 
@@ -145,8 +148,13 @@ def test_inbox_event_type_filter(api):
 
 @pytest.mark.parametrize(
     ("method", "path", "status"),
-    [("GET", "/nope", 404), ("GET", "/v1/events", 405), ("DELETE", "/v1/inbox", 405),
-     ("POST", "/v1/events/not-an-id/ack", 404), ("POST", "/v1/events//ack", 404)],
+    [
+        ("GET", "/nope", 404),
+        ("GET", "/v1/events", 405),
+        ("DELETE", "/v1/inbox", 405),
+        ("POST", "/v1/events/not-an-id/ack", 404),
+        ("POST", "/v1/events//ack", 404),
+    ],
 )
 def test_unknown_routes_and_methods(api, method, path, status):
     resp = api.handle(request(method, path))

@@ -33,9 +33,14 @@ def test_concurrent_submits_share_batches_of_at_most_ten():
 def test_failures_reach_exactly_the_callers_concerned():
     def send(entries: list[dict[str, Any]]) -> dict[str, Any]:
         return {
-            "Successful": [{"Id": e["Id"], "MessageId": "ok"} for e in entries if e["MessageBody"] != "bad"],
-            "Failed": [{"Id": e["Id"], "Code": "InvalidMessageContents"} for e in entries
-                       if e["MessageBody"] == "bad"],
+            "Successful": [
+                {"Id": e["Id"], "MessageId": "ok"} for e in entries if e["MessageBody"] != "bad"
+            ],
+            "Failed": [
+                {"Id": e["Id"], "Code": "InvalidMessageContents"}
+                for e in entries
+                if e["MessageBody"] == "bad"
+            ],
         }
 
     sender = BatchingSender(send, linger_s=0.05)

@@ -33,9 +33,13 @@ def test_cursor_round_trip():
         lambda c: "",
         lambda c: "fZ\u0095.\u00ddQ",  # non-ASCII (found by schemathesis)
         # body re-encoded with another position but the old signature
-        lambda c: base64.urlsafe_b64encode(
-            json.dumps({"t": "t1", "e": None, "k": "evt_Z"}).encode()
-        ).decode().rstrip("=") + "." + c.split(".")[1],
+        lambda c: (
+            base64.urlsafe_b64encode(json.dumps({"t": "t1", "e": None, "k": "evt_Z"}).encode())
+            .decode()
+            .rstrip("=")
+            + "."
+            + c.split(".")[1]
+        ),
     ],
 )
 def test_tampered_cursor_is_rejected(mutate):
@@ -91,9 +95,11 @@ def test_lambda_handler_speaks_payload_v2(api, store):
         "rawPath": "/v1/events",
         "headers": {"Content-Type": "application/json", "X-API-Key": "key-a"},
         "requestContext": {"http": {"method": "POST", "path": "/v1/events"}},
-        "body": base64.b64encode(json.dumps(
-            {"event_type": "x.y", "timestamp": "2026-01-01T00:00:00+02:00", "payload": {}}
-        ).encode()).decode(),
+        "body": base64.b64encode(
+            json.dumps(
+                {"event_type": "x.y", "timestamp": "2026-01-01T00:00:00+02:00", "payload": {}}
+            ).encode()
+        ).decode(),
         "isBase64Encoded": True,
     }
     resp = handler(event, None, api=api)
@@ -137,8 +143,11 @@ def test_client_hooks_see_both_clients():
         seen.append(service)
         client.meta.events.register("before-send.dynamodb", lambda **kw: None)  # type: ignore[attr-defined]
 
-    s = AppSettings(cursor_secret="x" * 16, dynamodb_endpoint="http://127.0.0.1:9",
-                    sqs_endpoint="http://127.0.0.1:9")
+    s = AppSettings(
+        cursor_secret="x" * 16,
+        dynamodb_endpoint="http://127.0.0.1:9",
+        sqs_endpoint="http://127.0.0.1:9",
+    )
     clients = build_clients(s, [hook])
     assert seen == ["dynamodb", "sqs"]
     assert clients.dynamodb.meta.config.retries["mode"] == "standard"

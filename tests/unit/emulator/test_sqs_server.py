@@ -50,8 +50,14 @@ def test_send_receive_delete_in_order(svc):
     got = receive(svc, url)
     assert [m["Body"] for m in got] == [f"m{i}" for i in range(10)]
     assert depth(svc, url) == (5, 10)
-    svc.delete_message_batch({"QueueUrl": url, "Entries": [
-        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)]})
+    svc.delete_message_batch(
+        {
+            "QueueUrl": url,
+            "Entries": [
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)
+            ],
+        }
+    )
     assert depth(svc, url) == (5, 0)
 
 
@@ -71,8 +77,14 @@ def test_unacknowledged_message_returns_after_visibility_timeout(svc, clock):
 
 def test_redrive_to_dead_letter_queue_after_max_receives(svc, clock):
     dlq = make_queue(svc, "dlq")
-    url = make_queue(svc, "q", VisibilityTimeout="1", RedrivePolicy=json.dumps(
-        {"deadLetterTargetArn": svc.queues["dlq"].arn, "maxReceiveCount": 2}))
+    url = make_queue(
+        svc,
+        "q",
+        VisibilityTimeout="1",
+        RedrivePolicy=json.dumps(
+            {"deadLetterTargetArn": svc.queues["dlq"].arn, "maxReceiveCount": 2}
+        ),
+    )
     svc.send_message({"QueueUrl": url, "MessageBody": "poison"})
     for _ in range(2):
         assert len(receive(svc, url)) == 1
@@ -84,8 +96,9 @@ def test_redrive_to_dead_letter_queue_after_max_receives(svc, clock):
 def test_batch_limits_and_unknown_queue(svc):
     url = make_queue(svc)
     with pytest.raises(SqsError, match="at most 10"):
-        svc.send_message_batch({"QueueUrl": url, "Entries": [
-            {"Id": str(i), "MessageBody": "x"} for i in range(11)]})
+        svc.send_message_batch(
+            {"QueueUrl": url, "Entries": [{"Id": str(i), "MessageBody": "x"} for i in range(11)]}
+        )
     with pytest.raises(SqsError) as info:
         svc.send_message({"QueueUrl": "http://h/000000000000/nope", "MessageBody": "x"})
     assert info.value.code == "QueueDoesNotExist"
@@ -117,8 +130,10 @@ def test_long_poll_returns_when_a_message_arrives():
 def test_message_attribute_md5_matches_moto():
     from moto.sqs.models import Message
 
-    attrs = {"b": {"DataType": "String", "StringValue": "v"},
-             "a": {"DataType": "Number", "StringValue": "12"}}
+    attrs = {
+        "b": {"DataType": "String", "StringValue": "v"},
+        "a": {"DataType": "Number", "StringValue": "12"},
+    }
     reference = Message("id", "body")
     reference.message_attributes = attrs
     assert md5_of_message_attributes(attrs) == reference.attribute_md5
@@ -133,8 +148,14 @@ def test_wire_protocol_with_boto3():
     async def call(op: str, body: dict[str, Any]) -> httpx.Response:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://sqs.local") as c:
-            return await c.post("/", json=body, headers={
-                "X-Amz-Target": f"AmazonSQS.{op}", "Content-Type": "application/x-amz-json-1.0"})
+            return await c.post(
+                "/",
+                json=body,
+                headers={
+                    "X-Amz-Target": f"AmazonSQS.{op}",
+                    "Content-Type": "application/x-amz-json-1.0",
+                },
+            )
 
     async def scenario() -> None:
         url = (await call("CreateQueue", {"QueueName": "w"})).json()["QueueUrl"]
@@ -144,7 +165,9 @@ def test_wire_protocol_with_boto3():
         bad = await call("GetQueueUrl", {"QueueName": "missing"})
         assert bad.status_code == 400
         assert bad.json()["__type"].endswith("#QueueDoesNotExist")
-        assert bad.headers["x-amzn-query-error"].startswith("AWS.SimpleQueueService.NonExistentQueue")
+        assert bad.headers["x-amzn-query-error"].startswith(
+            "AWS.SimpleQueueService.NonExistentQueue"
+        )
         assert (await call("Frobnicate", {})).status_code == 400
 
     asyncio.run(scenario())

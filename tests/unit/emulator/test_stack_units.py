@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import time
@@ -12,8 +13,6 @@ import pytest
 
 from emulator.app.keys import hash_api_key
 from emulator.app.settings import AppSettings
-import importlib
-
 from emulator.stack import localstack
 from emulator.stack.endpoints import Endpoints
 from emulator.stack.errors import BackendUnavailable, StackInputError
@@ -47,9 +46,7 @@ def test_unknown_backend_is_bad_input_naming_the_choices():
         select_backend("dynamo", lambda: False)
 
 
-@pytest.mark.parametrize(
-    "kwargs", [{"tenants": 0}, {"port": 70000}, {"worker_concurrency": -1}]
-)
+@pytest.mark.parametrize("kwargs", [{"tenants": 0}, {"port": 70000}, {"worker_concurrency": -1}])
 def test_stack_rejects_bad_options_before_starting_anything(kwargs):
     with pytest.raises(StackInputError):
         Stack(**kwargs)
@@ -92,16 +89,21 @@ class _Recorder:
 
 def test_provisioning_creates_tables_queues_and_hashed_keys(monkeypatch):
     ddb, sqs = _Recorder(), _Recorder()
-    monkeypatch.setattr(provision_mod, "admin_client", lambda svc, *a: ddb if svc == "dynamodb" else sqs)
+    monkeypatch.setattr(
+        provision_mod, "admin_client", lambda svc, *a: ddb if svc == "dynamodb" else sqs
+    )
     settings = AppSettings(cursor_secret="x" * 16)
     ep = Endpoints("http://d", "http://s", "http://c")
     made = provision_mod.provision(ep, settings, tenants=3)
 
     events = ddb.tables[settings.events_table]
     assert {g["IndexName"] for g in events["GlobalSecondaryIndexes"]} == {"inbox", "inbox_by_type"}
-    assert set(ddb.tables) == {settings.events_table, settings.api_keys_table,
-                               settings.deliveries_table}
-    queue = [kw for name, kw in sqs.calls if name == "create_queue" and "Attributes" in kw][0]
+    assert set(ddb.tables) == {
+        settings.events_table,
+        settings.api_keys_table,
+        settings.deliveries_table,
+    }
+    queue = next(kw for name, kw in sqs.calls if name == "create_queue" and "Attributes" in kw)
     assert json.loads(queue["Attributes"]["RedrivePolicy"])["deadLetterTargetArn"] == "arn:dlq"
     assert made.tenants == ["tenant-1", "tenant-2", "tenant-3"] and len(set(made.api_keys)) == 3
     stored = [kw["Item"] for name, kw in ddb.calls if name == "put_item"]
@@ -134,17 +136,20 @@ def test_localstack_health_needs_every_service():
 
 
 def test_child_process_that_dies_is_reported_with_its_log(tmp_path: Path):
-    child = ChildProcess("crasher", [sys.executable, "-c", "print('boom'); raise SystemExit(4)"],
-                         tmp_path / "c.log")
+    child = ChildProcess(
+        "crasher", [sys.executable, "-c", "print('boom'); raise SystemExit(4)"], tmp_path / "c.log"
+    )
     with pytest.raises(BackendUnavailable, match="boom"):
         wait_http(f"http://127.0.0.1:{free_port()}/", 10, child)
     child.stop()
 
 
 def test_child_process_stop_ends_the_whole_group(tmp_path: Path):
-    code = ("import subprocess, sys, time; "
-            "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
-            "print(p.pid, flush=True); time.sleep(60)")
+    code = (
+        "import subprocess, sys, time; "
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        "print(p.pid, flush=True); time.sleep(60)"
+    )
     child = ChildProcess("parent", [sys.executable, "-c", code], tmp_path / "p.log")
     deadline = time.monotonic() + 10
     while not (tmp_path / "p.log").read_text().strip() and time.monotonic() < deadline:
@@ -153,5 +158,7 @@ def test_child_process_stop_ends_the_whole_group(tmp_path: Path):
     child.stop()
     assert not child.alive()
     time.sleep(0.2)
-    assert not Path(f"/proc/{grandchild}").exists() or "Z" in Path(
-        f"/proc/{grandchild}/stat").read_text().split(")")[1][:3]
+    assert (
+        not Path(f"/proc/{grandchild}").exists()
+        or "Z" in Path(f"/proc/{grandchild}/stat").read_text().split(")")[1][:3]
+    )
