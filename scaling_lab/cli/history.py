@@ -223,8 +223,7 @@ def _regress(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> int:
-    """Compare a run with its baseline; exit 99 when a figure degrades by more than the
-    threshold with statistical support (bootstrap CI incl. run-to-run noise)."""
+    """Compare a run with its baseline; exit 99 on a supported degradation over the threshold."""
     from scaling_lab.store import (
         detect_regressions,
         open_store,

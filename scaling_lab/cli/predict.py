@@ -107,6 +107,13 @@ def _predict(
         save_result(result, target)
     except OSError as exc:
         raise InputError(f"--out: cannot write {target}: {exc}") from None
+    from scaling_lab.errors import ScalingLabError
+    from scaling_lab.store import record_result
+
+    try:
+        record_result(result)  # run history (SCALING_LAB_NO_HISTORY=1 turns it off)
+    except ScalingLabError as exc:
+        err.print(f"[yellow]note:[/yellow] not recorded in the run history: {exc}")
     if as_json:
         data = result.summary.model_dump_json(exclude={"endpoints": {"__all__": {"hdr"}}})
         if result.intervals:

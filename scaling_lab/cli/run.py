@@ -146,6 +146,13 @@ def _run(
         allow_production=allow_production,
         k6_path=k6,
     )
+    from scaling_lab.errors import ScalingLabError
+    from scaling_lab.store import record_result
+
+    try:
+        record_result(run.result)  # run history (SCALING_LAB_NO_HISTORY=1 turns it off)
+    except ScalingLabError as exc:
+        err.print(f"[yellow]note:[/yellow] not recorded in the run history: {exc}")
     out.print(render_summary(run.result))
     for note in run.result.provenance.notes:
         err.print(f"[yellow]note:[/yellow] {note}", highlight=False)

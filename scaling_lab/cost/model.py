@@ -65,7 +65,9 @@ def estimate_cost(result: RunResult, prices: PriceTable = PRICE_TABLE) -> CostEs
     charged pro rata for the seconds of the run, as provisioned second by second.
     """
     s = result.summary
-    system = result.system
+    from scaling_lab.report.analysis import effective_system
+
+    system = effective_system(result)  # as the run saw it (scaled by --scale)
     series = result.series
     lines: list[CostLine] = []
     notes: list[str] = []

@@ -10,6 +10,7 @@ from scaling_lab.report.analysis import (
     EndpointTargets,
     Saturation,
     Utilisation,
+    effective_system,
     endpoint_targets,
     find_saturations,
     utilisation,
@@ -223,12 +224,21 @@ def _bottleneck_section(result: RunResult, sats: list[Saturation]) -> Section:
         )
     else:
         first = hard[0]
-        text = (
-            f"**The first limit to saturate was {first.limit}, at {when(first.first_s)}**, "
-            f"for {first.seconds} s (until t = {first.last_s} s): {first.detail}."
-        )
-        if len(hard) > 1:
-            text += " Then: " + "; ".join(f"{s.limit} at {when(s.first_s)}" for s in hard[1:]) + "."
+        same = [x for x in hard if x.first_s == first.first_s]
+        rest = [x for x in hard if x.first_s != first.first_s]
+        if len(same) == 1:
+            text = (
+                f"**The first limit to saturate was {first.limit}, at {when(first.first_s)}**, "
+                f"for {first.seconds} s (until t = {first.last_s} s): {first.detail}."
+            )
+        else:
+            names = ", ".join(x.limit for x in same[:-1]) + f" and {same[-1].limit}"
+            text = (
+                f"**The first limits to saturate, in the same second ({when(first.first_s)}), "
+                f"were {names}**: " + "; ".join(f"{x.limit} for {x.seconds} s" for x in same) + "."
+            )
+        if rest:
+            text += " Then: " + "; ".join(f"{x.limit} at {when(x.first_s)}" for x in rest) + "."
         blocks.append(Para(text))
     signals = [s for s in sats if not s.hard]
     if signals:
@@ -408,15 +418,25 @@ def _next_steps(
     result: RunResult, sats: list[Saturation], cost: CostEstimate, other: RunResult | None
 ) -> list[str]:
     s = result.summary
-    system = result.system
+    system = effective_system(result)
+    k = result.scenario.scale
+
+    def full(x: float) -> str:  # the same figure at full scale, for scaled runs
+        return "" if k == 1 else f" (x{k:g} scale: {x / k:,.0f} at full scale)"
+
     steps: list[str] = []
-    for v in s.thresholds:
-        if v.passed is False:
-            steps.append(f"Fix `{v.endpoint} {v.expression}`: observed {v.observed:,.4g}.")
+    failed = [
+        f"`{v.endpoint} {v.expression}` (observed {v.observed:,.4g})"
+        for v in s.thresholds
+        if v.passed is False and v.observed is not None
+    ]
+    if failed:
+        steps.append("Failed thresholds: " + ", ".join(failed) + ".")
     for sat in sats:
         if sat.limit == "Lambda concurrency cap":
             steps.append(
-                f"Lambda reached its concurrency cap ({system.lambda_.concurrency_cap:,})"
+                f"Lambda reached its concurrency cap ({system.lambda_.concurrency_cap:,}"
+                f"{full(system.lambda_.concurrency_cap)})"
                 ": raise reserved concurrency (and the account quota) or shorten the "
                 "handler; every 1 ms saved frees capacity at this rate."
             )
@@ -433,8 +453,8 @@ def _next_steps(
             steps.append(
                 f"DynamoDB ran out of write capacity: peak consumption "
                 f"{peak:,.0f} WCU/s; auto scaling needs minutes, so set its minimum to "
-                f"at least {peak / target:,.0f} WCU before a known spike, or use "
-                "on-demand mode."
+                f"at least {peak / target:,.0f} WCU{full(peak / target)} before a known "
+                "spike, or use on-demand mode."
             )
         elif sat.limit == "Load generator":
             steps.append(
@@ -485,7 +505,7 @@ def _next_steps(
             f"({top[1] / cost.total_usd:.0%} of {usd(cost.per_million_events_usd)} per "
             "1M events)."
         )
-    return steps
+    return list(dict.fromkeys(steps))  # one step per cause, in order
 
 
 def build_document(results: Sequence[RunResult], *, command: str | None = None) -> Document:

@@ -1,7 +1,7 @@
 """Generate docs/scenario-reference.md from the scenario schema (the pydantic models).
 
-    python -m scaling_lab.report.reference            # print
-    python -m scaling_lab.report.reference --write    # update docs/scenario-reference.md
+python -m scaling_lab.report.reference            # print
+python -m scaling_lab.report.reference --write    # update docs/scenario-reference.md
 """
 
 from __future__ import annotations
@@ -17,8 +17,17 @@ __all__ = ["DOC_PATH", "render_reference"]
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "scenario-reference.md"
 
-_ORDER = ["Scenario", "Traffic", "Stage", "Mix", "PayloadConfig", "SizeRange", "InboxConfig",
-          "RecoverySLO", "Fault"]
+_ORDER = [
+    "Scenario",
+    "Traffic",
+    "Stage",
+    "Mix",
+    "PayloadConfig",
+    "SizeRange",
+    "InboxConfig",
+    "RecoverySLO",
+    "Fault",
+]
 
 
 def _durations(model: type[Any], seen: set[str] | None = None) -> dict[str, set[str]]:
@@ -34,8 +43,10 @@ def _durations(model: type[Any], seen: set[str] | None = None) -> dict[str, set[
     seen.add(model.__name__)
     for name, field in model.model_fields.items():
         alias = field.alias or name
-        if any(getattr(m, "func", None) is not None and getattr(m.func, "__name__", "") ==
-               "_duration" for m in field.metadata):
+        if any(
+            getattr(m, "func", None) is not None and getattr(m.func, "__name__", "") == "_duration"
+            for m in field.metadata
+        ):
             out.setdefault(model.__name__, set()).add(alias)
         for arg in _model_args(field.annotation):
             if isinstance(arg, type) and issubclass(arg, BaseModel):
@@ -78,9 +89,15 @@ def _type(prop: dict[str, Any]) -> str:
 
 def _constraints(prop: dict[str, Any]) -> str:
     bits = []
-    for key, sym in (("minimum", ">="), ("ge", ">="), ("exclusiveMinimum", ">"),
-                     ("maximum", "<="), ("exclusiveMaximum", "<"), ("minItems", "items >="),
-                     ("pattern", "matches")):
+    for key, sym in (
+        ("minimum", ">="),
+        ("ge", ">="),
+        ("exclusiveMinimum", ">"),
+        ("maximum", "<="),
+        ("exclusiveMaximum", "<"),
+        ("minItems", "items >="),
+        ("pattern", "matches"),
+    ):
         if key in prop:
             bits.append(f"{sym} `{prop[key]}`")
     for sub in prop.get("anyOf", []):
@@ -102,7 +119,7 @@ def render_reference() -> str:
         "schema (scaling_lab/scenario/models.py). Do not edit by hand. -->",
         "",
         "A scenario file (`scenarios/*.yaml`) says what load to offer and what passing means. "
-        "Unknown keys are errors. Durations are written as `\"30s\"`, `\"2m\"`, `\"1m30s\"` "
+        'Unknown keys are errors. Durations are written as `"30s"`, `"2m"`, `"1m30s"` '
         "or a number of seconds. Thresholds use k6's grammar (`p(95)<100`, `rate<0.001`, "
         "`max<5000`). `scaling-lab validate FILE` checks a file and lists every problem; "
         "`scaling-lab schema scenario` prints the JSON Schema for editors.",
@@ -117,8 +134,10 @@ def render_reference() -> str:
         desc = (model.get("description") or "").replace("``", "`")
         if desc:
             lines += [desc, ""]
-        lines += ["| key | type | required | default | constraints | description |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "| key | type | required | default | constraints | description |",
+            "|---|---|---|---|---|---|",
+        ]
         required = set(model.get("required", []))
         for key, prop in model["properties"].items():
             typ = _type(prop)
@@ -126,16 +145,19 @@ def render_reference() -> str:
                 typ = "duration"
             default = "" if "default" not in prop else f"`{json.dumps(prop['default'])}`"
             text = (prop.get("description") or "").replace("|", "\\|")
-            lines.append(f"| `{key}` | {typ} | {'yes' if key in required else ''} | {default} | "
-                         f"{_constraints(prop)} | {text} |")
+            lines.append(
+                f"| `{key}` | {typ} | {'yes' if key in required else ''} | {default} | "
+                f"{_constraints(prop)} | {text} |"
+            )
         lines.append("")
     if enums:
         lines += ["## Enumerations", ""]
         for name, model in sorted(enums.items()):
             values = ", ".join(f"`{v}`" for v in model["enum"])
             desc = (model.get("description") or "").replace("``", "`")
-            lines.append(f"- <a id=\"{name.lower()}\"></a>**{name}**: {values}"
-                         + (f". {desc}" if desc else ""))
+            lines.append(
+                f'- <a id="{name.lower()}"></a>**{name}**: {values}' + (f". {desc}" if desc else "")
+            )
         lines.append("")
     return "\n".join(lines)
 

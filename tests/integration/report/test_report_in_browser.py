@@ -31,10 +31,24 @@ window.addEventListener('load', () => {
 def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None
     return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=5000", *args],
-        capture_output=True, text=True, timeout=180, check=False)
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=5000",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +63,10 @@ def report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     return result, files
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/setup.sh installs "
-                    "Debian's chromium package)")
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="chromium is not installed (.ci/setup.sh installs Debian's chromium package)",
+)
 def test_rendered_dom_shows_key_figures_and_loaded_plots(report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result, files = report
     page = tmp_path / "check.html"
@@ -65,21 +81,26 @@ def test_rendered_dom_shows_key_figures_and_loaded_plots(report, tmp_path: Path)
     assert usd(per_m) in dom
     for section in ("latency", "bottlenecks", "cost", "targets", "next-steps"):
         assert f'<section id="{section}">' in dom
-    images = json.loads(re.search(r'<pre id="img-check">(.*?)</pre>', dom, re.S).group(1)
-                        .replace("&quot;", '"'))
+    images = json.loads(
+        re.search(r'<pre id="img-check">(.*?)</pre>', dom, re.S).group(1).replace("&quot;", '"')
+    )
     assert len(images) == len(files.plots) >= 4
     assert all(img["w"] > 500 for img in images), images
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/setup.sh installs "
-                    "Debian's chromium package)")
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="chromium is not installed (.ci/setup.sh installs Debian's chromium package)",
+)
 def test_screenshot_is_not_blank(report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import matplotlib.image as mpimg
 
     _, files = report
     shot = tmp_path / "shot.png"
-    run = _chromium([f"--screenshot={shot}", "--window-size=1200,1800",
-                     files.html.as_uri()], tmp_path / "profile")
+    run = _chromium(
+        [f"--screenshot={shot}", "--window-size=1200,1800", files.html.as_uri()],
+        tmp_path / "profile",
+    )
     assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
     pixels = mpimg.imread(shot)
     assert pixels.shape[0] >= 1800 and pixels.shape[1] >= 1200

@@ -65,8 +65,9 @@ def test_lambda_duration_from_mean_latency_and_memory() -> None:
 
 def test_on_demand_and_api_gateway() -> None:
     r = synth_run(3, noise=QUIET, scenario=steady_scenario(rate=50))
-    system = load_system("on-demand").model_copy(update={"front_door": load_system(
-        "staging-apigw").front_door})
+    system = load_system("on-demand").model_copy(
+        update={"front_door": load_system("staging-apigw").front_door}
+    )
     cost = estimate_cost(r.model_copy(update={"system": system}))
     wru = _line(cost, "on-demand write request units")
     # 870-byte items -> 1 WRU, written to the table and its status GSI

@@ -5,7 +5,8 @@ from scaling_lab.report.reference import DOC_PATH, render_reference
 
 def test_committed_scenario_reference_is_current() -> None:
     assert DOC_PATH.read_text(encoding="utf-8") == render_reference(), (
-        "docs/scenario-reference.md is stale: run python -m scaling_lab.report.reference --write")
+        "docs/scenario-reference.md is stale: run python -m scaling_lab.report.reference --write"
+    )
 
 
 def test_reference_covers_every_scenario_key() -> None:
