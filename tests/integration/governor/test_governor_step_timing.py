@@ -2,7 +2,7 @@
 
 The system has 40 WCU and target tracking at 70 % with its datapoint and actuation delay
 shortened to 10 s and 5 s (the same rules on a compressed clock; the real 60 s / 30 s timing is
-pinned by tests/unit/governor/test_runtime.py). Events cost 2 WCU (item < 1 KB + one GSI).
+pinned by tests/unit/governor/test_governor_runtime.py). Events cost 2 WCU (item < 1 KB + one GSI).
 
 - 0-10 s at 10 events/s (20 WCU/s): credit 40 + 10 x (40 - 20) = 240 WCU at the step;
 - 10-40 s at 60 events/s (120 WCU/s): the credit lasts 240 / (120 - 40) = 3 s, so throttling
