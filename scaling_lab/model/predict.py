@@ -101,6 +101,10 @@ def _build(
     for sec, ep, err, lat, count in world.sink.items():
         b.record(min(sec, n - 1), ep, lat, err, count)
     b.throttles_by_cause = {k: int(v) for k, v in world.causes.items()}
+    if scenario.faults:
+        b.notes.append(
+            "the scenario's faults are not modelled: this prediction is the system without them"
+        )
     b.notes.append(
         f"model mode={mode.value}; DynamoDB figures are the table's (GSIs provisioned alike); "
         "per-second series and latencies by arrival second"

@@ -202,13 +202,17 @@ class DdbPool:
         part_cap = ddb.partitions * (ddb.partition_wcu if write else ddb.partition_rcu)
         self.scaler: AutoScaler | None = None
         self.limiter: BurstBucket | OnDemandLimiter
+        # A table has at least the partitions its own throughput needs: the partition cap is
+        # never below the warm (on-demand) or initially provisioned throughput.
         if ddb.mode is DynamoDBMode.ON_DEMAND or settings is None:
             warm = ddb.on_demand_warm_wcu if write else ddb.on_demand_warm_rcu
-            self.limiter = OnDemandLimiter(warm, partition_cap=part_cap)
+            self.limiter = OnDemandLimiter(warm, partition_cap=max(part_cap, warm))
             self.provisioned: float | None = None
         else:
             self.limiter = BurstBucket(
-                settings.provisioned, window_s=ddb.burst_window_s, partition_cap=part_cap
+                settings.provisioned,
+                window_s=ddb.burst_window_s,
+                partition_cap=max(part_cap, settings.provisioned),
             )
             self.provisioned = settings.provisioned
             if settings.auto_scaling is not None and settings.auto_scaling.enabled:
