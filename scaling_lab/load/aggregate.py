@@ -60,6 +60,7 @@ class LiveStats:
     def _slot(self, second: int) -> _Slot:
         slot = self._slots[second % len(self._slots)]
         if slot.second != second:
+            slot.hist.release()
             slot.second, slot.requests, slot.hist = second, 0, LatencyHistogram()
         return slot
 
@@ -90,11 +91,13 @@ class LiveStats:
                     window.merge(slot.hist)
                 if slot.second == now - 1:
                     rate = slot.requests
+            p95 = window.percentile_ms(95)
+            window.release()
             return LiveSnapshot(
                 elapsed_s=elapsed_s,
                 requests=self.requests,
                 rate_per_s=float(rate),
-                p95_ms=window.percentile_ms(95),
+                p95_ms=p95,
                 errors=dict(self.errors),
                 dropped_iterations=self.dropped,
             )
@@ -111,9 +114,12 @@ class K6CsvAggregator:
         live: LiveStats | None = None,
         start_ms: float | None = None,
         duration_s: float | None = None,
+        seal_lag_s: float = 60.0,
     ) -> None:
         """``duration_s``: start times past the end (clock skew of a few ms between the start
-        mark and k6's executors) are counted in the last second."""
+        mark and k6's executors) are counted in the last second. Seconds that started more
+        than ``seal_lag_s`` before the newest request are sealed in the builder (their
+        histograms kept encoded): requests rarely finish later than the request timeout."""
         self.builder = builder
         self._last_t = None if duration_s is None else max(0.0, duration_s - 1e-6)
         self.endpoints = frozenset(endpoints)
@@ -124,6 +130,8 @@ class K6CsvAggregator:
         self.dropped = 0
         self.ok_by_endpoint: dict[str, int] = dict.fromkeys(self.endpoints, 0)
         self._tail = ""
+        self._seal_lag_s = seal_lag_s
+        self._newest_t = 0.0
         self._pending: list[str] = []
         self._status_idx = 5
         self._scenario_idx = 4
@@ -138,6 +146,8 @@ class K6CsvAggregator:
         lines = (self._tail + chunk).split("\n")
         self._tail = lines.pop()
         self._lines(lines)
+        if self._newest_t > self._seal_lag_s:
+            self.builder.seal_before(self._newest_t - self._seal_lag_s)
 
     def finish(self) -> None:
         """End of stream: fold the last line and anything waiting for the start mark."""
@@ -204,6 +214,7 @@ class K6CsvAggregator:
         live = self.live
         s_idx, e_idx = self._status_idx, self._scenario_idx
         last_t = self._last_t
+        newest = self._newest_t
         for line in lines:
             self.rows += 1
             if line.startswith(_DURATION):
@@ -226,6 +237,8 @@ class K6CsvAggregator:
                     t_s = last_t
                 got = None if (error is ErrorClass.TIMEOUT) else latency_ms
                 record(t_s, endpoint, got, error)
+                if t_s > newest:
+                    newest = t_s
                 offered(t_s, 1)
                 self.requests += 1
                 if error is None:
@@ -256,3 +269,4 @@ class K6CsvAggregator:
             elif line.startswith("metric_name,"):
                 self._header(line)
                 s_idx, e_idx = self._status_idx, self._scenario_idx
+        self._newest_t = max(self._newest_t, newest)

@@ -86,6 +86,7 @@ class _Second:
     )
     offered: float = 0.0
     figures: dict[str, float] = field(default_factory=dict)
+    sealed: dict[str, str] = field(default_factory=dict)  # encoded histograms (seal_before)
 
 
 class ResultBuilder:
@@ -110,6 +111,8 @@ class ResultBuilder:
         self.keep_second_histograms = keep_second_histograms
         self._seconds: dict[int, _Second] = defaultdict(_Second)
         self._offered_seen = False
+        self._sealed_until = 0
+        self._reopened: set[int] = set()
         self.throttles_by_cause: dict[str, int] | None = None
         self.notes: list[str] = []
 
@@ -134,8 +137,28 @@ class ResultBuilder:
         if latency_ms is not None:
             h = sec.hist.get(endpoint)
             if h is None:
-                h = sec.hist[endpoint] = LatencyHistogram()
+                packed = sec.sealed.pop(endpoint, None)  # a late request reopens a sealed second
+                if packed is not None:
+                    self._reopened.add(int(t_s))
+                h = sec.hist[endpoint] = (
+                    LatencyHistogram.decode(packed) if packed is not None else LatencyHistogram()
+                )
             h.record(latency_ms, count)
+
+    def seal_before(self, t_s: float) -> None:
+        """Keep the histograms of seconds before ``t_s`` encoded (a few KB instead of ~185 KB
+        each) so memory stays flat on long runs; a later ``record`` there still works."""
+        end = int(t_s)
+        todo = [*range(self._sealed_until, end), *(t for t in self._reopened if t < end)]
+        for t in todo:
+            sec = self._seconds.get(t)
+            if sec is not None and sec.hist:
+                for ep, h in sec.hist.items():
+                    sec.sealed[ep] = h.encode()
+                    h.release()
+                sec.hist.clear()
+        self._reopened = {t for t in self._reopened if t >= end}
+        self._sealed_until = max(self._sealed_until, end)
 
     def offered(self, t_s: float, n: float = 1.0) -> None:
         self._offered_seen = True
@@ -170,8 +193,11 @@ class ResultBuilder:
             endpoints: dict[str, EndpointSecond] = {}
             total_h = LatencyHistogram()
             total_err = ErrorCounts()
-            for ep in sorted(set(sec.requests) | set(sec.hist)):
-                h = sec.hist.get(ep) or LatencyHistogram()
+            for ep in sorted(set(sec.requests) | set(sec.hist) | set(sec.sealed)):
+                h = sec.hist.get(ep)
+                if h is None:
+                    packed = sec.sealed.get(ep)
+                    h = LatencyHistogram.decode(packed) if packed else LatencyHistogram()
                 e = sec.errors.get(ep, {})
                 errs = ErrorCounts(**{c.value: int(e.get(c, 0)) for c in ErrorClass})
                 endpoints[ep] = EndpointSecond(

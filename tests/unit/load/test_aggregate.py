@@ -188,3 +188,58 @@ def test_inbox_latency_is_also_kept_per_cursor_page(sample_scenario, staging):
     assert agg.inbox_pages[10].max_ms() == pytest.approx(40.0, rel=1e-3)
     note = agg.page_note()
     assert note is not None and "page 5: p95 20.0 ms" in note
+
+
+def _long_stream(seconds: int, per_s: int) -> str:
+    rows = [HEADER, start()]
+    for t in range(seconds):
+        for i in range(per_s):
+            ms = 2.0 + (t * 7 + i * 13) % 50
+            rows.append(dur(T0 + t * 1000 + i * (1000 // per_s) + ms, ms))
+    # a late answer for second 3 (a slow request that finished long after)
+    rows.append(dur(T0 + 3000 + 20_000, 20_000.0 - 1))
+    return "".join(rows)
+
+
+def test_sealed_seconds_give_the_same_result(staging):
+    from scaling_lab.scenario import Scenario
+
+    sc = Scenario.model_validate(
+        {"name": "long", "traffic": {"start_rate": 5, "stages": [{"duration": "300s", "target": 5}]}}
+    )
+    text = _long_stream(300, 5)
+    sealed_agg, sealed = fold(sc, staging, text, chunk=4096, seal_lag_s=10)
+    _, plain = fold(sc, staging, text, chunk=4096, seal_lag_s=1e9)
+    assert sealed_agg.builder._sealed_until > 250  # sealing did happen
+    assert sealed.series == plain.series
+    assert sealed.summary == plain.summary
+
+
+def test_memory_stays_flat_on_long_runs(staging):
+    """Per-second HDR histograms are ~185 KB each; sealed seconds keep a few hundred bytes."""
+    import gc
+    import tracemalloc
+
+    from scaling_lab.scenario import Scenario
+
+    sc = Scenario.model_validate(
+        {"name": "long", "traffic": {"start_rate": 5, "stages": [{"duration": "300s", "target": 5}]}}
+    )
+    text = _long_stream(300, 5)
+
+    def retained(seal_lag_s: float) -> int:
+        tracemalloc.start()
+        b = make_builder(sc, staging)
+        agg = K6CsvAggregator(b, ["post_events"], seal_lag_s=seal_lag_s)
+        for i in range(0, len(text), 4096):
+            agg.feed(text[i : i + 4096])
+        agg.finish()
+        gc.collect()  # hdrh's encoder leaves reference cycles for the collector
+        size = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        del b, agg
+        return size
+
+    sealed, plain = retained(10), retained(1e9)
+    assert plain > 300 * 150_000  # one full histogram per second
+    assert sealed < plain / 5
