@@ -181,7 +181,7 @@ def _utilisation_section(result: RunResult, util: list[Utilisation]) -> Section:
             u.name,
             num(u.peak, 0, f" {u.unit}"),
             "-" if u.capacity is None and u.peak is not None else num(u.capacity, 0, f" {u.unit}"),
-            pct(u.peak_pct, 1),
+            "-" if u.capacity is None and u.peak is not None else pct(u.peak_pct, 1),
             u.note,
         ]
         for u in util
@@ -210,7 +210,7 @@ def _bottleneck_section(result: RunResult, sats: list[Saturation]) -> Section:
         if spike is None:
             return f"t = {t} s"
         d = t - spike
-        return f"t = {t} s ({d:+.0f} s from the spike)"
+        return f"t = {t} s (spike {d:+.0f} s)"
 
     hard = [s for s in sats if s.hard]
     blocks: list[object] = []
@@ -234,7 +234,7 @@ def _bottleneck_section(result: RunResult, sats: list[Saturation]) -> Section:
         else:
             names = ", ".join(x.limit for x in same[:-1]) + f" and {same[-1].limit}"
             text = (
-                f"**The first limits to saturate, in the same second ({when(first.first_s)}), "
+                f"**The first limits to saturate, in the same second, {when(first.first_s)}, "
                 f"were {names}**: " + "; ".join(f"{x.limit} for {x.seconds} s" for x in same) + "."
             )
         if rest:

@@ -91,7 +91,7 @@ def _mark_spike(ax: Axes, result: RunResult, saturations: Sequence[Saturation]) 
             xytext=(3, -2),
             textcoords="offset points",
         )
-    for sat in saturations[:1]:
+    for sat in [s for s in saturations if s.hard][:1]:  # shaded: the first limit reached
         ax.axvspan(sat.first_s, sat.last_s + 1, color="#fecaca", alpha=0.35, linewidth=0)
 
 
@@ -129,13 +129,14 @@ def make_plots(
     )
     ax.set_ylabel("requests/s")
     _mark_spike(ax, result, saturations)
-    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ax.legend(loc="best", fontsize=8, frameon=False)
     plots.append(
         Plot(
             "traffic",
             "Traffic",
             "Arrivals offered by the load generator, successful "
-            "responses and errors, by the second the requests started.",
+            "responses and errors, by the second the requests started; shaded: while the first "
+            "limit was reached.",
             _png(fig),
         )
     )
@@ -174,7 +175,7 @@ def make_plots(
     ax.set_ylabel("ms")
     ax.set_yscale("log")
     _mark_spike(ax, result, saturations)
-    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ax.legend(loc="best", fontsize=8, frameon=False)
     plots.append(
         Plot(
             "latency",
@@ -208,7 +209,7 @@ def make_plots(
             ax2.set_ylabel("throttles/s", color=_COLORS["errors"])
         ax.set_ylabel("environments")
         _mark_spike(ax, result, saturations)
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.legend(loc="best", fontsize=8, frameon=False)
         plots.append(
             Plot(
                 "lambda",
@@ -244,7 +245,7 @@ def make_plots(
             )
         ax.set_ylabel("units per second")
         _mark_spike(ax, result, saturations)
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.legend(loc="best", fontsize=8, frameon=False)
         plots.append(
             Plot(
                 "dynamodb",

@@ -113,7 +113,7 @@ def test_bottleneck_names_the_first_limit_and_when() -> None:
     )
     first = text.split("Then:")[0]
     assert "The first limit" in first and "Lambda concurrency cap" in first
-    assert f"t = {spike + 5} s (+5 s from the spike)" in text
+    assert f"t = {spike + 5} s (spike +5 s)" in text
 
 
 def test_predicted_vs_observed_section_when_both_given(tmp_path: Path) -> None:
