@@ -109,12 +109,39 @@ def bare_scan(text: str) -> float:
     return time.process_time() - t0
 
 
+def retained_mb(seconds: int, seal: bool) -> float:
+    """Memory the builder holds after folding ``seconds`` of 2-endpoint traffic (tracemalloc)."""
+    import gc
+    import tracemalloc
+
+    sc = Scenario.model_validate(
+        {
+            "name": "bench-memory",
+            "traffic": {"start_rate": 50, "stages": [{"duration": f"{seconds}s", "target": 50}]},
+            "mix": {"post_events": 80, "get_inbox": 20},
+        }
+    )
+    prov = make_provenance(target="local", backend=None, seed=0, mode="k6")
+    tracemalloc.start()
+    builder = ResultBuilder(sc, load_system("staging"), ResultKind.OBSERVED, prov)
+    for t in range(seconds):
+        for i in range(50):
+            builder.record(t + i / 50, "post_events" if i % 5 else "get_inbox", 2.0 + i % 37)
+        if seal:
+            builder.seal_before(t - 60)  # what the aggregator does (60 s behind)
+    gc.collect()
+    size = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return size / 1e6
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--csv", type=Path, help="fold this k6 CSV output instead of recording")
     ap.add_argument("--rate", type=float, default=2000.0, help="req/s to record at")
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--repeat", type=int, default=3, help="best of N folds")
+    ap.add_argument("--memory-s", type=int, default=600, help="run length for the memory check")
     args = ap.parse_args()
 
     sc = scenario(args.rate, args.seconds)
@@ -149,6 +176,13 @@ def main() -> None:
         f"ratio vs k6 at 10K req/s: {folded_rows_per_s / emitted_at_goal:.2f}x "
         f"({'keeps up' if folded_rows_per_s >= emitted_at_goal else 'FALLS BEHIND'}); "
         f"aggregator / bare scan: {scan_s / fold_s:.2f}"
+    )
+    n = args.memory_s
+    half, full = retained_mb(n // 2, True), retained_mb(n, True)
+    print(
+        f"builder memory  {half:,.1f} MB after {n // 2} s, {full:,.1f} MB after {n} s "
+        f"(2 endpoints, seconds sealed 60 s behind); without sealing "
+        f"{retained_mb(n, False):,.1f} MB after {n} s"
     )
 
 
