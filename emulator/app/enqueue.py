@@ -35,7 +35,7 @@ class BatchingSender:
         self,
         send_batch: Callable[[list[dict[str, Any]]], dict[str, Any]],
         max_entries: int = MAX_BATCH_ENTRIES,
-        linger_s: float = 0.002,
+        linger_s: float = 0.005,
     ) -> None:
         if not 1 <= max_entries <= MAX_BATCH_ENTRIES:
             raise ValueError(f"max_entries must be 1..{MAX_BATCH_ENTRIES}")
