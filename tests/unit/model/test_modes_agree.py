@@ -48,3 +48,40 @@ def test_throttling_and_recovery_agree_when_dynamodb_throttles() -> None:
     assert f.recovery_s is not None and e.recovery_s is not None
     assert abs(f.recovery_s - e.recovery_s) <= 1.0
     assert close(f.latency_ms.p95, e.latency_ms.p95, 0.05), (f.latency_ms, e.latency_ms)
+
+
+def test_standard_retry_mode_agrees() -> None:
+    # full-jitter backoff splits cohorts; the retry quota is shared the same way in both modes
+    from scaling_lab.scenario.models import Scenario
+    from scaling_lab.system.models import SystemConfig
+
+    sc = Scenario.model_validate(
+        {
+            "name": "std",
+            "traffic": {
+                "start_rate": 200,
+                "stages": [
+                    {"duration": "20s", "target": 200},
+                    {"duration": "40s", "target": 500, "ramp": "step"},
+                ],
+            },
+        }
+    )
+    sy = SystemConfig.model_validate(
+        {
+            "name": "std",
+            "lambda": {"reserved_concurrency": 100},
+            "dynamodb": {
+                "mode": "provisioned",
+                "write": {"provisioned": 300},
+                "read": {"provisioned": 50},
+                "burst_window_s": "0s",
+                "partitions": 2,
+            },
+            "sdk": {"retry_mode": "standard"},
+        }
+    )
+    f, e = predict(sc, sy, mode="fast").summary, predict(sc, sy, mode="exact").summary
+    assert e.errors.throttled > 1000 and e.errors.server > 100
+    assert abs(f.errors.throttled - e.errors.throttled) <= 0.01 * e.errors.throttled
+    assert close(f.latency_ms.p95, e.latency_ms.p95, 0.02), (f.latency_ms, e.latency_ms)
