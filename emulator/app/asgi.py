@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import anyio
@@ -59,8 +60,10 @@ def create_app(
     ctx = load_extensions(settings, AppContext(settings))
     ctx.middleware.extend(middleware)
     ctx.client_hooks.extend(client_hooks)
+    store: EventStore | None = None
     if api is None:
-        api = TriggersApi(settings, EventStore(settings, build_clients(settings, ctx.client_hooks)))
+        store = EventStore(settings, build_clients(settings, ctx.client_hooks))
+        api = TriggersApi(settings, store)
     handler = api
     limiter = anyio.CapacityLimiter(settings.handler_threads)
     # Body limit enforced while reading, before the core sees it (413 without buffering it all).
@@ -84,9 +87,16 @@ def create_app(
         )
         return _to_response(await run_sync(handler.handle, req, limiter=limiter))
 
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if store is not None:
+            store.close()  # flush messages still waiting for a batch
+
     app = Starlette(
         routes=[Route("/{path:path}", endpoint, methods=_METHODS)],
         middleware=list(ctx.middleware),
+        lifespan=lifespan,
     )
     app.state.context = ctx
     app.state.api = api

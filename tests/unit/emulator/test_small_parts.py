@@ -151,3 +151,39 @@ def test_client_hooks_see_both_clients():
     clients = build_clients(s, [hook])
     assert seen == ["dynamodb", "sqs"]
     assert clients.dynamodb.meta.config.retries["mode"] == "standard"
+
+
+class _QueryRecorder:
+    def __init__(self, items: int) -> None:
+        self.calls: list[dict[str, object]] = []
+        self.items = items
+
+    def query(self, **kwargs: object) -> dict[str, object]:
+        self.calls.append(kwargs)
+        limit = int(kwargs["Limit"])  # type: ignore[call-overload]
+        item = {
+            "sk": {"S": "evt_1"},
+            "event_type": {"S": "a"},
+            "timestamp": {"S": "t"},
+            "received_at": {"S": "r"},
+            "payload": {"S": "{}"},
+        }
+        return {
+            "Items": [item] * min(limit, self.items),
+            "LastEvaluatedKey": {"sk": {"S": "evt_1"}},
+        }
+
+
+@pytest.mark.parametrize(("event_type", "index"), [(None, "inbox"), ("a.b", "inbox_by_type")])
+def test_inbox_is_one_keyed_query_without_filter(event_type, index):
+    from emulator.app.clients import AwsClients
+    from emulator.app.store import EventStore
+
+    ddb = _QueryRecorder(items=500)
+    store = EventStore(AppSettings(cursor_secret="x" * 16), AwsClients(dynamodb=ddb, sqs=None))
+    events, last = store.query_inbox("t1", event_type, 50, after_key="evt_0")
+    (call,) = ddb.calls
+    assert call["IndexName"] == index and call["Limit"] == 50 and len(events) == 50
+    assert "FilterExpression" not in call and call["ScanIndexForward"] is True
+    assert call["ExclusiveStartKey"]["sk"] == {"S": "evt_0"}  # type: ignore[index]
+    assert last == "evt_1"
