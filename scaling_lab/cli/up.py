@@ -86,7 +86,10 @@ def _up(
         from scaling_lab.scenario.loader import load_system
 
         system_config = load_system(system)
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    # Both signals stop the stack, even where the shell started us with SIGINT ignored.
+    previous = {
+        sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
     stack = Stack(
         backend=backend,
         tenants=tenants,
@@ -114,11 +117,13 @@ def _up(
         if not as_json:
             err.print("stopping ...")
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for sig in previous:  # a second signal must not interrupt the shutdown
+            signal.signal(sig, signal.SIG_IGN)
         stack.stop()
         if state_file.exists() and _written_by_us(state_file):
             state_file.unlink()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return ExitCode.OK
 
 
