@@ -132,11 +132,10 @@ def run_load(
             mode="k6",
             extra_versions={"k6": k6.version},
         )
-        builder_notes = list(tgt.notes)
         builder = ResultBuilder(
             scaled, sys_scaled, ResultKind.OBSERVED, provenance, observable={"dropped_iterations"}
         )
-        builder.notes.extend(builder_notes)
+        builder.notes.extend(tgt.notes)
         stats = LiveStats()
         agg = K6CsvAggregator(
             builder,
@@ -153,24 +152,34 @@ def run_load(
         )
         proc.start()
         k6run = _wait(proc, agg, stats, scaled, console if live else None)
-        if agg.start_ms is not None:  # run time 0 is k6's start mark
-            run_t0 = datetime.fromtimestamp(agg.start_ms / 1000.0, UTC)
-            builder.provenance = builder.provenance.model_copy(update={"started_at": run_t0})
-            if tgt.metrics is not None:
-                try:
-                    apply_to_builder(builder, tgt.metrics(), agg.start_ms / 1000.0)
-                except ScalingLabError as exc:  # the k6 figures stand on their own
-                    builder.notes.append(f"emulator metrics not merged: {exc}")
-        audit_notes: list[str] = []
-        if tgt.audit is not None and not k6run.interrupted and agg.requests:
-            try:
-                audit_notes = tgt.audit(agg.ok_by_endpoint.get("post_events", 0))
-            except Exception as exc:  # the audit is extra evidence; a failure is noted
-                audit_notes = [f"audit failed: {type(exc).__name__}: {exc}"]
+        try:
+            audit_notes = _after_run(tgt, builder, agg, k6run)
+        except KeyboardInterrupt:  # still write what was measured
+            k6run.interrupted, audit_notes = True, ["interrupted while collecting the audit"]
 
     return _finish(
         builder, agg, k6run, plan, run_id, artifacts, summary_path, audit_notes, Path(out_dir)
     )
+
+
+def _after_run(
+    tgt: Target, builder: ResultBuilder, agg: K6CsvAggregator, k6run: K6Run
+) -> list[str]:
+    """Run time 0, the emulator's per-second figures and the audit (local stack); audit notes."""
+    if agg.start_ms is not None:  # run time 0 is k6's start mark
+        run_t0 = datetime.fromtimestamp(agg.start_ms / 1000.0, UTC)
+        builder.provenance = builder.provenance.model_copy(update={"started_at": run_t0})
+        if tgt.metrics is not None:
+            try:
+                apply_to_builder(builder, tgt.metrics(), agg.start_ms / 1000.0)
+            except ScalingLabError as exc:  # the k6 figures stand on their own
+                builder.notes.append(f"emulator metrics not merged: {exc}")
+    if tgt.audit is None or k6run.interrupted or not agg.requests:
+        return []
+    try:
+        return tgt.audit(agg.ok_by_endpoint.get("post_events", 0))
+    except Exception as exc:  # the audit is extra evidence; a failure is noted, not fatal
+        return [f"audit failed: {type(exc).__name__}: {exc}"]
 
 
 def _wait(
