@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -27,6 +28,13 @@ StoreOpt = Annotated[
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="one JSON document", envvar="SCALING_LAB_JSON")
 ]
+
+
+def _wide() -> Console:
+    """stdout; 160 columns wide when it is not a terminal (pipes, CI logs), not rich's 80."""
+    if out.is_terminal:
+        return out
+    return Console(file=out.file, width=160, highlight=False, soft_wrap=True, no_color=True)
 
 
 def _num(v: float | None, fmt: str) -> str:
@@ -64,45 +72,31 @@ def _history(
     if not runs:
         err.print(f"no runs recorded in {location}")
         return ExitCode.OK
-    table = Table(show_edge=False, title=f"history: {location}", title_justify="left")
-    for col in (
-        "run",
-        "kind",
-        "target",
-        "started (UTC)",
-        "git",
-        "requests",
-        "p95",
-        "p99",
-        "errors",
-        "ok/s",
-        "gate",
-    ):
+    out.print(f"history: {location}")
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("run", no_wrap=True)
+    for col in ("kind", "started", "p95 ms", "p99 ms", "errors", "ok/s", "gate"):
         table.add_column(
-            col,
-            justify="left" if col in ("run", "kind", "target", "git", "started (UTC)") else "right",
+            col, no_wrap=True, justify="left" if col in ("kind", "started") else "right"
         )
     for r in runs:
         gate = (
-            Text("n/a", "dim")
+            Text("-", "dim")
             if r.thresholds_passed is None
-            else (Text("PASS", "green") if r.thresholds_passed else Text("FAIL", "red"))
+            else (Text("pass", "green") if r.thresholds_passed else Text("FAIL", "red"))
         )
         table.add_row(
-            ("* " if r.run_id in base_ids else "  ") + r.run_id,
+            ("*" if r.run_id in base_ids else " ") + r.run_id,
             r.kind,
-            r.target,
-            r.started_at.replace("+00:00", "").replace("T", " "),
-            (r.git_sha or "-")[:8],
-            f"{r.requests:,}",
+            r.started_at[5:16].replace("T", " "),
             _num(r.p95_ms, ".1f"),
             _num(r.p99_ms, ".1f"),
-            "-" if r.error_rate is None else f"{r.error_rate:.3%}",
+            "-" if r.error_rate is None else f"{r.error_rate:.2%}",
             _num(r.throughput_per_s, ",.0f"),
             gate,
         )
-    out.print(table)
-    out.print("* baseline")
+    _wide().print(table)
+    out.print("* baseline; times in UTC; --json for every column (target, backend, git sha)")
     return ExitCode.OK
 
 
@@ -188,7 +182,7 @@ def _baseline_show(
             "-" if r.error_rate is None else f"{r.error_rate:.3%}",
             _num(r.throughput_per_s, ",.0f"),
         )
-    out.print(table)
+    _wide().print(table)
     return ExitCode.OK
 
 
@@ -353,7 +347,7 @@ def _print_report(report: object) -> None:
             ci,
             Text(v.verdict.value, _STYLE[v.verdict.value]),
         )
-    out.print(table)
+    _wide().print(table)
     for note in report.notes:
         err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
 

@@ -49,3 +49,20 @@ def test_history_baseline_regress(
     assert [r["run_id"] for r in listed if r["baseline"]] == ["base-run"]
     assert main(["regress", "base-run", "--threshold", "lots"]) == 2
     assert main(["regress", "no-such-run"]) == 2
+
+
+def test_regress_uses_run_to_run_noise_from_the_history(
+    tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = [
+        save_result(synth_run(200 + i, run_id=f"run-{i}"), tmp_path / f"{i}.json") for i in range(4)
+    ]
+    assert main(["history-add", *map(str, files)]) == 0
+    assert main(["baseline", "set", "run-0"]) == 0
+    capsys.readouterr()
+    assert main(["regress", "run-3", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["run_noise"] == "history: 3 comparable runs"
+    assert main(["history"]) == 0
+    text = capsys.readouterr().out
+    assert "*run-0" in text and "run-3" in text  # not cut at 80 columns
