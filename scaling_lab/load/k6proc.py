@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import ctypes
-import errno
 import os
 import re
 import signal
@@ -189,12 +188,10 @@ class K6Process:
         self._reader.join(timeout=60)
         self._stderr.join(timeout=10)
         self.fifo.unlink(missing_ok=True)
+        if isinstance(self._reader_error, OSError):
+            raise EnvironmentProblem(f"reading k6's samples failed: {self._reader_error}")
         if self._reader_error is not None:
-            err = self._reader_error
-            if isinstance(err, OSError) and err.errno == errno.EINTR:
-                pass
-            else:
-                raise err
+            raise self._reader_error
         code = self.proc.returncode
         return K6Run(
             exit_code=code if code is not None else -1,
