@@ -1,0 +1,99 @@
+"""What a replication records: per-second figures and latencies by arrival second."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scaling_lab.result.models import ErrorClass
+
+__all__ = ["Figures", "LatencySink"]
+
+
+@dataclass
+class Figures:
+    """Per-second figures, indexed by second."""
+
+    seconds: int
+    concurrency: np.ndarray = field(init=False)
+    invocations: np.ndarray = field(init=False)
+    throttles: np.ndarray = field(init=False)
+    cold: np.ndarray = field(init=False)
+    wcu: np.ndarray = field(init=False)
+    rcu: np.ndarray = field(init=False)
+    prov_wcu: np.ndarray = field(init=False)
+    prov_rcu: np.ndarray = field(init=False)
+    ddb_throttled: np.ndarray = field(init=False)
+    ddb_retries: np.ndarray = field(init=False)
+    sqs_depth: np.ndarray = field(init=False)
+    enqueued: np.ndarray = field(init=False)
+    offered: np.ndarray = field(init=False)
+    busy_mean: np.ndarray = field(init=False)  # time-average concurrency
+
+    def __post_init__(self) -> None:
+        for name in (
+            "busy_mean",
+            "concurrency",
+            "invocations",
+            "throttles",
+            "cold",
+            "wcu",
+            "rcu",
+            "prov_wcu",
+            "prov_rcu",
+            "ddb_throttled",
+            "ddb_retries",
+            "sqs_depth",
+            "enqueued",
+            "offered",
+        ):
+            setattr(self, name, np.zeros(self.seconds + 1))
+
+
+class LatencySink:
+    """Latencies by (arrival second, endpoint, error class), folded into the result builder.
+
+    Both modes quantize to 0.5 % relative steps before recording (HDR keeps 3 significant
+    digits), which makes recording cost depend on distinct values, not on request count.
+    """
+
+    STEP = math.log1p(0.005)
+
+    def __init__(self) -> None:
+        self._chunks: dict[tuple[int, str, ErrorClass | None], list[np.ndarray]] = {}
+        self._scalars: dict[tuple[int, str, ErrorClass | None], list[float]] = {}
+        self._counts: dict[tuple[int, str, ErrorClass | None, float], int] = {}
+
+    def add_array(self, sec: int, ep: str, error: ErrorClass | None, lat_ms: np.ndarray) -> None:
+        self._chunks.setdefault((sec, ep, error), []).append(lat_ms)
+
+    def add(
+        self, sec: int, ep: str, error: ErrorClass | None, lat_ms: float, count: int = 1
+    ) -> None:
+        if count == 1:
+            self._scalars.setdefault((sec, ep, error), []).append(lat_ms)
+        else:
+            key = (sec, ep, error, lat_ms)
+            self._counts[key] = self._counts.get(key, 0) + count
+
+    def items(self) -> list[tuple[int, str, ErrorClass | None, float, int]]:
+        """(second, endpoint, error, latency_ms, count), quantized, deterministic order."""
+        out: list[tuple[int, str, ErrorClass | None, float, int]] = []
+        keys = set(self._chunks) | set(self._scalars)
+        for key in sorted(keys, key=lambda k: (k[0], k[1], str(k[2]))):
+            parts = list(self._chunks.get(key, []))
+            if key in self._scalars:
+                parts.append(np.asarray(self._scalars[key]))
+            arr = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            q = np.rint(np.log(np.maximum(arr, 1e-3)) / self.STEP).astype(np.int64)
+            vals, counts = np.unique(q, return_counts=True)
+            ms = np.exp(vals * self.STEP)
+            for v, c in zip(ms.tolist(), counts.tolist(), strict=True):
+                out.append((key[0], key[1], key[2], v, int(c)))
+        for (sec, ep, err, lat), c in sorted(
+            self._counts.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]), kv[0][3])
+        ):
+            out.append((sec, ep, err, lat, c))
+        return out
