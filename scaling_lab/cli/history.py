@@ -250,11 +250,17 @@ def _regress(
             and r.system == cand.system.name
             and not r.partial
         ][:10]
+        # comparable: same scenario and system definitions (not only names), same target
+        comparable = [
+            r
+            for r in (st.load(p.run_id) for p in peers)
+            if r.scenario == cand.scenario and r.system == cand.system
+        ]
         noise = None
         source = None
-        if len(peers) >= 3:
-            noise = run_noise_from_history([st.load(r.run_id) for r in peers])
-            source = f"history: {len(peers)} comparable runs"
+        if len(comparable) >= 3:
+            noise = run_noise_from_history(comparable)
+            source = f"history: {len(comparable)} comparable runs"
     if base.run_id == cand.run_id:
         raise InputError(f"run {cand.run_id} is its own baseline; name another with --baseline")
     report = detect_regressions(

@@ -232,3 +232,32 @@ def test_real_10_percent_slower_handler_is_flagged() -> None:
         for s in slow
     ]
     assert all(flagged)
+
+
+# -- real `run` results: k6 against the local stack (embedded backend) -------------------------
+def test_real_local_stack_reruns_with_history_noise() -> None:
+    """Three same-config `scaling-lab run smoke --target local` runs and one with 1 ms added to
+    every DynamoDB call (a `faults: added_latency` copy of smoke), made back to back on the
+    shared 2-core machine. Their medians drifted 10.0 - 11.9 ms between identical runs, so with
+    the run-to-run noise `regress` estimates from the three reruns no rerun pair is flagged,
+    and the slowed run is reported as degraded (never ok)."""
+    reruns = _fixture_runs_local("rerun")
+    assert len(reruns) == 3
+    noise = run_noise_from_history(list(reruns.values()))
+    assert noise is not None
+    for a in reruns:
+        for b in reruns:
+            if a != b:
+                assert not detect_regressions(reruns[a], reruns[b], run_noise=noise).regressed
+    slow = load_result(FIXTURES / "local-smoke-ddb-plus-1ms.json")
+    for base in reruns.values():
+        p50 = _verdict(detect_regressions(base, slow, run_noise=noise), "post_events", "p50")
+        assert (p50.degradation or 0) > 0.09
+        assert p50.verdict in (Verdict.REGRESSION, Verdict.INCONCLUSIVE)
+
+
+def _fixture_runs_local(name: str):  # type: ignore[no-untyped-def]
+    return {
+        Path(f).stem: load_result(f)
+        for f in sorted(glob.glob(str(FIXTURES / f"local-smoke-{name}-*.json")))
+    }
