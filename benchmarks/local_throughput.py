@@ -16,10 +16,12 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -98,6 +100,56 @@ def _children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+PROFILE_FRAMES = {
+    "botocore (all AWS calls)": "BaseClient._make_api_call",
+    "DynamoDB PutItem": "EventStore.put_event",
+    "SQS enqueue (batched)": "BatchingSender._run",
+    "Starlette app": "Starlette.__call__",
+    "uvicorn protocol": "HttpToolsProtocol",
+    "handler core (incl. AWS calls)": "TriggersApi.handle",
+    "pydantic validation": "BaseModel.model_validate",
+}
+
+
+def start_profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes] | None:
+    """py-spy (if installed) samples the API process while it holds the GIL: CPU, not waits."""
+    if shutil.which("py-spy") is None:
+        print("  (py-spy not installed: pip install py-spy for the API CPU profile)")
+        return None
+    argv = [
+        "py-spy",
+        "record",
+        "-p",
+        str(pid),
+        "-d",
+        str(seconds),
+        "-r",
+        "200",
+        "--gil",
+        "--nonblocking",
+        "-f",
+        "raw",
+        "-o",
+        str(out),
+    ]
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def summarize_profile(path: Path) -> dict[str, float]:
+    """Share of the API process's CPU samples under each frame of PROFILE_FRAMES."""
+    total, hits = 0, dict.fromkeys(PROFILE_FRAMES, 0)
+    if not path.exists():
+        return {}
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        n = int(count)
+        total += n
+        for name, frame in PROFILE_FRAMES.items():
+            if frame in stack:
+                hits[name] += n
+    return {name: round(h / total, 3) for name, h in hits.items()} if total else {}
+
+
 def _stack_pids(stack: Stack) -> dict[str, int]:
     pids: dict[str, int] = {}
     for child in [stack._api, stack._worker, *getattr(stack._backend, "children", [])]:
@@ -149,12 +201,28 @@ def search(
     workdir: Path,
     pids: dict[str, int] | None = None,
     settle: Any = None,
+    profile_dir: Path | None = None,
+    depth: Any = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """Ascending rates until one fails; returns (highest passing rate, all steps)."""
     best, steps = 0, []
     for rate in rates:
         before = {n: _cpu_s(p) for n, p in (pids or {}).items()}
         machine0, k6_0 = _machine_s(), _children_cpu_s()
+        profiler = None
+        depths: list[int] = []
+        sampling = threading.Event()
+
+        def sample(into: list[int], stop: threading.Event) -> None:
+            while depth is not None and not stop.wait(0.5):
+                into.append(int(depth()))
+
+        sampler = threading.Thread(target=sample, args=(depths, sampling), daemon=True)
+        sampler.start()
+        if profile_dir is not None and pids and "api" in pids:
+            profiler = start_profile(
+                pids["api"], max(1, step_s - 4), profile_dir / f"api-{rate}.txt"
+            )
         metrics = run_k6(
             POST_JS,
             {
@@ -167,6 +235,8 @@ def search(
             workdir,
         )
         machine1, k6_cpu = _machine_s(), _children_cpu_s() - k6_0
+        sampling.set()
+        sampler.join(5)
         step = step_result(metrics, rate, step_s)
         done = max(1, step["completed"])
         cpu = {n: _cpu_s(p) - before[n] for n, p in (pids or {}).items()}
@@ -178,6 +248,12 @@ def search(
         step["other_processes_cores"] = round(
             max(0.0, busy - sum(cpu.values())) / max(1e-9, wall_cpu) * (os.cpu_count() or 1), 2
         )
+        if depths:
+            step["queue_depth_max"] = max(depths)
+            step["queue_depth_last"] = depths[-1]
+        if profiler is not None:
+            profiler.wait(60)
+            step["api_cpu_profile_share"] = summarize_profile(profile_dir / f"api-{rate}.txt")
         steps.append(step)
         print(f"  {path} @ {rate}/s: {json.dumps(step)}", flush=True)
         if settle is not None:
@@ -257,8 +333,11 @@ def main() -> None:
     parser.add_argument("--inbox-backlog", type=int, default=5000)
     parser.add_argument("--inbox-rate", type=int, default=50)
     parser.add_argument("--json-out", type=Path)
+    parser.add_argument("--profile", type=Path, help="directory for py-spy profiles of the API")
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="scaling-lab-bench-") as tmp:
         workdir = Path(tmp)
         print("reference: trivial Starlette endpoint", flush=True)
@@ -283,6 +362,8 @@ def main() -> None:
                 workdir,
                 pids,
                 settle,
+                args.profile,
+                stack.queue_depth,
             )
             report = stack.audit(wait_drain_s=60)
             print(f"GET /v1/inbox at {args.inbox_rate}/s, backlog {args.inbox_backlog}", flush=True)
