@@ -23,7 +23,7 @@ from scaling_lab.load.aggregate import K6CsvAggregator
 __all__ = ["K6Process", "K6Run"]
 
 _REQUEST_FAILED = 'msg="Request Failed"'
-_ERROR_FIELD = re.compile(r'error="([^"]*)"')
+_ERROR_FIELD = re.compile(r'error="((?:[^"\\]|\\.)*)"')  # logfmt value with \" escapes
 _READ_BYTES = 1 << 20
 _STOP_GRACE_S = 20.0
 
@@ -124,7 +124,8 @@ class K6Process:
                     self._failed += 1
                     m = _ERROR_FIELD.search(line)
                     if m and len(self._kinds) < 50:
-                        self._kinds[re.sub(r"\d+", "N", m.group(1))[:160]] += 1
+                        text = m.group(1).replace('\\"', '"')
+                        self._kinds[re.sub(r"\d+", "N", text)[:160]] += 1
                     continue
                 out.write(line + "\n")
                 self._tail.append(line)

@@ -76,3 +76,32 @@ def test_ctrl_c_stops_k6_and_writes_a_partial_result(tmp_path):
     res = load_result(path)
     assert res.provenance.partial
     assert 0 < res.summary.requests < 240
+
+
+def test_no_answer_is_a_timeout_class_error_without_latency(tmp_path):
+    """A target that refuses connections: every request is an error of class timeout (no
+    response), no latency is recorded, and k6's per-request warnings become one note."""
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sc = load_scenario(FIXTURES / "smoke-short.yaml")
+    run = run_load(
+        sc,
+        load_system("staging"),
+        target=f"http://127.0.0.1:{port}",
+        api_key="k",
+        scale=0.1,
+        out_dir=tmp_path,
+        live=False,
+    )
+    s = run.result.summary
+    notes = run.result.provenance.notes
+    assert 78 <= s.requests <= 80, notes  # 10 req/s x 8 s
+    assert s.errors.timeout == s.requests
+    assert s.latency_ms.p95 is None
+    assert s.thresholds_passed is False
+    (note,) = [n for n in notes if n.startswith("k6 reported")]
+    assert "failed requests" in note and "connection refused" in note, note
+    assert "Request Failed" not in (run.artifacts / "k6.log").read_text()
