@@ -34,6 +34,7 @@ def run_exact(world: World, streams: Streams, progress: Progress | None = None) 
     env = simpy.Environment()
     lam, fig, sink, causes = world.lam, world.fig, world.sink, world.causes
     policy, quota = world.policy, world.quota
+    faults = world.faults
     seconds = world.seconds
     timeout_s = world.timeout_ms / 1000.0
     svc = system.lambda_.service_time_ms
@@ -89,22 +90,50 @@ def run_exact(world: World, streams: Streams, progress: Progress | None = None) 
             fig.cold[sec] += 1
             c_ms = float(cold_dist.sample(streams.cold))
             yield env.timeout(math.ceil(max(c_ms, 1.0)) / 1000.0)
+        if faults.any:
+            lat_l = math.ceil(faults.lambda_latency_ms(a))
+            err_l = faults.lambda_error_rate(a)
+            if err_l and rng.random() < err_l:
+                world.injected["lambda_errors"] += 1
+                wait_s = max(lat_l, 0 if cold else 1) / 1000.0
+                sink.add(sec, ep, ErrorClass.SERVER, (env.now + wait_s - a) * 1000.0)
+                yield env.timeout(wait_s)
+                lam.release(env.now, 1)
+                return
+            if lat_l:
+                yield env.timeout(lat_l / 1000.0)
         pool = world.pool_of[ep]
         u = world.units[ep]
         att = 1
         while True:
             now = env.now
-            if pool.available(now) >= u - 1e-9:
+            shift_s = 0.0
+            injected = False
+            if faults.any:
+                shift_s = math.ceil(faults.ddb_latency_ms(now)) / 1000.0
+                fr = faults.ddb_fail_rate(now)
+                injected = fr > 0 and (fr >= 1.0 or rng.random() < fr)
+            ok = False
+            if injected:
+                world.injected["dynamodb_errors"] += 1
+            elif pool.available(now) >= u - 1e-9:
                 pool.take(now, u)
                 if quota is not None:
                     quota.release(1 if att == 1 else 0, 0 if att == 1 else 1)
+                ok = True
+            else:
+                pool.throttled += 1
+            if shift_s:
+                yield env.timeout(shift_s)
+                now = env.now
+            if ok:
                 break
-            pool.throttled += 1
             got = 1 if att < policy.max_attempts else 0
             if got and quota is not None:
                 got = quota.acquire(1)
             if not got:
-                causes["dynamodb_retries_exhausted"] += 1
+                if not injected:
+                    causes["dynamodb_retries_exhausted"] += 1
                 lat = (now - a) * 1000.0 + DDB_THROTTLED_CALL_MS
                 sink.add(sec, ep, ErrorClass.SERVER, lat)
                 yield env.timeout(DDB_THROTTLED_CALL_MS / 1000.0)

@@ -63,6 +63,7 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     pool_of = world.pool_of
     units = world.units
     lthr = world.lambda_throttle_class
+    faults = world.faults
     seconds = world.seconds
     thr_call = int(DDB_THROTTLED_CALL_MS)
     conc = fig.concurrency
@@ -100,6 +101,21 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     def resolve(tk: int, t: float, items: list[tuple[int, int, int, Endpoint]]) -> None:
         """This tick's DynamoDB calls: all succeed when capacity allows; otherwise the
         capacity goes to a uniformly random subset (calls within a millisecond race)."""
+        shift = 0
+        if faults.any:
+            shift = math.ceil(faults.ddb_latency_ms(t))
+            fr = faults.ddb_fail_rate(t)
+            if fr > 0:
+                kept = []
+                for a_tick, att, c, ep in items:
+                    bad = c if fr >= 1.0 else int(rng.binomial(c, fr))
+                    if bad:
+                        world.injected["dynamodb_errors"] += bad
+                        fail(tk + shift, a_tick, att, bad, ep, throttled=False)
+                    if c - bad:
+                        kept.append((a_tick, att, c - bad, ep))
+                items = kept
+        tk += shift
         for pool in pools:
             mine = [it for it in items if pool_of[it[3]] is pool] if two_pools else items
             if not mine:
@@ -132,9 +148,11 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             if used:
                 pool.take(t, used)
 
-    def fail(tk: int, a_tick: int, att: int, fail: int, ep: Endpoint) -> None:
-        pool = pool_of[ep]
-        pool.throttled += fail
+    def fail(
+        tk: int, a_tick: int, att: int, fail: int, ep: Endpoint, *, throttled: bool = True
+    ) -> None:
+        if throttled:
+            pool_of[ep].throttled += fail
         sec = min(a_tick // 1000, seconds)
         give_up = fail
         if att < max_attempts:
@@ -158,11 +176,18 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                     fig.ddb_retries[min(tk // 1000, seconds)] += c
                     due.setdefault(nxt, []).append((a_tick, att + 1, c, ep))
         if give_up:
-            causes["dynamodb_retries_exhausted"] += give_up
+            if throttled:
+                causes["dynamodb_retries_exhausted"] += give_up
             sink.add(
                 sec, ep, ErrorClass.SERVER, base_ms(tk, a_tick) + DDB_THROTTLED_CALL_MS, give_up
             )
             rel[tk + thr_call] += give_up
+
+    def lambda_error(a_tick: int, end_tick: int, n: int, ep: Endpoint) -> None:
+        """An injected function error: 500 before the handler runs."""
+        world.injected["lambda_errors"] += n
+        sink.add(min(a_tick // 1000, seconds), ep, ErrorClass.SERVER, float(end_tick - a_tick), n)
+        rel[end_tick] += n
 
     tk = 0
     next_report = 0
@@ -206,13 +231,30 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                     fig.throttles[sec] += thr
                     sink.add(sec, ep, lthr, REJECT_MS, thr)
                 fig.invocations[sec] += warm + cold
+                lat_l = 0
+                err_l = 0.0
+                if faults.any:
+                    lat_l = math.ceil(faults.lambda_latency_ms(t))
+                    err_l = faults.lambda_error_rate(t)
                 if cold:
                     fig.cold[sec] += cold
                     cs = np.asarray(cold_dist.sample(streams.cold, cold), dtype=float)
-                    for c_ms in np.maximum(1, np.ceil(cs)).astype(np.int64).tolist():
-                        due.setdefault(tk + c_ms, []).append((tk, 1, 1, ep))
+                    n_err = int(rng.binomial(cold, err_l)) if err_l else 0
+                    for j, c_ms in enumerate(np.maximum(1, np.ceil(cs)).astype(np.int64).tolist()):
+                        if j < n_err:
+                            lambda_error(tk, tk + c_ms + lat_l, 1, ep)
+                        else:
+                            due.setdefault(tk + c_ms + lat_l, []).append((tk, 1, 1, ep))
+                if warm and err_l:
+                    n_err = int(rng.binomial(warm, err_l))
+                    if n_err:
+                        lambda_error(tk, tk + max(1, lat_l), n_err, ep)
+                        warm -= n_err
+                if warm and lat_l:
+                    due.setdefault(tk + lat_l, []).append((tk, 1, warm, ep))
+                    warm = 0
                 if warm:
-                    if items is None and not two_pools:
+                    if items is None and not two_pools and not faults.any:
                         # common case: only this cohort calls DynamoDB in this tick
                         pool = pools[0]
                         u = units[ep]

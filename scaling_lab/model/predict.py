@@ -101,9 +101,12 @@ def _build(
     for sec, ep, err, lat, count in world.sink.items():
         b.record(min(sec, n - 1), ep, lat, err, count)
     b.throttles_by_cause = {k: int(v) for k, v in world.causes.items()}
-    if scenario.faults:
+    if world.faults.unmodelled:
+        kinds = sorted({f"{f.kind.value}@{f.target}" for f in world.faults.unmodelled})
+        b.notes.append(f"faults not modelled (SQS): {', '.join(kinds)}")
+    if any(world.injected.values()):
         b.notes.append(
-            "the scenario's faults are not modelled: this prediction is the system without them"
+            "injected by faults: " + ", ".join(f"{k} {v:,}" for k, v in world.injected.items() if v)
         )
     b.notes.append(
         f"model mode={mode.value}; DynamoDB figures are the table's (GSIs provisioned alike); "

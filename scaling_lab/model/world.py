@@ -22,6 +22,7 @@ from scaling_lab.model.capacity import (
     update_units,
     write_units,
 )
+from scaling_lab.model.faults import FaultPlan
 from scaling_lab.model.recording import Figures, LatencySink
 from scaling_lab.model.retry import RetryPolicy, RetryQuotaPool
 from scaling_lab.result.models import ErrorClass
@@ -99,6 +100,7 @@ class LambdaPool:
     def __init__(self, system: SystemConfig) -> None:
         lam = system.lambda_
         self.cap = lam.concurrency_cap
+        self.full_cap = self.cap
         self.provisioned = lam.provisioned_concurrency
         self.idle_reclaim_s = lam.idle_reclaim_s
         self.rule = lam.scaling.rule
@@ -121,6 +123,10 @@ class LambdaPool:
         if now_s > self._area_s:
             self.busy_area += self.busy * (now_s - self._area_s)
             self._area_s = now_s
+
+    def set_cap_factor(self, factor: float) -> None:
+        """A throttle storm on Lambda: the concurrency cap times ``factor`` (1 to undo)."""
+        self.cap = max(0, int(self.full_cap * factor))
 
     def _legacy_room(self, now_s: float) -> float:
         if self._legacy_hit_s is None:
@@ -218,6 +224,8 @@ class DdbPool:
             self.provisioned = settings.provisioned
             if settings.auto_scaling is not None and settings.auto_scaling.enabled:
                 self.scaler = AutoScaler(settings.auto_scaling, settings.provisioned)
+        self.base = settings.provisioned if settings is not None else 0.0
+        self.factor = 1.0
         self.consumed = 0.0  # this second
         self.throttled = 0  # attempts, this second
 
@@ -231,12 +239,18 @@ class DdbPool:
         if self.scaler is not None:
             self.scaler.consume(units)
 
-    def housekeeping(self, now_s: float) -> None:
-        if self.scaler is not None and isinstance(self.limiter, BurstBucket):
-            p = self.scaler.advance(now_s)
+    def housekeeping(self, now_s: float, factor: float = 1.0) -> None:
+        """Auto scaling decisions, and a throttle storm's ``factor`` on the capacity."""
+        if isinstance(self.limiter, BurstBucket):
+            base = self.scaler.advance(now_s) if self.scaler is not None else self.base
+            p = base * factor
             if p != self.limiter.provisioned:
                 self.limiter.set_provisioned(now_s, p)
                 self.provisioned = p
+        elif factor != self.factor:
+            lim = self.limiter.limit * factor
+            self.limiter.bucket.reconfigure(now_s, lim, lim)
+        self.factor = factor
 
 
 class SqsQueue:
@@ -308,6 +322,13 @@ class World:
         self.fig = Figures(self.seconds)
         self.sink = LatencySink()
         self.causes: dict[str, int] = dict.fromkeys(CAUSES, 0)
+        self.faults = FaultPlan(scenario.faults)
+        self.injected: dict[str, int] = {"lambda_errors": 0, "dynamodb_errors": 0}
+        if self.faults.any:  # a storm may start at 0
+            ddb_factor, lambda_factor = self.faults.storm(0.0)
+            self.lam.set_cap_factor(lambda_factor)
+            self.write_pool.housekeeping(0.0, ddb_factor)
+            self.read_pool.housekeeping(0.0, ddb_factor)
         self._area_mark = 0.0
 
     def mean_units(self, ep: Endpoint) -> float:
@@ -326,16 +347,12 @@ class World:
         return read_units(int(page * mean_item), ddb.eventually_consistent_reads)
 
     def housekeeping(self, now_s: float, sec: int) -> None:
-        """Once per simulated second: reclaim, auto scaling, SQS, gauges of second ``sec``."""
+        """Once per simulated second: gauges of second ``sec`` (ending at ``now_s``), then
+        reclaim, auto scaling and faults that take effect from ``now_s``."""
         self.lam.touch(now_s)
         if 0 <= sec <= self.seconds:
             self.fig.busy_mean[sec] += self.lam.busy_area - self._area_mark
         self._area_mark = self.lam.busy_area
-        self.lam.reclaim(now_s)
-        self.write_pool.housekeeping(now_s)
-        self.read_pool.housekeeping(now_s)
-        if self.quota is not None:
-            self.quota.set_clients(self.lam.envs)
         if 0 <= sec <= self.seconds:
             f = self.fig
             f.wcu[sec] += self.write_pool.consumed
@@ -344,5 +361,12 @@ class World:
             f.prov_wcu[sec] = self.write_pool.provisioned or 0.0
             f.prov_rcu[sec] = self.read_pool.provisioned or 0.0
             f.sqs_depth[sec] = self.sqs.step(f.enqueued[sec])
+        self.lam.reclaim(now_s)
+        ddb_factor, lambda_factor = self.faults.storm(now_s) if self.faults.any else (1.0, 1.0)
+        self.lam.set_cap_factor(lambda_factor)
+        self.write_pool.housekeeping(now_s, ddb_factor)
+        self.read_pool.housekeeping(now_s, ddb_factor)
+        if self.quota is not None:
+            self.quota.set_clients(self.lam.envs)
         self.write_pool.consumed = self.read_pool.consumed = 0.0
         self.write_pool.throttled = self.read_pool.throttled = 0
