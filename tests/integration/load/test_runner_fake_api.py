@@ -105,3 +105,23 @@ def test_no_answer_is_a_timeout_class_error_without_latency(tmp_path):
     (note,) = [n for n in notes if n.startswith("k6 reported")]
     assert "failed requests" in note and "connection refused" in note, note
     assert "Request Failed" not in (run.artifacts / "k6.log").read_text()
+
+
+def test_dropped_iterations_are_the_load_generator_not_the_api(tmp_path):
+    """A slow API exhausts k6's VUs: k6 drops iterations, reported apart from API errors."""
+    sc = load_scenario(FIXTURES / "smoke-short.yaml")
+    with running({"FAKE_API_DELAY_MS": "4000"}) as url:  # ~2 s mean: needs ~60 VUs at 30/s
+        run = run_load(
+            sc,
+            load_system("staging"),
+            target=url,
+            api_key="k",
+            scale=0.3,
+            out_dir=tmp_path,
+            live=False,
+        )
+    s = run.result.summary
+    assert s.dropped_iterations is not None and s.dropped_iterations > 0
+    assert s.errors.total == 0  # the API answered everything it was sent
+    assert 238 <= s.requests + s.dropped_iterations <= 240  # 30 req/s x 8 s were planned
+    assert any("could not keep up" in n for n in run.result.provenance.notes)
