@@ -190,6 +190,13 @@ def test_inbox_latency_is_also_kept_per_cursor_page(sample_scenario, staging):
     assert note is not None and "page 5: p95 20.0 ms" in note
 
 
+def _long_scenario():
+    from scaling_lab.scenario import Scenario
+
+    stages = [{"duration": "300s", "target": 5}]
+    return Scenario.model_validate({"name": "long", "traffic": {"start_rate": 5, "stages": stages}})
+
+
 def _long_stream(seconds: int, per_s: int) -> str:
     rows = [HEADER, start()]
     for t in range(seconds):
@@ -202,11 +209,7 @@ def _long_stream(seconds: int, per_s: int) -> str:
 
 
 def test_sealed_seconds_give_the_same_result(staging):
-    from scaling_lab.scenario import Scenario
-
-    sc = Scenario.model_validate(
-        {"name": "long", "traffic": {"start_rate": 5, "stages": [{"duration": "300s", "target": 5}]}}
-    )
+    sc = _long_scenario()
     text = _long_stream(300, 5)
     sealed_agg, sealed = fold(sc, staging, text, chunk=4096, seal_lag_s=10)
     _, plain = fold(sc, staging, text, chunk=4096, seal_lag_s=1e9)
@@ -220,11 +223,7 @@ def test_memory_stays_flat_on_long_runs(staging):
     import gc
     import tracemalloc
 
-    from scaling_lab.scenario import Scenario
-
-    sc = Scenario.model_validate(
-        {"name": "long", "traffic": {"start_rate": 5, "stages": [{"duration": "300s", "target": 5}]}}
-    )
+    sc = _long_scenario()
     text = _long_stream(300, 5)
 
     def retained(seal_lag_s: float) -> int:
