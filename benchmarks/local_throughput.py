@@ -389,6 +389,13 @@ def main() -> None:
         "audit": report.model_dump(),
         "inbox": inbox,
     }
+    contended = [s["rate_per_s"] for s in steps if s.get("other_processes_cores", 0) > 0.25]
+    if contended:
+        print(
+            f"WARNING: other processes used > 0.25 cores during the steps at {contended} req/s; "
+            "those verdicts measure a shared machine, see projected_max_per_s_idle_machine"
+        )
+    result["contended_at_rates"] = contended
     print(
         json.dumps(
             {k: v for k, v in result.items() if not k.endswith("steps") and k != "audit"}, indent=2
