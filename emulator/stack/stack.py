@@ -145,8 +145,19 @@ class Stack:
         if self.backend is Backend.LOCALSTACK:
             from emulator.stack.localstack import start_localstack
 
-            self._backend = start_localstack()
-        else:
+            try:
+                self._backend = start_localstack()
+            except BackendUnavailable as exc:
+                if self.requested_backend != Backend.AUTO:
+                    raise
+                # auto: Docker answered but LocalStack did not come up (e.g. no image offline).
+                print(
+                    f"scaling-lab: LocalStack unavailable ({exc}); using the embedded backend",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                self.backend = Backend.EMBEDDED
+        if self._backend is None:
             from emulator.stack.embedded import start_embedded
 
             self._backend = start_embedded(self.run_dir, persist=self.persist)

@@ -162,3 +162,54 @@ def test_child_process_stop_ends_the_whole_group(tmp_path: Path):
         not Path(f"/proc/{grandchild}").exists()
         or "Z" in Path(f"/proc/{grandchild}/stat").read_text().split(")")[1][:3]
     )
+
+
+def _fake_start(monkeypatch: pytest.MonkeyPatch, localstack_error: str | None) -> list[str]:
+    """Patch the backends, provisioning and the API so Stack.start runs without processes."""
+    import emulator.stack.embedded as embedded
+    import emulator.stack.stack as stack_mod
+    from emulator.stack.provision import Provisioned
+
+    started: list[str] = []
+
+    class FakeBackend:
+        endpoints = Endpoints("http://d", "http://s", "http://c")
+
+        def stop(self) -> None:
+            started.append("stopped")
+
+    def fake_localstack() -> FakeBackend:
+        if localstack_error:
+            raise BackendUnavailable(localstack_error)
+        started.append("localstack")
+        return FakeBackend()
+
+    def fake_embedded(run_dir: Path, persist: bool) -> FakeBackend:
+        started.append("embedded")
+        return FakeBackend()
+
+    monkeypatch.setattr(localstack, "docker_reachable", lambda: True)
+    monkeypatch.setattr(localstack, "start_localstack", fake_localstack)
+    monkeypatch.setattr(embedded, "start_embedded", fake_embedded)
+    monkeypatch.setattr(
+        stack_mod, "provision", lambda ep, s, n: Provisioned("http://q", "http://dlq", ["k"], ["t"])
+    )
+    monkeypatch.setattr(stack_mod.Stack, "start_api", lambda self: None)
+    return started
+
+
+def test_auto_falls_back_to_embedded_when_localstack_does_not_start(monkeypatch, tmp_path):
+    started = _fake_start(monkeypatch, localstack_error="image not available offline")
+    stack = Stack(backend="auto", tenants=1, worker_concurrency=0, run_dir=tmp_path)
+    stack.start()
+    assert stack.backend is Backend.EMBEDDED and started == ["embedded"]
+    assert stack.settings.queue_url == "http://q" and stack.api_keys == ["k"]
+    stack.stop()
+    assert started[-1] == "stopped"
+
+
+def test_explicit_localstack_failure_is_reported_not_replaced(monkeypatch, tmp_path):
+    started = _fake_start(monkeypatch, localstack_error="image not available offline")
+    with pytest.raises(BackendUnavailable, match="offline"):
+        Stack(backend="localstack", tenants=1, worker_concurrency=0, run_dir=tmp_path).start()
+    assert "embedded" not in started
