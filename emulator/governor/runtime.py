@@ -83,8 +83,11 @@ class Governor:
         self.sqs_hook = SqsHook(self)
         self._published_until: int | None = None
         self.publish_failures = 0
+        # Consumed units per datapoint index, and how many datapoints each scaler was fed.
+        self._datapoints: dict[str, dict[int, float]] = {"wcu": {}, "rcu": {}}
+        self._fed: dict[str, int] = {"wcu": 0, "rcu": 0}
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._table_ready = False
 
     # -- time ---------------------------------------------------------------------------------
@@ -104,6 +107,8 @@ class Governor:
             self._published_until = math.floor(t0)
             self._storm = 1.0
             self._new_capacity(t0)
+            self._datapoints = {"wcu": {}, "rcu": {}}
+            self._fed = {"wcu": 0, "rcu": 0}
             self.write_scaler, self.read_scaler = self._scalers()
         return t0
 
@@ -192,8 +197,7 @@ class Governor:
             self._sync_storm(now)
             if not self.write_cap.try_take(now, units):
                 return False
-            if self.write_scaler is not None:
-                self.write_scaler.consume(units)
+            self._account("wcu", self.write_scaler, units, now)
             return True
 
     def read_has_capacity(self, now: float) -> bool:
@@ -206,8 +210,16 @@ class Governor:
         """Charge an admitted read after the fact (as much as the balance holds)."""
         with self._lock:
             self.read_cap.take_up_to(now, units)
-            if self.read_scaler is not None:
-                self.read_scaler.consume(units)
+            self._account("rcu", self.read_scaler, units, now)
+
+    def _account(self, dim: str, scaler: AutoScaler | None, units: float, now: float) -> None:
+        """Add consumed units to the datapoint their time falls in (not the one being closed
+        when the ticker comes round: a late tick must not move consumption between minutes)."""
+        if scaler is None or self.t0 is None:
+            return
+        k = math.floor((now - self.t0) / scaler.settings.datapoint_s)
+        acc = self._datapoints[dim]
+        acc[k] = acc.get(k, 0.0) + units
 
     def front_door_admit(self, now: float) -> bool:
         """API Gateway's token bucket (10,000/s, burst 5,000 by default, scaled)."""
@@ -243,30 +255,26 @@ class Governor:
         )
 
     def start_background(self) -> None:
-        """Start the ticker thread (idempotent)."""
-        if self._thread is not None:
+        """Start the ticker and the metrics thread (idempotent)."""
+        if self._threads:
             return
-        self._thread = threading.Thread(target=self._run, name="governor", daemon=True)
-        self._thread.start()
+        for name, target in (("governor", self._run), ("governor-io", self._run_io)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self) -> None:
-        """Stop the ticker and publish what is left."""
+        """Stop both threads; the metrics thread publishes what is left."""
         self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(10)
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(10)
 
-    # -- ticker -------------------------------------------------------------------------------
+    # -- threads ------------------------------------------------------------------------------
     def _run(self) -> None:
+        """Ticker: gauges, the fault journal and auto scaling (no slow I/O on this path)."""
         ddb = self._admin("dynamodb", self.app_settings.dynamodb_endpoint)
-        sqs = self._admin("sqs", self.app_settings.sqs_endpoint)
-        cw_endpoint = (
-            getattr(self.app_settings, "cloudwatch_endpoint", None)
-            or self.settings.cloudwatch_endpoint
-            or self.app_settings.sqs_endpoint
-        )
-        cw = self._admin("cloudwatch", cw_endpoint)
         last_second = -1
-        last_publish = self.clock()
         while not self._stop.wait(self.settings.tick_s):
             try:
                 now = self.clock()
@@ -276,14 +284,30 @@ class Governor:
                 sec = math.floor(now)
                 if sec != last_second:
                     last_second = sec
-                    self._sample_queue(sqs, now)
                     self._step_faults(now)
                     self._step_autoscaling(ddb, now)
+            except Exception:  # the ticker must survive any one failure
+                log.exception("governor tick failed")
+
+    def _run_io(self) -> None:
+        """Metrics thread: queue depth every second, PutMetricData every publish interval."""
+        sqs = self._admin("sqs", self.app_settings.sqs_endpoint)
+        cw_endpoint = (
+            getattr(self.app_settings, "cloudwatch_endpoint", None)
+            or self.settings.cloudwatch_endpoint
+            or self.app_settings.sqs_endpoint
+        )
+        cw = self._admin("cloudwatch", cw_endpoint)
+        last_publish = self.clock()
+        while not self._stop.wait(1.0 - (self.clock() % 1.0)):
+            try:
+                now = self.clock()
+                self._sample_queue(sqs, now)
                 if now - last_publish >= self.settings.publish_interval_s:
                     last_publish = now
                     self._publish(cw, math.floor(now))
-            except Exception:  # the ticker must survive any one failure
-                log.exception("governor tick failed")
+            except Exception:  # the metrics thread must survive any one failure
+                log.exception("governor metrics failed")
         try:
             self._publish(cw, math.floor(self.clock()) + 1)
         except Exception:  # a failed flush must not break shutdown
@@ -340,8 +364,15 @@ class Governor:
         for dim, scaler in (("wcu", self.write_scaler), ("rcu", self.read_scaler)):
             if scaler is None:
                 continue
+            dp = scaler.settings.datapoint_s
             with self._lock:
                 before = len(scaler.events)
+                # Close each finished datapoint with exactly the units consumed within it.
+                while self._fed[dim] < math.floor(t / dp):
+                    k = self._fed[dim]
+                    scaler.consume(self._datapoints[dim].pop(k, 0.0))
+                    scaler.advance((k + 1) * dp)
+                    self._fed[dim] = k + 1
                 scaler.advance(t)
                 new_events = scaler.events[before:]
             for ev in new_events:

@@ -68,16 +68,20 @@ def test_throttling_onset_and_scale_out_happen_on_time():
     onset = min(throttled)
     assert abs(onset - 13.0) <= TOLERANCE_S, f"throttling began at t={onset:.1f}s, expected 13s"
 
-    (action,) = [a for a in doc["scaling_actions"] if a["dimension"] == "wcu"]
+    # The first action is the one the step causes (a second one may follow from 50 s on, when
+    # two more datapoints after it are above target: the load's retries run past 40 s).
+    actions = [a for a in doc["scaling_actions"] if a["dimension"] == "wcu"]
+    assert actions, "auto scaling never acted"
+    action = actions[0]
     assert action["direction"] == "out"
     assert action["decided_t_s"] == 30.0 and action["effective_t_s"] == 35.0
     assert 35.0 <= action["applied_t_s"] <= 35.0 + TOLERANCE_S
     assert 55 <= action["to_units"] <= 62
     wcu = desc["Table"]["ProvisionedThroughput"]["WriteCapacityUnits"]
-    assert wcu == int(action["to_units"])  # DescribeTable shows what auto scaling set
+    assert wcu in {int(a["to_units"]) for a in actions}  # DescribeTable shows what was set
 
     # CloudWatch shows the same story under AWS's names.
     prov = cw.series["ddb_provisioned_wcu"].points
-    assert prov[origin + 20] == 40.0 and prov[max(prov)] == action["to_units"]
+    assert prov[origin + 20] == 40.0 and prov[origin + 40] == action["to_units"]
     cw_throttled = sorted(ts for ts, v in cw.series["ddb_throttled"].points.items() if v > 0)
     assert abs((cw_throttled[0] - origin) - onset) <= 1.0

@@ -145,3 +145,28 @@ def test_cloudwatch_failure_does_not_stop_the_governor(clock, app_settings):
     g._publish(DownCW(), int(t0) + 1)
     assert g.publish_failures == 1  # the second call had nothing new to send
     assert g.snapshot()["seconds"][0]["lambda_invocations"] == 1
+
+
+def test_late_ticks_do_not_move_consumption_between_datapoints(clock, app_settings):
+    # 10 WCU/s in the first minute (10 %), 90 WCU/s after: the two high datapoints end at
+    # 180 s. The ticker only comes round every 55 s; if consumption were counted when a tick
+    # closes a datapoint, minute 0 would absorb 50 s of minute 1 (85 %) and the alarm would
+    # fire at 120 s. Decision and effective time follow the datapoints; UpdateTable is late.
+    g = make_governor(clock, app_settings)
+    ddb = FakeDynamoDB(100, 20)
+    t0 = clock()
+    g.start(t0)
+    for s in range(200):
+        clock.t = t0 + s + 0.5
+        assert g.try_consume_write(10 if s < 60 else 90, clock())
+        clock.t = t0 + s + 1
+        if (s + 1) % 55 == 0:
+            g._step_autoscaling(ddb, clock())
+    assert g.write_scaler is not None and g.write_scaler.next_change_s() is None
+    assert ddb.updates == []  # minute 2 is closed by the next tick, at 220 s
+    clock.t = t0 + 220
+    g._step_autoscaling(ddb, clock())
+    (action,) = g.scaling_actions
+    assert action["decided_t_s"] == 180 and action["effective_t_s"] == 210
+    assert action["applied_t_s"] == 220
+    assert ddb.updates[0]["ProvisionedThroughput"]["WriteCapacityUnits"] == 129
