@@ -133,7 +133,9 @@ def run_load(
             extra_versions={"k6": k6.version},
         )
         builder = ResultBuilder(
-            scaled, sys_scaled, ResultKind.OBSERVED, provenance, observable={"dropped_iterations"}
+            # The result records the system file as given (unscaled), like predict does;
+            # scenario.scale says by how much rates and capacities were multiplied.
+            scaled, system, ResultKind.OBSERVED, provenance, observable={"dropped_iterations"}
         )
         builder.notes.extend(tgt.notes)
         stats = LiveStats()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from scaling_lab.result.models import ResultKind, RunResult, SecondSample
+from scaling_lab.result.models import RunResult, SecondSample
 from scaling_lab.scenario.thresholds import parse_threshold
 from scaling_lab.system.models import SystemConfig
 
@@ -24,26 +24,11 @@ __all__ = [
 def effective_system(result: RunResult) -> SystemConfig:
     """The system as the run saw it: the file's system scaled by the run's ``--scale``.
 
-    Results of ``predict`` keep the system as written (docs/results.md); results of ``run``
-    store it already scaled. A shipped system file tells which; otherwise the kind decides.
+    Every result keeps the system file as written (docs/results.md) and records the factor in
+    ``scenario.scale``.
     """
     k = result.scenario.scale
-    if k == 1:
-        return result.system
-    from scaling_lab.errors import ScalingLabError
-    from scaling_lab.scenario.loader import load_system
-
-    written: SystemConfig | None
-    try:
-        written = load_system(result.system.name)
-    except ScalingLabError:  # a custom system file: decide by kind below
-        written = None
-    if written is not None:
-        if result.system == written:
-            return written.scaled(k)
-        if result.system == written.scaled(k):
-            return result.system
-    return result.system if result.kind is ResultKind.OBSERVED else result.system.scaled(k)
+    return result.system if k == 1 else result.system.scaled(k)
 
 
 _LAT_KEYS = {"p(50)": "p50", "med": "p50", "p(95)": "p95", "p(99)": "p99", "max": "max"}
