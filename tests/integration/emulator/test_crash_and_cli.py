@@ -63,7 +63,7 @@ def test_killing_the_api_mid_load_loses_no_accepted_event():
             t.join(10)
         assert failures > 0, "the kill did not interrupt the load"
         report = stack.audit(accepted=accepted, wait_drain_s=60)
-        assert report.accepted == len(accepted) > 400
+        assert report.accepted == len(accepted) >= 400
         assert report.missing == 0, report.missing_ids
 
 
