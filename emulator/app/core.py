@@ -159,7 +159,7 @@ class TriggersApi:
             raise ApiError(415, "unsupported_media_type", "Content-Type must be application/json")
         try:
             data = json.loads(req.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise ApiError(400, "malformed_json", "body is not valid JSON") from exc
         if not isinstance(data, dict):
             raise ApiError(400, "validation_error", "body must be a JSON object")

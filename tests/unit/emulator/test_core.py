@@ -65,7 +65,9 @@ def test_invalid_fields_are_400_with_the_field_named(api, store, body, field):
     assert not store.events
 
 
-@pytest.mark.parametrize("raw", [b"{", b"", b"\xff\xfe", b"[1]", b"null", b'"x"'])
+@pytest.mark.parametrize(
+    "raw", [b"{", b"", b"\xff\xfe", b"[1]", b"null", b'"x"', b"[" * 1000 + b"]" * 1000]
+)
 def test_malformed_json_is_400(api, raw):
     resp = post(api, raw)
     assert resp.status == 400
