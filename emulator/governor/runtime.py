@@ -115,7 +115,8 @@ class Governor:
     def _new_capacity(self, now: float) -> None:
         """Capacity buckets as the table starts a run (burst credit per the settings)."""
         ddb = self.system.dynamodb
-        wcap, rcap = ddb.partitions * ddb.partition_wcu, ddb.partitions * ddb.partition_rcu
+        parts = ddb.initial_partitions
+        wcap, rcap = parts * ddb.partition_wcu, parts * ddb.partition_rcu
         if self.table_wcu is None or self.table_rcu is None:
             self.write_cap = OnDemandLimiter(ddb.on_demand_warm_wcu, partition_cap=wcap, now_s=now)
             self.read_cap = OnDemandLimiter(ddb.on_demand_warm_rcu, partition_cap=rcap, now_s=now)

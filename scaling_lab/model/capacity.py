@@ -197,9 +197,16 @@ class BurstBucket:
         return got
 
     def set_provisioned(self, now_s: float, provisioned: float) -> None:
-        """UpdateTable took effect: new rate; the credit keeps what it holds up to the new cap."""
+        """UpdateTable took effect: new rate; the credit keeps what it holds up to the new cap.
+
+        Raising throughput beyond what the existing partitions support makes DynamoDB add
+        partitions, and partitions are never merged back, so the partition cap only grows --
+        https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.Partitions.html
+        """
         self.provisioned = float(provisioned)
         self.credit.reconfigure(now_s, provisioned, provisioned * max(self.window_s, 1.0))
+        if provisioned > self.partition.rate_per_s:
+            self.partition.reconfigure(now_s, provisioned, provisioned)
 
 
 class OnDemandLimiter:

@@ -206,7 +206,7 @@ class DdbPool:
         self, system: SystemConfig, settings: CapacitySettings | None, *, write: bool
     ) -> None:
         ddb = system.dynamodb
-        part_cap = ddb.partitions * (ddb.partition_wcu if write else ddb.partition_rcu)
+        part_cap = ddb.initial_partitions * (ddb.partition_wcu if write else ddb.partition_rcu)
         self.scaler: AutoScaler | None = None
         self.limiter: BurstBucket | OnDemandLimiter
         # A table has at least the partitions its own throughput needs: the partition cap is

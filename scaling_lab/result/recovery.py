@@ -106,7 +106,9 @@ def compute_recovery(scenario: Scenario, series: Sequence[SecondSample]) -> Reco
         spike_start_s=spike_start,
         recovery_s=recovery,
         deadline_s=slo.deadline_s,
-        recovered=recovery is not None and recovery <= slo.deadline_s,
+        # Strictly before the deadline: with a spike exactly as long as the deadline, "recovering"
+        # at the deadline only means the load went away.
+        recovered=recovery is not None and recovery < slo.deadline_s,
         condition=list(slo.condition),
         first_violation_s=None if first_bad is None else first_bad - spike_start,
     )

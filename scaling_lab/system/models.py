@@ -6,6 +6,7 @@ assumption meant to be replaced by ``scaling-lab calibrate`` (marked ASSUMPTION)
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Literal
 
@@ -52,6 +53,8 @@ DDB_QUOTAS_URL = (
 DDB_ON_DEMAND_URL = (
     "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html"
 )
+LAMBDA_RESERVED_URL = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html"
+UNRESERVED_MIN = 100
 SQS_ESM_URL = "https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html"
 BOTOCORE_RETRY_URL = "https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html"
 
@@ -110,8 +113,14 @@ class LambdaConfig(_Strict):
     @model_validator(mode="after")
     def _caps(self) -> LambdaConfig:
         if self.reserved_concurrency is not None:
-            if self.reserved_concurrency > self.account_concurrency:
-                raise ValueError("reserved_concurrency exceeds account_concurrency")
+            # "Lambda requires at least 100 unreserved concurrency" (an account quota increase
+            # is needed to reserve 1,000) -- LAMBDA_RESERVED_URL
+            if self.reserved_concurrency > self.account_concurrency - UNRESERVED_MIN:
+                raise ValueError(
+                    f"reserved_concurrency {self.reserved_concurrency} leaves less than "
+                    f"{UNRESERVED_MIN} unreserved of account_concurrency "
+                    f"{self.account_concurrency}; AWS requires at least {UNRESERVED_MIN}"
+                )
             if self.provisioned_concurrency > self.reserved_concurrency:
                 raise ValueError("provisioned_concurrency exceeds reserved_concurrency")
         elif self.provisioned_concurrency > self.account_concurrency:
@@ -191,7 +200,10 @@ class DynamoDBConfig(_Strict):
     # ASSUMPTION until measured on the app's real items; see docs/system-reference.md.
     item_overhead_bytes: int = Field(220, ge=0)
     gsis: list[GsiConfig] = Field(default_factory=lambda: [GsiConfig(name="status-index")])
-    partitions: int = Field(1, ge=1)
+    # None: derived from the initial throughput, as DynamoDB allocates partitions for it
+    # (ceil(WCU / 1,000 + RCU / 3,000)); tables that once ran hotter keep more partitions, so
+    # set it when you know it -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.Partitions.html
+    partitions: int | None = Field(None, ge=1)
     # Per-partition hard limits: 1,000 WCU and 3,000 RCU -- DDB_BURST_URL
     partition_wcu: float = Field(1000.0, gt=0)
     partition_rcu: float = Field(3000.0, gt=0)
@@ -202,6 +214,17 @@ class DynamoDBConfig(_Strict):
     on_demand_warm_wcu: float = Field(4000.0, gt=0)
     on_demand_warm_rcu: float = Field(12000.0, gt=0)
     eventually_consistent_reads: bool = True  # 0.5 RCU per 4 KB -- DDB_CAPACITY_URL
+
+    @property
+    def initial_partitions(self) -> int:
+        """Partitions at the start of a run: the given count, or what the throughput needs."""
+        if self.partitions is not None:
+            return self.partitions
+        if self.mode is DynamoDBMode.PROVISIONED and self.write and self.read:
+            wcu, rcu = self.write.provisioned, self.read.provisioned
+        else:
+            wcu, rcu = self.on_demand_warm_wcu, self.on_demand_warm_rcu
+        return max(1, math.ceil(wcu / self.partition_wcu + rcu / self.partition_rcu - 1e-9))
 
     @model_validator(mode="after")
     def _capacity(self) -> DynamoDBConfig:
