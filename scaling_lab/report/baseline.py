@@ -522,7 +522,7 @@ def build_document(results: Sequence[RunResult], *, command: str | None = None) 
 
     post = s.endpoints.get("post_events")
     lead = post or next(iter(s.endpoints.values()), None)
-    lead_name = "POST /v1/events" if post is not None else "all"
+    lead_name = "POST /v1/events" if post is not None else next(iter(s.endpoints), "all")
     recovery = s.recovery
     cards = [
         KeyFigure(

@@ -40,6 +40,7 @@ def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str
             "--disable-component-update",
             "--disable-sync",
             "--no-first-run",
+            "--disable-dev-shm-usage",
             f"--user-data-dir={profile}",
             "--virtual-time-budget=5000",
             *args,
