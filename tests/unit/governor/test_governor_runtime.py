@@ -170,3 +170,13 @@ def test_late_ticks_do_not_move_consumption_between_datapoints(clock, app_settin
     assert action["decided_t_s"] == 180 and action["effective_t_s"] == 210
     assert action["applied_t_s"] == 220
     assert ddb.updates[0]["ProvisionedThroughput"]["WriteCapacityUnits"] == 129
+
+
+def test_a_scaled_system_is_read_back_with_its_reserved_cap():
+    from emulator.governor import parse_system
+
+    scaled = load_system("staging").scaled(0.02)
+    system = parse_system(scaled.model_dump_json(by_alias=True))
+    assert system.lambda_.reserved_concurrency == 20
+    assert system.lambda_.concurrency_cap == 20
+    assert system.dynamodb == scaled.dynamodb
