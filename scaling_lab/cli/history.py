@@ -251,11 +251,14 @@ def _regress(
             and not r.partial
         ][:10]
         # comparable: same scenario and system definitions (not only names), same target
-        comparable = [
-            r
-            for r in (st.load(p.run_id) for p in peers)
-            if r.scenario == cand.scenario and r.system == cand.system
-        ]
+        comparable = []
+        for peer in peers:
+            try:
+                loaded = st.load(peer.run_id)
+            except InputError:
+                continue  # stored under an older schema: not comparable
+            if loaded.scenario == cand.scenario and loaded.system == cand.system:
+                comparable.append(loaded)
         noise = None
         source = None
         if len(comparable) >= 3:

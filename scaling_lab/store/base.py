@@ -9,7 +9,22 @@ from scaling_lab.errors import InputError
 from scaling_lab.result.models import RunResult
 from scaling_lab.store.records import Baseline, RunRecord
 
-__all__ = ["HistoryStore", "pick_record"]
+__all__ = ["HistoryStore", "parse_stored", "pick_record"]
+
+
+def parse_stored(text: str, run_id: str, location: str) -> RunResult:
+    """A stored result, or InputError when it no longer fits the current schema."""
+    from pydantic import ValidationError
+
+    try:
+        return RunResult.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise InputError(
+            f"run {run_id!r} in the history at {location} no longer fits the result schema "
+            f"({exc.error_count()} problem(s), first: {where}: {first.get('msg')})"
+        ) from None
 
 
 class HistoryStore(ABC):

@@ -13,7 +13,7 @@ from typing import Any
 from scaling_lab.errors import EnvironmentProblem, InputError
 from scaling_lab.result.io import dump_result
 from scaling_lab.result.models import RunResult
-from scaling_lab.store.base import HistoryStore
+from scaling_lab.store.base import HistoryStore, parse_stored
 from scaling_lab.store.records import Baseline, RunRecord, now_iso, record_of
 
 __all__ = ["S3Store", "parse_s3_url"]
@@ -109,7 +109,7 @@ class S3Store(HistoryStore):
         text = self._get(self._key("runs", f"{run_id}.json"))
         if text is None:
             raise InputError(f"run {run_id!r} is not in the history at {self.location}")
-        return RunResult.model_validate_json(text)
+        return parse_stored(text, run_id, self.location)
 
     def set_baseline(self, run_id: str) -> Baseline:
         text = self._get(self._key("index", f"{run_id}.json"))

@@ -9,7 +9,7 @@ from typing import Any
 from scaling_lab.errors import EnvironmentProblem, InputError
 from scaling_lab.result.io import dump_result
 from scaling_lab.result.models import RunResult
-from scaling_lab.store.base import HistoryStore
+from scaling_lab.store.base import HistoryStore, parse_stored
 from scaling_lab.store.records import Baseline, RunRecord, now_iso, record_of
 
 __all__ = ["SqliteStore"]
@@ -125,7 +125,7 @@ class SqliteStore(HistoryStore):
         ).fetchone()
         if row is None:
             raise InputError(f"run {run_id!r} is not in the history at {self.path}")
-        return RunResult.model_validate_json(row[0])
+        return parse_stored(row[0], run_id, self.location)
 
     def set_baseline(self, run_id: str) -> Baseline:
         row = self._db.execute(

@@ -135,3 +135,22 @@ def test_record_result_and_resolve(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert record_result(synth_run(6, noise=QUIET)) is None
     with open_store() as st:
         assert len(st.runs()) == 1
+
+
+def test_a_stored_result_that_no_longer_fits_the_schema_is_a_clear_error(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "h.sqlite"
+    with SqliteStore(path) as store:
+        store.record(synth_run(8, noise=QUIET, run_id="old-run"))
+    with sqlite3.connect(path) as db:
+        db.execute(
+            'UPDATE runs SET result_json = replace(result_json, \'"kind": "observed"\','
+            " '\"kind\": \"measured\"') WHERE run_id = 'old-run'"
+        )
+    with SqliteStore(path) as store:
+        assert store.find("old-run").kind == "observed"  # the index still lists it
+        with pytest.raises(InputError, match="no longer fits the result schema"):
+            store.load("old-run")
