@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -68,7 +69,13 @@ class ChildProcess:
                 env=full_env,
                 cwd=cwd,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                # Linux sends the parent-death signal when the spawning *thread* ends, so it is
+                # only armed from the main thread; other children rely on stop()/atexit.
+                preexec_fn=(
+                    _die_with_parent
+                    if threading.current_thread() is threading.main_thread()
+                    else None
+                ),
             )
         except OSError as exc:
             self._log.close()

@@ -213,3 +213,22 @@ def test_explicit_localstack_failure_is_reported_not_replaced(monkeypatch, tmp_p
     with pytest.raises(BackendUnavailable, match="offline"):
         Stack(backend="localstack", tenants=1, worker_concurrency=0, run_dir=tmp_path).start()
     assert "embedded" not in started
+
+
+def test_child_started_from_a_worker_thread_outlives_that_thread(tmp_path: Path):
+    import threading
+
+    box: list[ChildProcess] = []
+    t = threading.Thread(
+        target=lambda: box.append(
+            ChildProcess(
+                "sleeper", [sys.executable, "-c", "import time; time.sleep(30)"], tmp_path / "s.log"
+            )
+        )
+    )
+    t.start()
+    t.join()
+    time.sleep(0.5)
+    assert box[0].alive()
+    box[0].stop()
+    assert not box[0].alive()
