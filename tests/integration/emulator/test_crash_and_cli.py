@@ -181,3 +181,28 @@ def test_scaling_lab_env_is_respected_for_backend(tmp_path):
         env=env,
     )
     assert proc.returncode == 2 and "nonsense" in proc.stderr
+
+
+def test_children_die_when_the_parent_is_killed_with_sigkill(tmp_path):
+    require_node()
+    code = (
+        "import sys, time\n"
+        "from emulator.stack import Stack\n"
+        "s = Stack(backend='embedded', tenants=1).start()\n"
+        "print(s.url, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("http://127.0.0.1:")  # type: ignore[union-attr]
+        kids = _children(proc.pid)
+        assert len(kids) >= 4
+        proc.kill()
+        proc.wait(10)
+        deadline = time.monotonic() + 15
+        while [k for k in kids if _alive(k)] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [k for k in kids if _alive(k)]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
