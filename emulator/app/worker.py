@@ -41,7 +41,7 @@ class DeliveryWorker:
         settings: AppSettings,
         concurrency: int = 2,
         batch_size: int = MAX_BATCH,
-        batch_window_s: float = 0.25,
+        batch_window_s: float = 0.25,  # project's choice (ASSUMPTION), not an AWS default
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")

@@ -203,6 +203,8 @@ class SqsService:
     def get_queue_attributes(self, req: dict[str, Any]) -> dict[str, Any]:
         queue = self._queue(req.get("QueueUrl"))
         self._tick(queue)
+        # Defaults (256 KiB message, 4-day retention) from
+        # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
         attrs = {
             "ApproximateNumberOfMessages": str(len(queue.ready)),
             "ApproximateNumberOfMessagesNotVisible": str(len(queue.inflight)),
