@@ -86,6 +86,8 @@ class LambdaConfig(_Strict):
     # Default account concurrency quota: 1,000 per Region -- LAMBDA_QUOTAS_URL
     account_concurrency: int = Field(1000, gt=0)
     reserved_concurrency: int | None = Field(None, ge=0)
+    # Concurrency Lambda keeps unreserved (100 -- LAMBDA_RESERVED_URL); scaled with --scale.
+    unreserved_min: int = Field(UNRESERVED_MIN, ge=0)
     provisioned_concurrency: int = Field(0, ge=0)
     scaling: LambdaScaling = Field(default_factory=LambdaScaling)
     # "each execution environment can handle up to 10 requests per second"; the function's RPS
@@ -115,10 +117,10 @@ class LambdaConfig(_Strict):
         if self.reserved_concurrency is not None:
             # "Lambda requires at least 100 unreserved concurrency" (an account quota increase
             # is needed to reserve 1,000) -- LAMBDA_RESERVED_URL
-            if self.reserved_concurrency > self.account_concurrency - UNRESERVED_MIN:
+            if self.reserved_concurrency > self.account_concurrency - self.unreserved_min:
                 raise ValueError(
                     f"reserved_concurrency {self.reserved_concurrency} leaves less than "
-                    f"{UNRESERVED_MIN} unreserved of account_concurrency "
+                    f"{self.unreserved_min} unreserved of account_concurrency "
                     f"{self.account_concurrency}; AWS requires at least {UNRESERVED_MIN}"
                 )
             if self.provisioned_concurrency > self.reserved_concurrency:

@@ -11,7 +11,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scaling_lab.system.models import CapacitySettings, SystemConfig
+    from scaling_lab.system.models import CapacitySettings, LambdaConfig, SystemConfig
 
 __all__ = ["scale_count", "scale_system"]
 
@@ -34,6 +34,15 @@ def _cap(c: CapacitySettings | None, k: float) -> CapacitySettings | None:
     return c.model_copy(update=upd)
 
 
+def _unreserved(lam: LambdaConfig, k: float) -> int:
+    """Scaled unreserved minimum; rounding never makes a valid file invalid once scaled."""
+    floor = math.floor(lam.unreserved_min * k)
+    if lam.reserved_concurrency is None:
+        return floor
+    gap = scale_count(lam.account_concurrency, k) - scale_count(lam.reserved_concurrency, k)
+    return max(0, min(floor, gap))
+
+
 def scale_system(system: SystemConfig, k: float) -> SystemConfig:
     if k <= 0:
         raise ValueError(f"scale must be > 0, got {k}")
@@ -54,6 +63,7 @@ def scale_system(system: SystemConfig, k: float) -> SystemConfig:
             if lam.reserved_concurrency is None
             else scale_count(lam.reserved_concurrency, k),
             "provisioned_concurrency": scale_count(lam.provisioned_concurrency, k),
+            "unreserved_min": _unreserved(lam, k),
             "scaling": scaling,
         }
     )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from scaling_lab.scenario import load_scenario
+from scaling_lab.scenario import load_scenario, load_system
 from scaling_lab.scenario.models import Traffic
 
 
@@ -68,3 +68,13 @@ def test_shipped_peaks():
     assert load_scenario("spike").peak_rate == 10000
     assert load_scenario("full-load").peak_rate == 10000
     assert load_scenario("spike").spike_start_s() == 60
+
+
+@pytest.mark.parametrize("k", [0.001, 0.013, 0.02, 0.0337, 0.05, 0.1, 0.37, 1.0, 2.5])
+def test_scaled_shipped_systems_stay_valid(k):
+    from scaling_lab.scenario.loader import scenarios_dir
+    from scaling_lab.system import SystemConfig
+
+    for path in sorted((scenarios_dir() / "systems").glob("*.yaml")):
+        scaled = load_system(path).scaled(k)
+        SystemConfig.model_validate(scaled.model_dump(by_alias=True))
