@@ -123,6 +123,12 @@ class ChildProcess:
             self._log.close()
 
 
+def _last_line(text: str) -> str:
+    """The last meaningful line of a log (a traceback's final 'Error: message' line)."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return lines[-1] if lines else "no output"
+
+
 def wait_http(
     url: str,
     timeout_s: float,
@@ -135,8 +141,8 @@ def wait_http(
     while time.monotonic() < deadline:
         if child is not None and not child.alive():
             raise BackendUnavailable(
-                f"{child.name} exited with code {child.popen.returncode} before it was ready; "
-                f"log {child.log_path}:\n{child.log_tail()}"
+                f"{child.name} exited with code {child.popen.returncode} before it was ready: "
+                f"{_last_line(child.log_tail())} (full log: {child.log_path})"
             )
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:
