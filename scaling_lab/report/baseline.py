@@ -48,6 +48,17 @@ def num(v: float | None, digits: int = 0, unit: str = "") -> str:
     return NO if v is None else f"{v:,.{digits}f}{unit}"
 
 
+def figure(v: float | None) -> str:
+    """A plain figure: thousands separated, no exponent."""
+    if v is None:
+        return NO
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 1:
+        return f"{v:,.2f}".rstrip("0").rstrip(".")
+    return f"{v:.4g}"
+
+
 def usd(v: float | None) -> str:
     if v is None:
         return NO
@@ -383,8 +394,8 @@ def _compare_section(primary: RunResult, other: RunResult) -> Section:
             [
                 ln.figure,
                 ln.phase,
-                NO if ln.predicted is None else f"{ln.predicted:,.4g}",
-                NO if ln.observed is None else f"{ln.observed:,.4g}",
+                figure(ln.predicted),
+                figure(ln.observed),
                 delta,
                 verdict,
             ]
@@ -426,7 +437,7 @@ def _next_steps(
 
     steps: list[str] = []
     failed = [
-        f"`{v.endpoint} {v.expression}` (observed {v.observed:,.4g})"
+        f"`{v.endpoint} {v.expression}` (observed {figure(v.observed)})"
         for v in s.thresholds
         if v.passed is False and v.observed is not None
     ]
