@@ -2,6 +2,14 @@
 
 Each price carries its source URL and the date it was read. Prices change: bump
 PRICE_TABLE.version and the date when you update one, and regenerate docs/performance/.
+
+How the 2026-11-27 figures were confirmed: Lambda's on its pricing page (worked example:
+$0.20 per 1M requests, $0.0000166667 per GB-second) and a 2024 summary (cloudchipr.com); API
+Gateway's in AWS's whitepaper table (APIGW_PRICING_WHITEPAPER_URL); the stored copies of the
+DynamoDB and SQS pricing pages did not show the figures, so those were read from dated
+third-party summaries: DynamoDB provisioned from zeonedge.com, on-demand (after the November
+2024 reduction) from airbyte.com (July 2025), SQS from cloudburn.io (March 2026) and
+factualminds.com (June 2026). Check them against the AWS pages when you next update.
 """
 
 from __future__ import annotations
