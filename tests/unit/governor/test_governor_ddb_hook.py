@@ -145,3 +145,15 @@ def test_sqs_unavailable_and_added_latency(clock, app_settings, monkeypatch):
     g.sqs_hook.before_send(_FakeSqsRequest())
     assert slept == [0.25]  # rolled back
     assert [e.affected_calls for e in g.timeline.journal] == [1, 1]
+
+
+def test_on_demand_table_throttles_with_throttling_exception_over_its_limit(clock, app_settings):
+    # on-demand at 0.001: warm throughput 4 WCU/s, so two 2-WCU events per second.
+    g = make_governor(clock, app_settings, load_system("on-demand").scaled(0.001))
+    client = hooked_client(g, attempts=1)
+    client.put_item(TableName=TABLE, Item=_item(10))
+    client.put_item(TableName=TABLE, Item=_item(10))
+    with pytest.raises(ClientError) as info:
+        client.put_item(TableName=TABLE, Item=_item(10))
+    assert info.value.response["Error"]["Code"] == "ThrottlingException"
+    assert "automatically scaling" in info.value.response["Error"]["Message"]
