@@ -180,3 +180,22 @@ def test_a_scaled_system_is_read_back_with_its_reserved_cap():
     assert system.lambda_.reserved_concurrency == 20
     assert system.lambda_.concurrency_cap == 20
     assert system.dynamodb == scaled.dynamodb
+
+
+def test_scale_in_after_fifteen_low_datapoints_back_to_min(clock, app_settings):
+    # 90 WCU/s for 3 min: out to 129 at 150 s. Then 10 WCU/s (< 50 % of 129): the 15th low
+    # datapoint ends at 180 + 15 x 60 = 1,080 s; UpdateTable back to min 100 at 1,110 s.
+    g = make_governor(clock, app_settings)
+    ddb = FakeDynamoDB(100, 20)
+    t0 = clock()
+    g.start(t0)
+    for s in range(1200):
+        clock.t = t0 + s + 0.5
+        g.try_consume_write(90 if s < 180 else 10, clock())
+        clock.t = t0 + s + 1
+        g._step_autoscaling(ddb, clock())
+    out, back = g.scaling_actions
+    assert (out["direction"], out["to_units"], out["effective_t_s"]) == ("out", 129, 150)
+    assert (back["direction"], back["decided_t_s"], back["effective_t_s"]) == ("in", 1080, 1110)
+    assert back["to_units"] == 100  # never below the auto-scaling minimum (5,000 x 0.02)
+    assert [u["ProvisionedThroughput"]["WriteCapacityUnits"] for u in ddb.updates] == [129, 100]
