@@ -36,6 +36,8 @@ class AppSettings(BaseModel):
     region: str = "us-east-1"
     dynamodb_endpoint: str | None = None
     sqs_endpoint: str | None = None
+    #: Where the capacity governor publishes CloudWatch metrics (None: the SQS endpoint).
+    cloudwatch_endpoint: str | None = None
     access_key_id: str = "test"
     secret_access_key: str = "test"
     events_table: str = "triggers-events"

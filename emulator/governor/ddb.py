@@ -117,17 +117,20 @@ class DynamoDBHook:
 
     # -- cost ---------------------------------------------------------------------------------
     def write_cost(self, op: str, body: dict[str, Any]) -> float:
-        """WCU of a write to the governed table (table + GSI writes), by AWS's rules.
+        """WCU a write consumes from the governed table's own capacity, by AWS's rules.
 
-        GSI writes come from the system file's ``gsis`` (one index write per GSI per item),
-        so the model and the emulator charge the same.
+        In provisioned mode every GSI has its own provisioned throughput, separate from the
+        table's, and the table's ConsumedWriteCapacityUnits counts the table alone
+        (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations).
+        Like the model, the system file's GSIs are taken as provisioned like the table with
+        projection 'all', so they run out together and the table's units gate the write.
         """
         if op == "PutItem":
-            return float(write_units(item_size_bytes(body.get("Item", {})), self.gsis))
+            return float(write_units(item_size_bytes(body.get("Item", {}))))
         if op == "UpdateItem":
-            return float(update_units(_UNKNOWN_SIZE_BYTES, self.gsis, changes_index_key=False))
+            return float(update_units(_UNKNOWN_SIZE_BYTES, changes_index_key=False))
         if op == "DeleteItem":
-            return float(write_units(_UNKNOWN_SIZE_BYTES, self.gsis))
+            return float(write_units(_UNKNOWN_SIZE_BYTES))
         if op == "BatchWriteItem":
             total = 0.0
             for req in body.get("RequestItems", {}).get(self.table, []):

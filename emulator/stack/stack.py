@@ -41,6 +41,14 @@ class _Backend(Protocol):
     def stop(self) -> None: ...
 
 
+def _handler_threads(system: Any) -> int:
+    """At least the emulated concurrency cap, so admitted requests never queue for a thread."""
+    if system is None:
+        return 8
+    cap = int(system.lambda_.concurrency_cap)
+    return min(max(8, cap), 1000)
+
+
 def _system_json(system: Any) -> str | None:
     if system is None:
         return None
@@ -165,7 +173,11 @@ class Stack:
         draft = AppSettings(
             dynamodb_endpoint=endpoints.dynamodb,
             sqs_endpoint=endpoints.sqs,
+            cloudwatch_endpoint=endpoints.cloudwatch,
             cursor_secret=secrets.token_urlsafe(32),
+            # One handler thread per emulated Lambda environment: an environment runs one
+            # request at a time, and botocore's retry backoff sleeps in that thread.
+            handler_threads=_handler_threads(self.system),
             extensions=self.extensions,
             system_json=_system_json(self.system),
             retries=_retries(self.system),

@@ -33,13 +33,17 @@ def test_error_response_is_what_dynamodb_sends():
     assert int(resp.headers["x-amz-crc32"]) == zlib.crc32(resp.content)
 
 
-def test_write_is_charged_table_plus_gsi_units(clock, app_settings):
+def test_write_is_charged_the_tables_own_units(clock, app_settings):
+    # GSIs have their own provisioned throughput; the table's ConsumedWriteCapacityUnits
+    # counts the table alone (GSI.html#GSI.ThroughputConsiderations).
     g = make_governor(clock, app_settings)
     client = hooked_client(g)
-    client.put_item(TableName=TABLE, Item=_item(1500))  # ~1.5 KB: 2 WCU + 2 on the one GSI
-    assert g.counters.totals["ddb_consumed_wcu"] == 4
+    client.put_item(TableName=TABLE, Item=_item(1500))  # ~1.5 KB: 2 WCU
+    assert g.counters.totals["ddb_consumed_wcu"] == 2
+    client.put_item(TableName=TABLE, Item=_item(10))  # under 1 KB: 1 WCU
+    assert g.counters.totals["ddb_consumed_wcu"] == 3
     client.put_item(TableName="other-table", Item=_item(1500))
-    assert g.counters.totals["ddb_consumed_wcu"] == 4  # only the system file's table
+    assert g.counters.totals["ddb_consumed_wcu"] == 3  # only the system file's table
 
 
 def test_throttle_is_retried_by_botocore_and_surfaces_as_ptee(clock, app_settings):
@@ -50,14 +54,14 @@ def test_throttle_is_retried_by_botocore_and_surfaces_as_ptee(clock, app_setting
     client = hooked_client(g, mode="legacy", attempts=4)
     admitted = 0
     with pytest.raises(ClientError) as info:
-        for _ in range(100):
+        for _ in range(200):
             client.put_item(TableName=TABLE, Item=_item(10))
             admitted += 1
     err = info.value.response
     assert err["Error"]["Code"] == "ProvisionedThroughputExceededException"
     assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert err["ResponseMetadata"]["RetryAttempts"] == 3
-    assert admitted == 25  # 50 WCU in the bucket / 2 WCU per event
+    assert admitted == 50  # 50 WCU in the bucket / 1 WCU per event
     assert g.counters.totals["ddb_throttled"] == 4
     assert g.counters.totals["ddb_write_throttles"] == 4
     assert g.counters.totals["ddb_retries"] == 3
@@ -68,11 +72,11 @@ def test_capacity_refills_at_the_provisioned_rate(clock, app_settings):
         clock, app_settings, load_system("staging").scaled(0.01), burst_credit_full=False
     )
     client = hooked_client(g, attempts=1)
-    for _ in range(25):
+    for _ in range(50):
         client.put_item(TableName=TABLE, Item=_item(10))
     with pytest.raises(ClientError):
         client.put_item(TableName=TABLE, Item=_item(10))
-    clock.advance(0.1)  # 5 WCU accrue at 50 WCU/s: two more events
+    clock.advance(0.04)  # 2 WCU accrue at 50 WCU/s: two more 1-WCU events
     client.put_item(TableName=TABLE, Item=_item(10))
     client.put_item(TableName=TABLE, Item=_item(10))
     with pytest.raises(ClientError):
@@ -148,11 +152,11 @@ def test_sqs_unavailable_and_added_latency(clock, app_settings, monkeypatch):
 
 
 def test_on_demand_table_throttles_with_throttling_exception_over_its_limit(clock, app_settings):
-    # on-demand at 0.001: warm throughput 4 WCU/s, so two 2-WCU events per second.
+    # on-demand at 0.001: warm throughput 4 WCU/s, so four 1-WCU events per second.
     g = make_governor(clock, app_settings, load_system("on-demand").scaled(0.001))
     client = hooked_client(g, attempts=1)
-    client.put_item(TableName=TABLE, Item=_item(10))
-    client.put_item(TableName=TABLE, Item=_item(10))
+    for _ in range(4):
+        client.put_item(TableName=TABLE, Item=_item(10))
     with pytest.raises(ClientError) as info:
         client.put_item(TableName=TABLE, Item=_item(10))
     assert info.value.response["Error"]["Code"] == "ThrottlingException"
