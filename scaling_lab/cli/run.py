@@ -25,13 +25,14 @@ def _run(
         ),
     ] = "local",
     scale: Annotated[
-        float,
+        str,
         typer.Option(
             "--scale",
-            help="multiply every rate (and the local stack's capacities)",
+            help="multiply every rate (and the local stack's capacities); 'auto' fits the "
+            "peak to what this machine sustains (local target)",
             envvar="SCALING_LAB_SCALE",
         ),
-    ] = 1.0,
+    ] = "1",
     system: Annotated[
         str | None,
         typer.Option(
@@ -109,17 +110,22 @@ def _run(
     ] = None,
 ) -> int:
     """Replay a scenario with k6 (local stack or URL); exit 99 if its thresholds fail."""
+    from scaling_lab.cli.verify import local_budget, resolve_scale
     from scaling_lab.load.plan import check_plan
     from scaling_lab.load.runner import prepare, run_load
     from scaling_lab.report.terminal import render_summary
     from scaling_lab.scenario.loader import find_scenario, load_scenario, load_system
 
-    if not 0 < scale <= 1000:
-        raise InputError(f"--scale: must be > 0 and <= 1000, got {scale:g}")
+    if scale == "auto" and target != "local":
+        raise InputError("--scale auto: only for --target local; give a number for a URL")
+    resolve_scale(scale, 0.0, 0.0)  # a bad number is refused before anything is read
     path = find_scenario(scenario)
     sc = load_scenario(path)
     sysconf = load_system(system or sc.system, relative_to=path)
-    _, _, plan, script = prepare(sc, sysconf, target=target, scale=scale)
+    factor = resolve_scale(scale, sc.peak_rate, local_budget(scale, target, backend))
+    if scale == "auto":
+        err.print(f"--scale auto: x{factor:g} of {sc.peak_rate:,.0f} req/s peak")
+    _, _, plan, script = prepare(sc, sysconf, target=target, scale=factor)
     for line in plan.lines():
         err.print(f"  {line}")
     if dry_run:
@@ -136,7 +142,7 @@ def _run(
         sysconf,
         target=target,
         api_key=api_key,
-        scale=scale,
+        scale=factor,
         out_dir=out_dir,
         live=live,
         console=err,

@@ -16,11 +16,28 @@ from rich.text import Text
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import ExitCode, InputError
 
-__all__ = ["register", "resolve_scale"]
+__all__ = ["local_budget", "register", "resolve_scale"]
 
-# A spike at this peak rate fits this class of machine (2 cores) with the API, its backend and k6
-# sharing them: benchmarks/local_throughput.py measures what the local stack sustains.
-DEFAULT_LOCAL_BUDGET_PER_S = 200.0
+BUDGET_ENV = "SCALING_LAB_LOCAL_BUDGET"  # a peak rate in req/s; overrides the probe (tests, CI)
+
+
+def local_budget(scale: str, target: str, backend: str) -> float:
+    """The peak rate ``--scale auto`` fits a local run into: $SCALING_LAB_LOCAL_BUDGET, else
+    HEADROOM x what this machine sustains (scaling_lab.load.probe; probed once a day)."""
+    if scale != "auto" or target != "local":
+        return 0.0  # unused: an explicit scale, or a remote target run as written
+    setting = os.environ.get(BUDGET_ENV)
+    if setting:
+        try:
+            budget = float(setting)
+        except ValueError:
+            budget = -1.0
+        if not budget > 0:
+            raise InputError(f"{BUDGET_ENV}: expected a rate > 0 in req/s, got {setting!r}")
+        return budget
+    from scaling_lab.load.probe import auto_budget, sustainable_rate
+
+    return auto_budget(sustainable_rate(backend=backend, console=err).sustainable_rate_per_s)
 
 
 def resolve_scale(scale: str, peak_rate_per_s: float, budget_per_s: float) -> float:
@@ -181,7 +198,7 @@ def _verify(
     path = find_scenario(scenario)
     sc = load_scenario(path)
     sysconf = load_system(system or sc.system, relative_to=path)
-    budget = float(os.environ.get("SCALING_LAB_LOCAL_BUDGET", DEFAULT_LOCAL_BUDGET_PER_S))
+    budget = local_budget(scale, target, backend)
     # 'auto' scales only local runs; staging runs the scenario as written unless told.
     remote_auto = target != "local" and scale == "auto"
     k = 1.0 if remote_auto else resolve_scale(scale, sc.peak_rate, budget)

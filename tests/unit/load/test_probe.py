@@ -188,3 +188,40 @@ def test_a_machine_that_sustains_nothing_is_an_environment_problem(cache_home):
     with pytest.raises(EnvironmentProblem, match=PROBE_ENV):
         sustainable_rate(probe=fake, now=NOW)
     assert not cache_path().exists()  # never cached: the next run probes again
+
+
+# -- verify/run: where the budget of --scale auto comes from ----------------------------------
+
+
+def test_the_budget_setting_overrides_the_probe(cache_home, monkeypatch):
+    from scaling_lab.cli.verify import local_budget
+
+    monkeypatch.setenv("SCALING_LAB_LOCAL_BUDGET", "150")
+    monkeypatch.setenv(PROBE_ENV, "not looked at")
+    assert local_budget("auto", "local", "embedded") == 150
+
+
+def test_auto_budget_is_headroom_times_the_sustained_rate(cache_home, monkeypatch):
+    from scaling_lab.cli.verify import local_budget
+
+    monkeypatch.delenv("SCALING_LAB_LOCAL_BUDGET", raising=False)
+    monkeypatch.setenv(PROBE_ENV, "400")
+    assert local_budget("auto", "local", "embedded") == 200
+
+
+def test_no_budget_is_needed_for_a_number_or_a_remote_target(cache_home, monkeypatch):
+    from scaling_lab.cli.verify import local_budget
+
+    monkeypatch.setenv("SCALING_LAB_LOCAL_BUDGET", "nonsense")
+    monkeypatch.setenv(PROBE_ENV, "nonsense")  # would raise if read
+    assert local_budget("0.5", "local", "embedded") == 0
+    assert local_budget("auto", "https://staging.example", "embedded") == 0
+
+
+@pytest.mark.parametrize("bad", ["lots", "0", "-1"])
+def test_a_bad_budget_setting_is_input_error(cache_home, monkeypatch, bad):
+    from scaling_lab.cli.verify import local_budget
+
+    monkeypatch.setenv("SCALING_LAB_LOCAL_BUDGET", bad)
+    with pytest.raises(InputError, match="SCALING_LAB_LOCAL_BUDGET"):
+        local_budget("auto", "local", "embedded")
