@@ -21,7 +21,7 @@ from typing import Any
 
 from rich.console import Console
 
-from scaling_lab.errors import EnvironmentProblem, InputError
+from scaling_lab.errors import EnvironmentProblem, InputError, Interrupted
 
 __all__ = [
     "DEFAULT_RATES",
@@ -49,6 +49,7 @@ HEADROOM = 0.5
 CACHE_TTL = timedelta(hours=24)
 PROBE_ENV = "SCALING_LAB_PROBE"  # "refresh": probe again; a number: use it, no probe
 _CACHE_FILE = "probe.json"
+_STAGING_SYSTEM = Path(__file__).resolve().parents[2] / "scenarios" / "systems" / "staging.yaml"
 
 
 @dataclass(frozen=True)
@@ -148,11 +149,12 @@ def _measure_step(
     from scaling_lab.provenance import make_provenance
     from scaling_lab.result.builder import ResultBuilder, new_run_id
     from scaling_lab.result.models import ResultKind
-    from scaling_lab.scenario.loader import find_scenario, load_system
+    from scaling_lab.scenario.loader import load_system
 
     scenario = _step_scenario(rate_per_s, step_s)
-    # The staging system only sizes k6's VU pool and request timeout; the stack runs without it.
-    system = load_system("staging", relative_to=find_scenario("spike"))
+    # The shipped staging system only sizes k6's VU pool and request timeout (the stack runs
+    # without it); the project's own file, whatever ./scenarios holds.
+    system = load_system(_STAGING_SYSTEM)
     run_id = new_run_id(scenario.name, ResultKind.OBSERVED)
     provenance = make_provenance(target="local", backend=None, seed=scenario.seed, mode="probe")
     builder = ResultBuilder(
@@ -174,7 +176,7 @@ def _measure_step(
         proc.start()
         run = proc.wait()
         if run.interrupted:
-            raise KeyboardInterrupt
+            raise Interrupted("interrupted while probing this machine; nothing cached")
         if run.exit_code not in (0, 99) and agg.requests == 0:
             tail = run.log_tail[-1] if run.log_tail else ""
             raise EnvironmentProblem(f"probe: k6 exited with code {run.exit_code}: {tail}")
