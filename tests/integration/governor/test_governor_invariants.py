@@ -24,7 +24,9 @@ def _system():
 
 def test_no_false_202_under_throttle_storm_and_unreachable_backend():
     faults = [
-        Fault(kind="throttle_storm", at="3s", duration="7s", capacity_factor=0.02),
+        # 1 WCU per event: from t = 1 s the credit (170 WCU) drains at 30 - 2 WCU/s, so
+        # throttling starts near t = 7 s, inside the storm.
+        Fault(kind="throttle_storm", at="1s", duration="9s", capacity_factor=0.02),
         Fault(kind="backend_unreachable", at="13s", duration="4s", target="dynamodb"),
     ]
     with governed_stack(_system(), burst_credit_full=False) as stack:
@@ -35,7 +37,7 @@ def test_no_false_202_under_throttle_storm_and_unreachable_backend():
         report = stack.audit(accepted, wait_drain_s=30.0)
 
     statuses = Counter(o.status for o in outcomes)
-    in_storm = Counter(o.status for o in outcomes if 3.5 <= o.t_s < 10)
+    in_storm = Counter(o.status for o in outcomes if 1.5 <= o.t_s < 10)
     unreachable = Counter(o.status for o in outcomes if 13.5 <= o.t_s < 16.5)
     # The faults bite: throttles (429 from the Lambda gate, 503 from the app's handler after
     # botocore gave up) in the storm, 503 while DynamoDB is unreachable.

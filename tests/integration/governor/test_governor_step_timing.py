@@ -2,10 +2,11 @@
 
 The system has 40 WCU and target tracking at 70 % with its datapoint and actuation delay
 shortened to 10 s and 5 s (the same rules on a compressed clock; the real 60 s / 30 s timing is
-pinned by tests/unit/governor/test_governor_runtime.py). Events cost 2 WCU (item < 1 KB + one GSI).
+pinned by tests/unit/governor/test_governor_runtime.py). Events cost 1 WCU (item < 1 KB; the
+table's own units: GSIs have their own capacity).
 
-- 0-10 s at 10 events/s (20 WCU/s): credit 40 + 10 x (40 - 20) = 240 WCU at the step;
-- 10-40 s at 60 events/s (120 WCU/s): the credit lasts 240 / (120 - 40) = 3 s, so throttling
+- 0-10 s at 20 events/s (20 WCU/s): credit 40 + 10 x (40 - 20) = 240 WCU at the step;
+- 10-40 s at 120 events/s (120 WCU/s): the credit lasts 240 / (120 - 40) = 3 s, so throttling
   starts at t = 13 s;
 - datapoints (10 s): [10, 20) 160 % and [20, 30) 100 % of 40 WCU are the two above 70 %, so
   the alarm fires at t = 30 s and UpdateTable takes effect at t = 35 s with
@@ -50,7 +51,7 @@ def test_throttling_onset_and_scale_out_happen_on_time():
     system = _system()
     with governed_stack(system, burst_credit_full=False) as stack:
         t0 = start_run(stack.url)
-        open_loop(stack.url, stack.api_keys[0], lambda t: 10.0 if t < 10 else 60.0, 40.0)
+        open_loop(stack.url, stack.api_keys[0], lambda t: 20.0 if t < 10 else 120.0, 40.0)
         time.sleep(3)  # a last publish
         doc = governor_doc(stack.url)
         desc = stack.client("dynamodb").describe_table(TableName=system.dynamodb.table)
