@@ -39,6 +39,7 @@ class Line:
     tolerance: Tolerance | None
     allowed: float | None = None
     unit: str = ""
+    rank: float | None = None  # percentile lines: observed value's rank in the predicted (0-100)
 
     @property
     def delta(self) -> float | None:
@@ -60,7 +61,13 @@ class Line:
         if self.tolerance is None or self.allowed is None:
             return Verdict.INFO
         assert self.delta is not None
-        return Verdict.PASS if abs(self.delta) <= self.allowed + 1e-9 else Verdict.FAIL
+        if abs(self.delta) <= self.allowed + 1e-9:
+            return Verdict.PASS
+        if self.tolerance.rank_points and self.rank is not None and self.figure.startswith("p"):
+            target = float(self.figure[1:])
+            if abs(self.rank - target) <= self.tolerance.rank_points + 1e-9:
+                return Verdict.PASS
+        return Verdict.FAIL
 
 
 @dataclass
@@ -220,6 +227,9 @@ def compare(
                 pv = ph.percentile_ms(q) if ph else None
                 ov = oh.percentile_ms(q) if oh else None
                 add(label, f"{pname}:{name}", pv, ov)
+                if ph is not None and ov is not None:
+                    r = ph.rank_of(ov)
+                    cmp.lines[-1].rank = None if r is None else 100.0 * r
         add("throttled", pname, pf["throttled"], of["throttled"], of["requests"] or 0.0)
         for figure in (
             "peak_throttle_rate",

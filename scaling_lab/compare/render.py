@@ -31,7 +31,8 @@ def _delta(ln: Line) -> str:
     if ln.delta is None:
         return ""
     rel = "" if ln.delta_rel is None else f" ({ln.delta_rel:+.0%})"
-    return f"{ln.delta:+,.1f}{rel}"
+    rank = "" if ln.rank is None else f", at predicted p{ln.rank:.1f}"
+    return f"{ln.delta:+,.1f}{rel}{rank}"
 
 
 def _allowed(ln: Line) -> str:

@@ -68,6 +68,21 @@ class LatencyHistogram:
             return self.max_ms()
         return None
 
+    def rank_of(self, latency_ms: float) -> float | None:
+        """Fraction of recorded values at or below ``latency_ms`` (the empirical CDF)."""
+        total = self.count
+        if total == 0:
+            return None
+        limit = int(latency_ms * 1000.0 + 0.5)
+        below = 0
+        for item in self._h.get_recorded_iterator():
+            if item.value_iterated_to > limit and not self._h.values_are_equivalent(
+                item.value_iterated_to, limit
+            ):
+                break
+            below = item.total_count_to_this_value
+        return below / total
+
     def encode(self) -> str:
         """Compressed base64 text (HdrHistogram's standard encoding)."""
         return bytes(self._h.encode()).decode("ascii")

@@ -140,3 +140,23 @@ def test_calibrate_rejects_predicted(tmp_path, capsys):
     p = save_result(make(ResultKind.PREDICTED, 30), tmp_path / "p.json")
     assert main(["calibrate", str(p), "-o", str(tmp_path / "x.yaml")]) == 2
     assert "needs an observed result" in capsys.readouterr().err
+
+
+def test_percentile_on_a_staircase_agrees_by_rank():
+    """A p95 on a step edge of the predicted distribution agrees within one percentile point."""
+    from scaling_lab.compare.core import Line
+    from scaling_lab.result import LatencyHistogram
+
+    predicted = LatencyHistogram()
+    predicted.record(10.0, 9450)  # 94.5 % fast
+    predicted.record(400.0, 550)  # a retry step
+    p95 = predicted.percentile_ms(95)
+    observed_p95 = 10.0  # the observed mix sits 0.6 points lower: p95 falls off the step
+    rank = 100 * predicted.rank_of(observed_p95)
+    assert rank == pytest.approx(94.5)
+    tol = Tolerances().p95
+    line = Line("p95", "overall:x", p95, observed_p95, tol, tol.allowed(p95), "ms", rank)
+    assert line.delta_rel == pytest.approx(-0.975, abs=0.01)
+    assert line.verdict is Verdict.PASS
+    far = Line("p95", "overall:x", p95, observed_p95, tol, tol.allowed(p95), "ms", 90.0)
+    assert far.verdict is Verdict.FAIL
