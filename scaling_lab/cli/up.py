@@ -15,6 +15,8 @@ import typer
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import ExitCode, InputError, ThresholdsFailed
 
+BACKENDS = ("auto", "embedded", "localstack")
+
 __all__ = ["DEFAULT_STATE_FILE", "register"]
 
 #: Where ``up`` writes endpoints and names (no secrets) for ``audit`` and other tools.
@@ -81,6 +83,8 @@ def _up(
     """
     from emulator.stack import Stack
 
+    if backend not in BACKENDS:
+        raise InputError(f"--backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
     system_config: Any = None
     if system is not None:
         from scaling_lab.scenario.loader import load_system
