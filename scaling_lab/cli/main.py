@@ -24,7 +24,17 @@ def _register_optional() -> None:
     """Command modules that ship with the package; each exposes ``register(app)``."""
     import importlib
 
-    for name in ("predict", "run", "check", "up", "compare", "verify", "history", "report"):
+    for name in (
+        "predict",
+        "run",
+        "check",
+        "up",
+        "compare",
+        "verify",
+        "history",
+        "report",
+        "observe",
+    ):
         try:
             module = importlib.import_module(f"scaling_lab.cli.{name}")
         except ModuleNotFoundError as exc:

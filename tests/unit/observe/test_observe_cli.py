@@ -1,0 +1,62 @@
+"""`scaling-lab observe` on an observed result, against CloudWatch (moto's in-process AWS)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from scaling_lab.cli.main import main
+from scaling_lab.result import Provenance, ResultBuilder, ResultKind, load_result, save_result
+from scaling_lab.scenario import load_scenario, load_system
+
+START = datetime(2026, 1, 5, 12, 0, 0, tzinfo=UTC)
+
+
+def _observed(tmp_path: Path, kind: ResultKind = ResultKind.OBSERVED) -> Path:
+    b = ResultBuilder(
+        load_scenario("smoke"),
+        load_system("staging"),
+        kind,
+        Provenance(target="https://staging.example", started_at=START),
+    )
+    for t in range(30):
+        b.record(t + 0.5, "post_events", 20.0)
+    return save_result(b.build(), tmp_path / "run.json")
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        yield boto3.client("cloudwatch", region_name="us-east-1")
+
+
+def test_observe_merges_lambda_concurrency_from_cloudwatch(tmp_path, aws, capsys):
+    aws.put_metric_data(
+        Namespace="AWS/Lambda",
+        MetricData=[
+            {
+                "MetricName": "ConcurrentExecutions",
+                "Dimensions": [{"Name": "FunctionName", "Value": "triggers-api"}],
+                "Timestamp": START + timedelta(seconds=5),
+                "Value": 42.0,
+            }
+        ],
+    )
+    path = _observed(tmp_path)
+    assert load_result(path).summary.max_lambda_concurrency is None  # k6 alone cannot see it
+    assert main(["observe", str(path)]) == 0
+    merged = load_result(tmp_path / "run-cloudwatch.json")
+    assert merged.summary.max_lambda_concurrency == 42.0
+    assert "lambda_concurrency" in capsys.readouterr().out
+
+
+def test_observe_refuses_a_predicted_result(tmp_path, aws, capsys):
+    path = _observed(tmp_path, ResultKind.PREDICTED)
+    assert main(["observe", str(path)]) == 2
+    assert "needs an observed result" in capsys.readouterr().err
