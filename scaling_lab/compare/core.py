@@ -9,6 +9,7 @@ from enum import StrEnum
 from scaling_lab.compare.tolerances import DEFAULT_TOLERANCES, Tolerance, Tolerances
 from scaling_lab.result.histogram import LatencyHistogram
 from scaling_lab.result.models import RunResult, SecondSample
+from scaling_lab.result.series import max_present, sum_present
 
 __all__ = ["Comparison", "Line", "Phase", "Verdict", "compare", "phases_of"]
 
@@ -115,16 +116,6 @@ def _in(series: Sequence[SecondSample], phase: Phase | None) -> list[SecondSampl
     return [s for s in series if phase is None or phase.contains(s.t_s)]
 
 
-def _sum(values: Sequence[float | int | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return float(sum(present)) if present else None
-
-
-def _max(values: Sequence[float | int | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return float(max(present)) if present else None
-
-
 def _histogram(seconds: Sequence[SecondSample], endpoint: str) -> LatencyHistogram | None:
     h = LatencyHistogram()
     for s in seconds:
@@ -154,20 +145,22 @@ def first_scale_out_s(series: Sequence[SecondSample]) -> float | None:
 
 
 def _figures(seconds: Sequence[SecondSample]) -> dict[str, float | None]:
-    requests = _sum([s.completed for s in seconds]) or 0.0
-    throttled = _sum([s.errors.throttled if s.errors else None for s in seconds])
-    errors = _sum([s.errors.total if s.errors else None for s in seconds])
-    cold = _sum([s.cold_starts for s in seconds])
-    invocations = _sum([s.lambda_invocations for s in seconds])
+    requests = sum_present([s.completed for s in seconds]) or 0.0
+    throttled = sum_present([s.errors.throttled if s.errors else None for s in seconds])
+    errors = sum_present([s.errors.total if s.errors else None for s in seconds])
+    cold = sum_present([s.cold_starts for s in seconds])
+    invocations = sum_present([s.lambda_invocations for s in seconds])
     return {
         "requests": requests,
         "throttled": throttled,
-        "peak_throttle_rate": _max([s.errors.throttled if s.errors else None for s in seconds]),
+        "peak_throttle_rate": max_present(
+            [s.errors.throttled if s.errors else None for s in seconds]
+        ),
         "error_rate": (errors / requests) if errors is not None and requests else None,
-        "max_lambda_concurrency": _max([s.lambda_concurrency for s in seconds]),
+        "max_lambda_concurrency": max_present([s.lambda_concurrency for s in seconds]),
         "cold_start_fraction": (cold / invocations) if cold is not None and invocations else None,
-        "max_provisioned_wcu": _max([s.ddb_provisioned_wcu for s in seconds]),
-        "ddb_throttled": _sum([s.ddb_throttled for s in seconds]),
+        "max_provisioned_wcu": max_present([s.ddb_provisioned_wcu for s in seconds]),
+        "ddb_throttled": sum_present([s.ddb_throttled for s in seconds]),
     }
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from scaling_lab.compare.core import Comparison
 from scaling_lab.result.models import SecondSample
+from scaling_lab.result.series import points
 
 __all__ = ["plot_comparison"]
 
@@ -29,16 +30,6 @@ _PANELS: list[tuple[str, str, Getter]] = [
 ]
 
 
-def _xy(series: Sequence[SecondSample], get: Getter) -> tuple[list[float], list[float]]:
-    xs, ys = [], []
-    for s in series:
-        v = get(s)
-        if v is not None:
-            xs.append(float(s.t_s))
-            ys.append(float(v))
-    return xs, ys
-
-
 def plot_comparison(cmp: Comparison, out_dir: Path) -> list[Path]:
     """Write one PNG per panel plus an overview; panels with no data on either side are skipped."""
     import matplotlib
@@ -50,8 +41,8 @@ def plot_comparison(cmp: Comparison, out_dir: Path) -> list[Path]:
     written: list[Path] = []
     usable = []
     for title, unit, get in _PANELS:
-        p = _xy(cmp.predicted.series, get)
-        o = _xy(cmp.observed.series, get)
+        p = points(cmp.predicted.series, get)
+        o = points(cmp.observed.series, get)
         if p[0] or o[0]:
             usable.append((title, unit, get, p, o))
     if not usable:

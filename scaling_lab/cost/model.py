@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from scaling_lab.cost.prices import PRICE_TABLE, PriceTable
 from scaling_lab.result.models import RunResult
+from scaling_lab.result.series import sum_present
 from scaling_lab.system.models import DynamoDBMode, FrontDoorKind
 
 __all__ = ["CostEstimate", "CostLine", "estimate_cost"]
@@ -52,11 +53,6 @@ class CostEstimate:
         return out
 
 
-def _sum(values: list[float | int | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return float(sum(present)) if present else None
-
-
 def estimate_cost(result: RunResult, prices: PriceTable = PRICE_TABLE) -> CostEstimate:
     """What the run would cost on AWS at list prices, and per 1M accepted events.
 
@@ -98,7 +94,7 @@ def estimate_cost(result: RunResult, prices: PriceTable = PRICE_TABLE) -> CostEs
 
     # -- Lambda: API function -----------------------------------------------------------------
     throttled = s.errors.throttled
-    invocations = _sum([x.lambda_invocations for x in series])
+    invocations = sum_present([x.lambda_invocations for x in series])
     basis = "measured"
     if invocations is None:
         invocations = float(max(s.requests - throttled, 0))
@@ -171,7 +167,7 @@ def estimate_cost(result: RunResult, prices: PriceTable = PRICE_TABLE) -> CostEs
             ("rcu", ddb.read, "ddb_rcu_hour", "read capacity"),
         ):
             per_second = [getattr(x, f"ddb_provisioned_{unit}") for x in series]
-            observed = _sum(per_second)
+            observed = sum_present(per_second)
             if observed is not None:
                 # a second without a reading carries the last level (builder semantics)
                 hours, basis = observed / 3600.0, "measured"
@@ -194,7 +190,7 @@ def estimate_cost(result: RunResult, prices: PriceTable = PRICE_TABLE) -> CostEs
         if ddb.gsis:
             notes.append("GSI provisioned capacity is not in the system file and is not priced")
     else:
-        consumed_w = _sum([x.ddb_consumed_wcu for x in series])
+        consumed_w = sum_present([x.ddb_consumed_wcu for x in series])
         if consumed_w is not None:
             wru, basis = consumed_w, "measured"
         else:
@@ -213,7 +209,7 @@ def estimate_cost(result: RunResult, prices: PriceTable = PRICE_TABLE) -> CostEs
                 f"{indexed_writes} writes per item (table + GSIs)",
             )
         )
-        consumed_r = _sum([x.ddb_consumed_rcu for x in series])
+        consumed_r = sum_present([x.ddb_consumed_rcu for x in series])
         if consumed_r is not None:
             rru, basis = consumed_r, "measured"
         else:

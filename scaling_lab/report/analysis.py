@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from scaling_lab.result.models import RunResult, SecondSample
+from scaling_lab.result.series import max_present
 from scaling_lab.scenario.thresholds import parse_threshold
 from scaling_lab.system.models import SystemConfig
 
@@ -133,11 +134,6 @@ class Utilisation:
         return self.peak / self.capacity
 
 
-def _max(values: Sequence[float | int | None]) -> float | None:
-    present = [float(v) for v in values if v is not None]
-    return max(present) if present else None
-
-
 def utilisation(result: RunResult) -> list[Utilisation]:
     s, series, system = result.summary, result.series, effective_system(result)
     lam = system.lambda_
@@ -152,8 +148,8 @@ def utilisation(result: RunResult) -> list[Utilisation]:
         ),
     ]
     for unit in ("wcu", "rcu"):
-        consumed = _max([getattr(x, f"ddb_consumed_{unit}") for x in series])
-        prov = _max([getattr(x, f"ddb_provisioned_{unit}") for x in series])
+        consumed = max_present([getattr(x, f"ddb_consumed_{unit}") for x in series])
+        prov = max_present([getattr(x, f"ddb_provisioned_{unit}") for x in series])
         if prov is None and system.dynamodb.mode.value == "provisioned":
             cap = system.dynamodb.write if unit == "wcu" else system.dynamodb.read
             prov = cap.provisioned if cap is not None else None
@@ -177,7 +173,7 @@ def utilisation(result: RunResult) -> list[Utilisation]:
         )
     )
     if system.front_door.kind.value == "api_gateway":
-        peak = _max([x.offered for x in series])
+        peak = max_present([x.offered for x in series])
         out.append(
             Utilisation(
                 "API Gateway request rate (offered)",

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from scaling_lab.report.analysis import Saturation, effective_system
 from scaling_lab.result.models import RunResult, SecondSample
+from scaling_lab.result.series import points
 from scaling_lab.scenario.thresholds import parse_threshold
 
 __all__ = ["Plot", "make_plots"]
@@ -46,17 +47,6 @@ class Plot:
 
 
 Getter = Callable[[SecondSample], float | int | None]
-
-
-def _xy(series: Sequence[SecondSample], get: Getter) -> tuple[list[float], list[float]]:
-    xs: list[float] = []
-    ys: list[float] = []
-    for s in series:
-        v = get(s)
-        if v is not None:
-            xs.append(float(s.t_s))
-            ys.append(float(v))
-    return xs, ys
 
 
 def _figure(title: str) -> tuple[Figure, Axes]:
@@ -110,19 +100,19 @@ def make_plots(
     fig, ax = _figure("Traffic: offered vs successful responses per second")
     if _has(series, lambda s: s.offered):
         ax.plot(
-            *_xy(series, lambda s: s.offered),
+            *points(series, lambda s: s.offered),
             color=_COLORS["offered"],
             label="offered",
             linewidth=1.5,
         )
     ax.plot(
-        *_xy(series, lambda s: (s.completed or 0) - (s.errors.total if s.errors else 0)),
+        *points(series, lambda s: (s.completed or 0) - (s.errors.total if s.errors else 0)),
         color=_COLORS["ok"],
         label="successful",
         linewidth=1.2,
     )
     ax.plot(
-        *_xy(series, lambda s: s.errors.total if s.errors else None),
+        *points(series, lambda s: s.errors.total if s.errors else None),
         color=_COLORS["errors"],
         label="errors",
         linewidth=1.0,
@@ -150,7 +140,7 @@ def make_plots(
             return value
 
         ax.plot(
-            *_xy(series, get_q),
+            *points(series, get_q),
             color=_COLORS[q],
             label=q,
             linewidth=1.2 if q != "p50" else 1.0,
@@ -190,7 +180,7 @@ def make_plots(
     if _has(series, lambda s: s.lambda_concurrency):
         fig, ax = _figure("Lambda concurrency")
         ax.plot(
-            *_xy(series, lambda s: s.lambda_concurrency),
+            *points(series, lambda s: s.lambda_concurrency),
             color=_COLORS["used"],
             label="concurrent executions (max per second)",
             linewidth=1.2,
@@ -200,7 +190,7 @@ def make_plots(
         if _has(series, lambda s: s.lambda_throttles):
             ax2 = ax.twinx()
             ax2.bar(
-                *_xy(series, lambda s: s.lambda_throttles),
+                *points(series, lambda s: s.lambda_throttles),
                 color=_COLORS["errors"],
                 alpha=0.4,
                 width=1.0,
@@ -224,13 +214,13 @@ def make_plots(
     if _has(series, lambda s: s.ddb_consumed_wcu) or _has(series, lambda s: s.ddb_provisioned_wcu):
         fig, ax = _figure("DynamoDB write capacity")
         ax.plot(
-            *_xy(series, lambda s: s.ddb_consumed_wcu),
+            *points(series, lambda s: s.ddb_consumed_wcu),
             color=_COLORS["used"],
             label="consumed WCU/s",
             linewidth=1.0,
         )
         ax.plot(
-            *_xy(series, lambda s: s.ddb_provisioned_wcu),
+            *points(series, lambda s: s.ddb_provisioned_wcu),
             color=_COLORS["prov"],
             label="provisioned WCU",
             linewidth=1.5,
@@ -238,7 +228,7 @@ def make_plots(
         )
         if _has(series, lambda s: s.ddb_throttled):
             ax.plot(
-                *_xy(series, lambda s: s.ddb_throttled),
+                *points(series, lambda s: s.ddb_throttled),
                 color=_COLORS["errors"],
                 label="throttled requests/s",
                 linewidth=1.0,
@@ -259,7 +249,7 @@ def make_plots(
     # SQS -------------------------------------------------------------------------------------
     if _has(series, lambda s: s.sqs_depth):
         fig, ax = _figure("SQS queue depth")
-        ax.plot(*_xy(series, lambda s: s.sqs_depth), color=_COLORS["used"], linewidth=1.2)
+        ax.plot(*points(series, lambda s: s.sqs_depth), color=_COLORS["used"], linewidth=1.2)
         ax.set_ylabel("messages")
         _mark_spike(ax, result, saturations)
         plots.append(Plot("sqs", "SQS", "Messages waiting for the delivery worker.", _png(fig)))
@@ -270,13 +260,15 @@ def make_plots(
         for r in (other, result):
             label = r.kind.value
             ax1.plot(
-                *_xy(r.series, lambda s: s.latency_ms.p95),
+                *points(r.series, lambda s: s.latency_ms.p95),
                 color=_COLORS[label],
                 label=label,
                 linewidth=1.2,
             )
             ax2.plot(
-                *_xy(r.series, lambda s: (s.completed or 0) - (s.errors.total if s.errors else 0)),
+                *points(
+                    r.series, lambda s: (s.completed or 0) - (s.errors.total if s.errors else 0)
+                ),
                 color=_COLORS[label],
                 label=label,
                 linewidth=1.2,

@@ -28,6 +28,7 @@ from scaling_lab.result.models import (
     ThresholdVerdict,
 )
 from scaling_lab.result.recovery import compute_recovery
+from scaling_lab.result.series import max_present, sum_present
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.scenario.thresholds import parse_threshold
 from scaling_lab.system.models import SystemConfig
@@ -275,16 +276,6 @@ def new_run_id(scenario: str, kind: ResultKind | str) -> str:
     return f"{stamp}-{scenario}-{ResultKind(kind).value}-{uuid.uuid4().hex[:6]}"
 
 
-def _sum_opt(values: list[float | int | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return float(sum(present)) if present else None
-
-
-def _max_opt(values: list[float | int | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return float(max(present)) if present else None
-
-
 def summarize(
     scenario: Scenario,
     series: list[SecondSample],
@@ -313,12 +304,12 @@ def summarize(
     ok = requests - errors.total
     duration = max(scenario.duration_s, 1.0)
     per_sec_ok = [(s.completed or 0) - (s.errors.total if s.errors else 0) for s in series]
-    cold = _sum_opt([s.cold_starts for s in series])
-    invocations = _sum_opt([s.lambda_invocations for s in series])
+    cold = sum_present([s.cold_starts for s in series])
+    invocations = sum_present([s.lambda_invocations for s in series])
     recovery = compute_recovery(scenario, series)
     summary = Summary(
         requests=requests,
-        offered=_sum_opt([s.offered for s in series]),
+        offered=sum_present([s.offered for s in series]),
         errors=errors,
         error_rate=(errors.total / requests) if requests else None,
         throughput_per_s=ok / duration if requests else None,
@@ -327,16 +318,16 @@ def summarize(
         endpoints=endpoints,
         recovery_s=recovery.recovery_s if recovery else None,
         recovery=recovery,
-        max_lambda_concurrency=_max_opt([s.lambda_concurrency for s in series]),
+        max_lambda_concurrency=max_present([s.lambda_concurrency for s in series]),
         cold_starts=None if cold is None else int(cold),
         cold_start_fraction=(cold / invocations) if cold is not None and invocations else None,
-        max_ddb_provisioned_wcu=_max_opt([s.ddb_provisioned_wcu for s in series]),
+        max_ddb_provisioned_wcu=max_present([s.ddb_provisioned_wcu for s in series]),
         ddb_throttled=None
-        if (t := _sum_opt([s.ddb_throttled for s in series])) is None
+        if (t := sum_present([s.ddb_throttled for s in series])) is None
         else int(t),
-        max_sqs_depth=None if (q := _max_opt([s.sqs_depth for s in series])) is None else int(q),
+        max_sqs_depth=None if (q := max_present([s.sqs_depth for s in series])) is None else int(q),
         dropped_iterations=None
-        if (d := _sum_opt([s.dropped_iterations for s in series])) is None
+        if (d := sum_present([s.dropped_iterations for s in series])) is None
         else int(d),
     )
     summary.thresholds = evaluate_thresholds(scenario, summary, run_hist)
