@@ -11,31 +11,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from scaling_lab.result.builder import COUNTERS, GAUGES_LAST, GAUGES_MAX, INTEGER_FIGURES
+
 __all__ = ["FIGURE_NAMES", "INTEGER_FIGURES", "FigureSeries", "Figures"]
 
-#: The per-second figures of scaling_lab.result that observation can fill.
-FIGURE_NAMES = (
-    "lambda_concurrency",
-    "lambda_invocations",
-    "lambda_throttles",
-    "cold_starts",
-    "ddb_consumed_wcu",
-    "ddb_consumed_rcu",
-    "ddb_provisioned_wcu",
-    "ddb_provisioned_rcu",
-    "ddb_throttled",
-    "ddb_retries",
-    "sqs_depth",
-)
-INTEGER_FIGURES = frozenset(
-    {
-        "lambda_invocations",
-        "lambda_throttles",
-        "cold_starts",
-        "ddb_throttled",
-        "ddb_retries",
-        "sqs_depth",
-    }
+#: The per-second figures of scaling_lab.result that observation can fill: every builder
+#: figure but the load generator's own.
+FIGURE_NAMES = tuple(
+    name for name in (*GAUGES_MAX, *GAUGES_LAST, *COUNTERS) if name != "dropped_iterations"
 )
 
 

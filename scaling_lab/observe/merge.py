@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 from scaling_lab.observe.figures import FIGURE_NAMES, INTEGER_FIGURES, Figures
-from scaling_lab.result.builder import ResultBuilder
+from scaling_lab.result.builder import COUNTERS, ResultBuilder
 from scaling_lab.result.models import RunResult, SecondSample
 
 __all__ = ["apply_to_builder", "merge_into_result"]
-
-_COUNTERS = {
-    "lambda_invocations",
-    "lambda_throttles",
-    "cold_starts",
-    "ddb_consumed_wcu",
-    "ddb_consumed_rcu",
-    "ddb_throttled",
-    "ddb_retries",
-}
 
 
 def apply_to_builder(builder: ResultBuilder, figures: Figures, started_epoch_s: float) -> None:
@@ -59,7 +49,7 @@ def merge_into_result(
             if value is not None:
                 upd[name] = _value(name, value)
                 carried[name] = upd[name]
-            elif name in _COUNTERS:
+            elif name in COUNTERS:
                 upd[name] = 0
             else:
                 upd[name] = carried.get(name)

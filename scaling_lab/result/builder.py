@@ -37,6 +37,7 @@ __all__ = [
     "COUNTERS",
     "GAUGES_LAST",
     "GAUGES_MAX",
+    "INTEGER_FIGURES",
     "ResultBuilder",
     "classify_status",
     "percentiles",
@@ -55,6 +56,8 @@ COUNTERS = (
     "ddb_retries",
     "dropped_iterations",
 )
+#: Figures that count whole things (stored as integers); consumed capacity units may be fractional.
+INTEGER_FIGURES = frozenset({*COUNTERS, "sqs_depth"} - {"ddb_consumed_wcu", "ddb_consumed_rcu"})
 
 
 def classify_status(status: int) -> ErrorClass | None:
@@ -223,9 +226,9 @@ class ResultBuilder:
                     figs[name] = carried.get(name)
                 else:
                     figs[name] = 0
-            for name in (*COUNTERS, "sqs_depth"):
+            for name in INTEGER_FIGURES:
                 v = figs.get(name)
-                if v is not None and name not in ("ddb_consumed_wcu", "ddb_consumed_rcu"):
+                if v is not None:
                     figs[name] = int(v)
             series.append(
                 SecondSample(
