@@ -10,10 +10,8 @@ extension :func:`install` (``AppSettings.extensions = ("emulator.governor:instal
 
 from __future__ import annotations
 
-import json
 import logging
 
-from pydantic import ValidationError
 
 from emulator.app.extensions import AppContext
 from emulator.governor.faults import FaultTimeline, JournalEntry
@@ -39,7 +37,6 @@ __all__ = [
     "extend",
     "install",
     "item_size_bytes",
-    "parse_system",
 ]
 
 log = logging.getLogger("emulator.governor")
@@ -59,38 +56,13 @@ def install(ctx: AppContext) -> None:
     if ctx.system_json is None:
         log.warning("governor not installed: the app was started without a system file")
         return
-    system = parse_system(ctx.system_json)
+    # A scaled system stays valid (scaling_lab.system.scaling keeps 100 x k unreserved).
+    system = SystemConfig.model_validate_json(ctx.system_json)
     governor = Governor(system, GovernorSettings.from_env(), ctx.settings)
     ctx.middleware.insert(0, Middleware(LambdaGate, governor=governor))
     ctx.client_hooks.append(governor.client_hook)
     ctx.state["governor"] = governor
     governor.start_background()
-
-
-def parse_system(system_json: str) -> SystemConfig:
-    """The SystemConfig the stack passed, also when it is a scaled one.
-
-    ``system.scaled(k)`` scales account and reserved concurrency alike, so a scaled system can
-    leave fewer than the 100 unreserved executions a system *file* must leave, and fails
-    validation when read back. With reserved concurrency set, the function's cap is the
-    reserved value and the account figure changes nothing the gate does, so it is raised to
-    reserved + 100 for validation only.
-    """
-    try:
-        return SystemConfig.model_validate_json(system_json)
-    except ValidationError:
-        data = json.loads(system_json)
-        lam = data.get("lambda") or data.get("lambda_") or {}
-        reserved = lam.get("reserved_concurrency")
-        if reserved is None:
-            raise
-        lam["account_concurrency"] = max(int(lam.get("account_concurrency", 0)), reserved + 100)
-        log.warning(
-            "scaled system: account_concurrency read as %d (reserved %d is the cap)",
-            lam["account_concurrency"],
-            reserved,
-        )
-        return SystemConfig.model_validate(data)
 
 
 #: The name :mod:`emulator.stack` looks for.

@@ -173,10 +173,10 @@ def test_late_ticks_do_not_move_consumption_between_datapoints(clock, app_settin
 
 
 def test_a_scaled_system_is_read_back_with_its_reserved_cap():
-    from emulator.governor import parse_system
+    from scaling_lab.system import SystemConfig
 
     scaled = load_system("staging").scaled(0.02)
-    system = parse_system(scaled.model_dump_json(by_alias=True))
+    system = SystemConfig.model_validate_json(scaled.model_dump_json(by_alias=True))
     assert system.lambda_.reserved_concurrency == 20
     assert system.lambda_.concurrency_cap == 20
     assert system.dynamodb == scaled.dynamodb
