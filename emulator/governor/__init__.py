@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 
-
 from emulator.app.extensions import AppContext
 from emulator.governor.faults import FaultTimeline, JournalEntry
 from emulator.governor.items import item_size_bytes
