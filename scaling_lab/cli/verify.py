@@ -188,7 +188,7 @@ def _verify(
         load_tolerances,
         plot_comparison,
     )
-    from scaling_lab.load import run_scenario
+    from scaling_lab.load import run_load
     from scaling_lab.model import predict
     from scaling_lab.report.terminal import render_summary
     from scaling_lab.result.io import save_result
@@ -220,7 +220,7 @@ def _verify(
     err.print(render_summary(predicted))
 
     err.rule("2/4 run (k6)")
-    observed = run_scenario(
+    run = run_load(
         scaled,
         sysconf,
         target=target,
@@ -229,7 +229,9 @@ def _verify(
         backend=backend,
         yes=yes,
     )
-    save_result(observed, run_dir / "observed.json")
+    # The runner already wrote the result into the run folder; give it the folder's name.
+    run.path.replace(run_dir / "observed.json")
+    observed = run.result
     err.print(render_summary(observed))
 
     err.rule("3/4 compare")
