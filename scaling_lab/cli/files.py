@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from scaling_lab.cli.output import err, out
-from scaling_lab.errors import ExitCode, InputError, Problem, ScalingLabError, ValidationFailed
+from scaling_lab.errors import ExitCode, InputError, Problem, ValidationFailed
 from scaling_lab.scenario.loader import list_scenario_files, load_model, load_scenario
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.system.models import SystemConfig
@@ -151,4 +151,3 @@ def register(app: typer.Typer) -> None:
     app.command("show")(_show)
 
 
-_ = ScalingLabError  # re-exported for command modules' error handling docs
