@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emulator.stack.endpoints import Endpoints
-from emulator.stack.npm import dynalite_cli, node_binary
+from emulator.stack.npm import DYNALITE_SERVER, dynalite_cli, node_binary
 from emulator.stack.procs import ChildProcess, free_port, wait_http
 
 __all__ = ["EmbeddedBackend", "start_embedded"]
@@ -46,7 +46,15 @@ def start_embedded(
     children: list[ChildProcess] = []
     try:
         ddb_port = free_port()
-        argv = [node, str(cli), "--host", "127.0.0.1", "--port", str(ddb_port)]
+        argv = [
+            node,
+            str(DYNALITE_SERVER),
+            str(cli),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(ddb_port),
+        ]
         argv += ["--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"]
         if persist:
             argv += ["--path", str(run_dir / "dynamodb")]

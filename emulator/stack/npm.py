@@ -18,9 +18,17 @@ from pathlib import Path
 
 from emulator.stack.errors import BackendUnavailable
 
-__all__ = ["NODE_PACKAGE_DIR", "dynalite_cli", "ensure_node_modules", "node_binary"]
+__all__ = [
+    "DYNALITE_SERVER",
+    "NODE_PACKAGE_DIR",
+    "dynalite_cli",
+    "ensure_node_modules",
+    "node_binary",
+]
 
 NODE_PACKAGE_DIR = Path(__file__).with_name("node")
+# dynalite's CLI behind a guard that keeps it serving when a client dies mid-request.
+DYNALITE_SERVER = NODE_PACKAGE_DIR / "dynalite_server.js"
 MIN_NODE_MAJOR = 20  # dynalite 4 declares engines.node >= 20
 
 

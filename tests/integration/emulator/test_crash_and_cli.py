@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -16,6 +18,7 @@ import pytest
 from stack_helpers import EVENT, require_node
 
 from emulator.stack import start_local_stack
+from emulator.stack.embedded import start_embedded
 from emulator.stack.localstack import docker_reachable
 
 pytestmark = pytest.mark.integration
@@ -65,6 +68,39 @@ def test_killing_the_api_mid_load_loses_no_accepted_event():
         report = stack.audit(accepted=accepted, wait_drain_s=60)
         assert report.accepted == len(accepted) >= 400
         assert report.missing == 0, report.missing_ids
+
+
+def test_embedded_dynamodb_survives_a_client_dying_mid_request(tmp_path):
+    """A caller that disconnects before its request body is complete (what SIGKILL of the API
+    does to its in-flight DynamoDB calls) must not take DynamoDB down with it."""
+    require_node()
+    backend = start_embedded(tmp_path)
+    try:
+        host, port = backend.endpoints.dynamodb.removeprefix("http://").split(":")
+        for _ in range(3):
+            sock = socket.create_connection((host, int(port)), timeout=5)
+            sock.sendall(
+                b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+                b"X-Amz-Target: DynamoDB_20120810.ListTables\r\n\r\n{\"Limit\":"
+            )
+            time.sleep(0.2)
+            # Abortive close (RST), as the kernel does for a killed process's sockets.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
+        time.sleep(0.5)
+        resp = httpx.post(
+            backend.endpoints.dynamodb,
+            content=b"{}",
+            headers={
+                "X-Amz-Target": "DynamoDB_20120810.ListTables",
+                "Content-Type": "application/x-amz-json-1.0",
+            },
+            timeout=5,
+        )
+        assert resp.status_code in (200, 400)  # answered (unsigned: 400 is fine), not refused
+        assert "still serving" in (tmp_path / "dynalite.log").read_text()
+    finally:
+        backend.stop()
 
 
 def _children(pid: int) -> set[int]:
