@@ -208,6 +208,21 @@ class Stack:
         if self._api is not None:
             self._api.kill()
 
+    def exited(self) -> list[str]:
+        """One line per process of the stack that is no longer running (API, worker, embedded
+        backend children): name, exit code and the last line of its log. Empty when healthy."""
+        children = [self._api, self._worker, *getattr(self._backend, "children", [])]
+        lines = []
+        for child in children:
+            if child is None or child.alive():
+                continue
+            last = (child.log_tail(1) or "no output").strip()
+            lines.append(
+                f"{child.name} exited with code {child.popen.returncode} ({last}); "
+                f"log: {child.log_path}"
+            )
+        return lines
+
     def start_worker(self) -> None:
         """Start the delivery worker process."""
         self._worker = ChildProcess(
@@ -226,8 +241,10 @@ class Stack:
         )
 
     def stop(self, keep_logs: bool = False) -> None:
-        """Stop API, worker and backend (in that order); idempotent."""
+        """Stop API, worker and backend (in that order); idempotent. The logs are kept when a
+        process had already exited on its own (they say why)."""
         atexit.unregister(self.stop)
+        keep_logs = keep_logs or bool(self.exited())
         for child in (self._api, self._worker):
             if child is not None:
                 child.stop()

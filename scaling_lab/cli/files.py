@@ -149,5 +149,3 @@ def register(app: typer.Typer) -> None:
     app.command("validate")(_validate)
     app.command("schema")(_schema)
     app.command("show")(_show)
-
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import threading
+import time
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -79,7 +79,9 @@ def _up(
 ) -> int:
     """Start a local AWS backend and the Triggers API; print the URL and one API key per tenant.
 
-    Runs until Ctrl-C or SIGTERM, then stops every process it started.
+    Runs until Ctrl-C or SIGTERM, then stops every process it started. When one of them exits
+    on its own (say DynamoDB, whose data lives in that process), it says which and why, stops
+    the rest and exits 3, keeping the logs.
     """
     from emulator.stack import Stack
 
@@ -102,6 +104,7 @@ def _up(
         worker_concurrency=worker_concurrency,
         worker_batch_size=worker_batch_size,
     )
+    code = ExitCode.OK
     try:
         if not as_json:
             err.print(f"starting backend {backend} ...")
@@ -116,7 +119,13 @@ def _up(
             for tenant, key in zip(stack.tenants, stack.api_keys, strict=True):
                 out.print(f"  {tenant}  X-API-Key: {key}")
             out.print(f"endpoints written to {state_file}; Ctrl-C to stop")
-        threading.Event().wait()
+        # Watch the stack: a child that dies (e.g. DynamoDB) loses its data, so say so and stop.
+        while not (exited := stack.exited()):
+            time.sleep(1.0)
+        for line in exited:
+            err.print(f"scaling-lab up: {line}")
+        err.print(f"scaling-lab up: stopping the stack; logs kept in {stack.run_dir}")
+        code = ExitCode.ENVIRONMENT
     except KeyboardInterrupt:
         if not as_json:
             err.print("stopping ...")
@@ -128,7 +137,7 @@ def _up(
             state_file.unlink()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return ExitCode.OK
+    return code
 
 
 def _written_by_us(path: Path) -> bool:

@@ -135,7 +135,11 @@ def run_load(
         builder = ResultBuilder(
             # The result records the system file as given (unscaled), like predict does;
             # scenario.scale says by how much rates and capacities were multiplied.
-            scaled, system, ResultKind.OBSERVED, provenance, observable={"dropped_iterations"}
+            scaled,
+            system,
+            ResultKind.OBSERVED,
+            provenance,
+            observable={"dropped_iterations"},
         )
         builder.notes.extend(tgt.notes)
         stats = LiveStats()

@@ -35,6 +35,11 @@ class Target:
 
 def _audit_notes(stack: Any) -> Callable[[int], list[str]]:
     def run(accepted: int) -> list[str]:
+        exited = stack.exited()
+        if exited:  # the figures after that moment measure a broken stack, not the API
+            return [f"PROBLEM: local stack process {line}" for line in exited] + [
+                "audit skipped: the local stack did not survive the run"
+            ]
         report = stack.audit(None, wait_drain_s=15.0)
         verdict = "ok" if report.ok else "PROBLEM"
         return [

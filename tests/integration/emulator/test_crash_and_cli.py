@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -81,7 +82,7 @@ def test_embedded_dynamodb_survives_a_client_dying_mid_request(tmp_path):
             sock = socket.create_connection((host, int(port)), timeout=5)
             sock.sendall(
                 b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
-                b"X-Amz-Target: DynamoDB_20120810.ListTables\r\n\r\n{\"Limit\":"
+                b'X-Amz-Target: DynamoDB_20120810.ListTables\r\n\r\n{"Limit":'
             )
             time.sleep(0.2)
             # Abortive close (RST), as the kernel does for a killed process's sockets.
@@ -101,6 +102,28 @@ def test_embedded_dynamodb_survives_a_client_dying_mid_request(tmp_path):
         assert "still serving" in (tmp_path / "dynalite.log").read_text()
     finally:
         backend.stop()
+
+
+def test_a_backend_process_dying_is_reported_and_its_log_kept():
+    """A run on a stack whose DynamoDB died must say so instead of auditing a dead backend."""
+    require_node()
+    from scaling_lab.load.target import _audit_notes
+
+    with start_local_stack(backend="embedded", tenants=1) as stack:
+        assert stack.exited() == []
+        backend = stack._backend
+        dynalite = next(c for c in backend.children if c.name == "dynalite")  # type: ignore[union-attr]
+        dynalite.kill()
+        lines = stack.exited()
+        assert len(lines) == 1 and lines[0].startswith("dynalite exited with code -9")
+        notes = _audit_notes(stack)(10)
+        assert notes[0].startswith("PROBLEM: local stack process dynalite exited")
+        assert notes[-1] == "audit skipped: the local stack did not survive the run"
+        run_dir = stack.run_dir
+    try:
+        assert (run_dir / "dynalite.log").exists()  # kept: it says why
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def _children(pid: int) -> set[int]:
@@ -162,6 +185,44 @@ def test_up_prints_json_then_stops_every_process_on_signal(tmp_path, sig):
         assert proc.wait(30) == 0
         time.sleep(0.3)
         assert not [k for k in kids if _alive(k)]
+        assert not (tmp_path / "stack.json").exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_up_stops_and_says_why_when_a_backend_process_dies(tmp_path):
+    require_node()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scaling_lab.cli.main",
+            "up",
+            "--backend",
+            "embedded",
+            "--tenants",
+            "1",
+            "--json",
+            "--state-file",
+            str(tmp_path / "stack.json"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+        dynalite = [
+            k for k in _children(proc.pid) if b"dynalite" in Path(f"/proc/{k}/cmdline").read_bytes()
+        ]
+        assert len(dynalite) == 1
+        os.kill(dynalite[0], signal.SIGKILL)
+        assert proc.wait(30) == 3
+        stderr = proc.stderr.read()  # type: ignore[union-attr]
+        assert "dynalite exited with code -9" in stderr and "logs kept in" in stderr
+        assert "Traceback" not in stderr
         assert not (tmp_path / "stack.json").exists()
     finally:
         if proc.poll() is None:
