@@ -147,28 +147,19 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _start_up(tmp_path: Path, tenants: int) -> subprocess.Popen[str]:
+    """`scaling-lab up --json` in ``tmp_path`` (state file there too)."""
+    argv = [sys.executable, "-m", "scaling_lab.cli.main", "up", "--backend", "embedded"]
+    argv += ["--tenants", str(tenants), "--json", "--state-file", str(tmp_path / "stack.json")]
+    return subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_up_prints_json_then_stops_every_process_on_signal(tmp_path, sig):
     require_node()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scaling_lab.cli.main",
-            "up",
-            "--backend",
-            "embedded",
-            "--tenants",
-            "2",
-            "--json",
-            "--state-file",
-            str(tmp_path / "stack.json"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
+    proc = _start_up(tmp_path, tenants=2)
     try:
         line = proc.stdout.readline()  # type: ignore[union-attr]
         ready = json.loads(line)
@@ -193,25 +184,7 @@ def test_up_prints_json_then_stops_every_process_on_signal(tmp_path, sig):
 
 def test_up_stops_and_says_why_when_a_backend_process_dies(tmp_path):
     require_node()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scaling_lab.cli.main",
-            "up",
-            "--backend",
-            "embedded",
-            "--tenants",
-            "1",
-            "--json",
-            "--state-file",
-            str(tmp_path / "stack.json"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
+    proc = _start_up(tmp_path, tenants=1)
     try:
         json.loads(proc.stdout.readline())  # type: ignore[union-attr]
         dynalite = [
