@@ -26,17 +26,11 @@ def local_budget(scale: str, target: str, backend: str) -> float:
     HEADROOM x what this machine sustains (scaling_lab.load.probe; probed once a day)."""
     if scale != "auto" or target != "local":
         return 0.0  # unused: an explicit scale, or a remote target run as written
+    from scaling_lab.load.probe import auto_budget, positive_rate, sustainable_rate
+
     setting = os.environ.get(BUDGET_ENV)
     if setting:
-        try:
-            budget = float(setting)
-        except ValueError:
-            budget = -1.0
-        if not budget > 0:
-            raise InputError(f"{BUDGET_ENV}: expected a rate > 0 in req/s, got {setting!r}")
-        return budget
-    from scaling_lab.load.probe import auto_budget, sustainable_rate
-
+        return positive_rate(BUDGET_ENV, setting, "a rate > 0 in req/s")
     return auto_budget(sustainable_rate(backend=backend, console=err).sustainable_rate_per_s)
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "StepResult",
     "auto_budget",
     "cache_path",
+    "positive_rate",
     "probe_sustainable_rate",
     "search",
     "sustainable_rate",
@@ -271,6 +272,17 @@ def _save_cached(path: Path, key: dict[str, Any], result: ProbeResult) -> None:
         pass  # a read-only home: probe again next time
 
 
+def positive_rate(name: str, text: str, expected: str) -> float:
+    """``text`` (the setting ``name``) as a rate > 0 in req/s; InputError saying ``expected``."""
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    if not rate > 0:
+        raise InputError(f"{name}: expected {expected}, got {text!r}")
+    return rate
+
+
 def sustainable_rate(
     *,
     backend: str = "embedded",
@@ -285,12 +297,7 @@ def sustainable_rate(
     now = now or datetime.now(UTC)
     setting = os.environ.get(PROBE_ENV, "").strip()
     if setting and setting != "refresh":
-        try:
-            rate = float(setting)
-        except ValueError:
-            rate = -1.0
-        if not rate > 0:
-            raise InputError(f"{PROBE_ENV}: expected 'refresh' or a rate > 0, got {setting!r}")
+        rate = positive_rate(PROBE_ENV, setting, "'refresh' or a rate > 0")
         return ProbeResult(rate, source="env", measured_at=now.isoformat())
     path, key = cache_path(), _cache_key()
     if setting != "refresh":
