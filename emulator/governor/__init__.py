@@ -15,7 +15,7 @@ import logging
 from emulator.app.extensions import AppContext
 from emulator.governor.faults import FaultTimeline, JournalEntry
 from emulator.governor.items import item_size_bytes
-from emulator.governor.lambda_gate import EnvironmentPool, LambdaGate, ThrottleCause
+from emulator.governor.lambda_gate import LambdaGate
 from emulator.governor.metrics import SecondCounters, cloudwatch_datums
 from emulator.governor.runtime import Governor
 from emulator.governor.settings import ENV_VAR, GovernorSettings
@@ -24,14 +24,12 @@ from scaling_lab.system.models import SystemConfig
 __all__ = [
     "ENV_VAR",
     "EXTENSION",
-    "EnvironmentPool",
     "FaultTimeline",
     "Governor",
     "GovernorSettings",
     "JournalEntry",
     "LambdaGate",
     "SecondCounters",
-    "ThrottleCause",
     "cloudwatch_datums",
     "extend",
     "install",

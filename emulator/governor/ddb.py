@@ -24,7 +24,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
 
 from emulator.governor.items import item_size_bytes
-from scaling_lab.model.capacity import read_units, update_units, write_units
+from scaling_lab.aws import read_units, update_units, write_units
 from scaling_lab.scenario.models import FaultKind
 
 if TYPE_CHECKING:

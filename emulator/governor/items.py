@@ -1,7 +1,7 @@
 """DynamoDB item sizes by AWS's rules, from the DynamoDB JSON of a request or response.
 
 Units per request, buckets and the auto scaler are shared with the model
-(:mod:`scaling_lab.model.capacity`); this module only measures items, which the model never
+(:mod:`scaling_lab.aws.dynamodb`); this module only measures items, which the model never
 sees.
 """
 

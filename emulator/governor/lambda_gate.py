@@ -1,132 +1,36 @@
 """The Lambda gate: execution environments, cold starts and throttles in front of the handler.
 
-:class:`EnvironmentPool` is the pure core (time passed in): a provisioned warm pool with
-spillover to on-demand environments, the per-function scaling-rate bucket, the reserved or
-account concurrency cap, the 10 x concurrency request-rate cap and idle reclaim.
-:class:`LambdaGate` is ASGI middleware that applies it to every request and answers throttles
-as the system file's front door does.
+:class:`LambdaGate` is ASGI middleware that admits every request through the rulebook's
+:class:`scaling_lab.aws.LambdaEnvironments` (the same state machine the model drives: scaling
+rate, caps, request rate, provisioned concurrency, idle reclaim) and answers throttles as the
+system file's front door does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from emulator.governor.control import handle_control
-from scaling_lab.model.capacity import TokenBucket
+from scaling_lab.aws import ThrottleCause
 from scaling_lab.scenario.models import FaultKind
-from scaling_lab.system.models import FrontDoorKind, LambdaConfig, ScalingRule
+from scaling_lab.system.models import FrontDoorKind
 
 if TYPE_CHECKING:
     from emulator.governor.runtime import Governor
 
-__all__ = ["EnvironmentPool", "LambdaGate", "ThrottleCause", "throttle_response"]
-
-# Scaling: 1,000 new environments per 10 s per function, refilled continuously, unused
-# allowance not accumulating beyond one interval; request rate capped at 10 x concurrency
-# -- https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html
-# Legacy rule: initial burst then +legacy_per_minute per minute
-# -- https://docs.aws.amazon.com/lambda/latest/dg/burst-concurrency.html (archived 2023)
-
-
-class ThrottleCause(StrEnum):
-    CONCURRENCY = "lambda_concurrency"
-    SCALING_RATE = "lambda_scaling_rate"
-    RPS = "lambda_rps"
-    FRONT_DOOR = "front_door"
-
+__all__ = ["LambdaGate", "throttle_response"]
 
 # TooManyRequestsException reasons: https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
 _REASONS = {
-    (ThrottleCause.CONCURRENCY, True): "ReservedFunctionConcurrentInvocationLimitExceeded",
-    (ThrottleCause.CONCURRENCY, False): "ConcurrentInvocationLimitExceeded",
-    (ThrottleCause.SCALING_RATE, True): "ReservedFunctionConcurrentInvocationLimitExceeded",
-    (ThrottleCause.SCALING_RATE, False): "ConcurrentInvocationLimitExceeded",
-    (ThrottleCause.RPS, True): "ReservedFunctionInvocationRateLimitExceeded",
-    (ThrottleCause.RPS, False): "FunctionInvocationRateLimitExceeded",
+    (ThrottleCause.LAMBDA_CONCURRENCY, True): "ReservedFunctionConcurrentInvocationLimitExceeded",
+    (ThrottleCause.LAMBDA_CONCURRENCY, False): "ConcurrentInvocationLimitExceeded",
+    (ThrottleCause.LAMBDA_SCALING_RATE, True): "ReservedFunctionConcurrentInvocationLimitExceeded",
+    (ThrottleCause.LAMBDA_SCALING_RATE, False): "ConcurrentInvocationLimitExceeded",
+    (ThrottleCause.LAMBDA_REQUEST_RATE, True): "ReservedFunctionInvocationRateLimitExceeded",
+    (ThrottleCause.LAMBDA_REQUEST_RATE, False): "FunctionInvocationRateLimitExceeded",
 }
-
-
-@dataclass
-class Environment:
-    """One execution environment."""
-
-    provisioned: bool
-    last_used_s: float
-
-
-@dataclass
-class EnvironmentPool:
-    """Environments of one function; all methods take the current time."""
-
-    config: LambdaConfig
-    now_s: float
-    cap_factor: float = 1.0
-    idle: list[Environment] = field(default_factory=list)
-    busy: int = 0
-    scaling: TokenBucket = field(init=False)
-    rps: TokenBucket = field(init=False)
-
-    def __post_init__(self) -> None:
-        c = self.config
-        if c.scaling.rule == ScalingRule.RULE_2023:
-            per_s = c.scaling.envs_per_interval / c.scaling.interval_s
-            burst = float(c.scaling.envs_per_interval)
-        else:
-            per_s = c.scaling.legacy_per_minute / 60.0
-            burst = float(c.scaling.legacy_initial_burst)
-        self.scaling = TokenBucket(per_s, burst, now_s=self.now_s)
-        rps = c.rps_per_environment * c.concurrency_cap
-        self.rps = TokenBucket(rps, rps, now_s=self.now_s)
-        self.idle = [Environment(True, self.now_s) for _ in range(c.provisioned_concurrency)]
-
-    @property
-    def cap(self) -> int:
-        """Concurrency cap now (reserved or account, times a throttle storm's factor)."""
-        return max(0, int(self.config.concurrency_cap * self.cap_factor))
-
-    @property
-    def environments(self) -> int:
-        """Environments in existence (busy + idle)."""
-        return self.busy + len(self.idle)
-
-    def reclaim(self, now_s: float) -> int:
-        """Drop on-demand environments idle for ``idle_reclaim_s``; returns how many."""
-        limit = now_s - self.config.idle_reclaim_s
-        keep = [e for e in self.idle if e.provisioned or e.last_used_s > limit]
-        dropped = len(self.idle) - len(keep)
-        self.idle = keep
-        return dropped
-
-    def acquire(self, now_s: float) -> tuple[Environment | None, bool, ThrottleCause | None]:
-        """(environment, cold, None) for an invocation, or (None, False, cause) when throttled."""
-        self.reclaim(now_s)
-        if self.busy >= self.cap:
-            return None, False, ThrottleCause.CONCURRENCY
-        if not self.rps.try_take(now_s, 1):
-            return None, False, ThrottleCause.RPS
-        for i in range(len(self.idle) - 1, -1, -1):  # provisioned first, then the warmest
-            if self.idle[i].provisioned:
-                env = self.idle.pop(i)
-                self.busy += 1
-                return env, False, None
-        if self.idle:
-            env = self.idle.pop()
-            self.busy += 1
-            return env, False, None
-        if not self.scaling.try_take(now_s, 1):
-            return None, False, ThrottleCause.SCALING_RATE
-        self.busy += 1
-        return Environment(False, now_s), True, None
-
-    def release(self, env: Environment, now_s: float) -> None:
-        """The invocation finished; the environment becomes idle (warm)."""
-        self.busy -= 1
-        env.last_used_s = now_s
-        self.idle.append(env)
 
 
 def throttle_response(
@@ -206,22 +110,19 @@ class LambdaGate:
         t = g.run_time(now)
         kind = g.system.front_door.kind
         if kind == FrontDoorKind.API_GATEWAY and not g.front_door_admit(now):
-            g.counters.throttle(now, ThrottleCause.FRONT_DOOR.value)
+            g.counters.throttle(now, ThrottleCause.FRONT_DOOR)
             await _send_json(send, *throttle_response(kind, ThrottleCause.FRONT_DOOR, False))
             return
         g.sync(now)
-        pool = g.pool
-        env, cold, cause = pool.acquire(now)
-        g.counters.gauge_max(now, "lambda_concurrency", pool.busy)
-        if env is None:
-            assert cause is not None
-            g.counters.throttle(now, cause.value)
+        adm = g.admit_lambda(now)
+        if adm.cause is not None:
+            g.counters.throttle(now, adm.cause)
             reserved = g.system.lambda_.reserved_concurrency is not None
-            await _send_json(send, *throttle_response(kind, cause, reserved))
+            await _send_json(send, *throttle_response(kind, adm.cause, reserved))
             return
         try:
             g.counters.add(now, "lambda_invocations")
-            if cold:
+            if adm.cold:
                 g.counters.add(now, "cold_starts")
                 await asyncio.sleep(g.sample_cold_start_ms() / 1000.0)
             fault = g.timeline.find(t, FaultKind.ADDED_LATENCY, "lambda")
@@ -238,7 +139,7 @@ class LambdaGate:
                 return
             await self.app(scope, receive, send)
         finally:
-            pool.release(env, g.clock())
+            g.release_lambda(g.clock())
 
 
 async def _read_all(receive: Any) -> bytes:

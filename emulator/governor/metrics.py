@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from scaling_lab.aws import ThrottleCause
+
 __all__ = [
     "COUNTERS",
     "CUSTOM_NAMESPACE",
@@ -65,11 +67,12 @@ class SecondCounters:
             figs[name] = figs.get(name, 0.0) + value
             self.totals[name] += value
 
-    def throttle(self, now_s: float, cause: str) -> None:
-        """Count a Lambda-side throttle with its cause (concurrency, scaling_rate, rps, ...)."""
+    def throttle(self, now_s: float, cause: ThrottleCause) -> None:
+        """Count a refused invocation with its cause (the rulebook's names)."""
         with self._lock:
-            self.throttles_by_cause[cause] += 1
-        self.add(now_s, "front_door_throttles" if cause == "front_door" else "lambda_throttles")
+            self.throttles_by_cause[cause.value] += 1
+        front = cause is ThrottleCause.FRONT_DOOR
+        self.add(now_s, "front_door_throttles" if front else "lambda_throttles")
 
     def gauge_max(self, now_s: float, name: str, value: float) -> None:
         """Keep the maximum of a gauge within the second."""

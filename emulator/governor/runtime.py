@@ -23,21 +23,24 @@ from botocore.exceptions import BotoCoreError, ClientError
 from emulator.app.settings import AppSettings
 from emulator.governor.ddb import DynamoDBHook, SqsHook
 from emulator.governor.faults import FaultTimeline
-from emulator.governor.lambda_gate import EnvironmentPool
 from emulator.governor.metrics import MetricNames, SecondCounters, cloudwatch_datums
 from emulator.governor.settings import GovernorSettings
 from emulator.governor.tables import set_table_capacity
-from scaling_lab.model.capacity import AutoScaler, BurstBucket, OnDemandLimiter, TokenBucket
+from scaling_lab.aws import (
+    PUT_METRIC_DATA_MAX_DATUMS,
+    Admission,
+    AutoScaler,
+    BurstBucket,
+    LambdaEnvironments,
+    OnDemandLimiter,
+    front_door_bucket,
+)
 from scaling_lab.scenario.models import Fault, FaultKind
 from scaling_lab.system.models import DynamoDBMode, SystemConfig
 
 __all__ = ["Governor"]
 
 log = logging.getLogger("emulator.governor")
-
-# PutMetricData takes up to 1,000 metric data entries per call
-# -- https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html
-_MAX_DATUMS = 1000
 
 
 class Governor:
@@ -73,9 +76,8 @@ class Governor:
         self.write_scaler: AutoScaler | None = None
         self.read_scaler: AutoScaler | None = None
         self._storm = 1.0
-        self.pool = EnvironmentPool(self.system.lambda_, now)
-        fd = self.system.front_door
-        self.front_door = TokenBucket(fd.rate_per_s, fd.burst, now_s=now)
+        self.pool = LambdaEnvironments(self.system.lambda_, now_s=now)
+        self.front_door = front_door_bucket(self.system.front_door, now_s=now)
         # Dimensions use the system file's names, so observe reads the emulator as it reads AWS.
         self.names = MetricNames(settings.function_name, ddb.table, self.system.sqs.queue)
         self.scaling_actions: list[dict[str, Any]] = []
@@ -223,8 +225,24 @@ class Governor:
         acc[k] = acc.get(k, 0.0) + units
 
     def front_door_admit(self, now: float) -> bool:
-        """API Gateway's token bucket (10,000/s, burst 5,000 by default, scaled)."""
-        return self.front_door.try_take(now, 1)
+        """API Gateway's token bucket (always admits behind a Function URL)."""
+        if self.front_door is None:
+            return True
+        with self._lock:
+            return self.front_door.take_whole(now, 1) == 1
+
+    def admit_lambda(self, now: float) -> Admission:
+        """One invocation through Lambda's rules (the rulebook's environments)."""
+        with self._lock:
+            adm = self.pool.admit(now, 1)
+            busy = self.pool.busy
+        self.counters.gauge_max(now, "lambda_concurrency", busy)
+        return adm
+
+    def release_lambda(self, now: float) -> None:
+        """An admitted invocation finished; its environment is idle from ``now``."""
+        with self._lock:
+            self.pool.release(now, 1)
 
     def provisioned_now(self) -> tuple[float | None, float | None]:
         """(WCU, RCU) in force now, a throttle storm included; None for on-demand tables."""
@@ -416,8 +434,10 @@ class Governor:
             return
         try:
             for namespace, datums in cloudwatch_datums(seconds, self.names).items():
-                for i in range(0, len(datums), _MAX_DATUMS):
-                    cw.put_metric_data(Namespace=namespace, MetricData=datums[i : i + _MAX_DATUMS])
+                for i in range(0, len(datums), PUT_METRIC_DATA_MAX_DATUMS):
+                    cw.put_metric_data(
+                        Namespace=namespace, MetricData=datums[i : i + PUT_METRIC_DATA_MAX_DATUMS]
+                    )
         except (BotoCoreError, ClientError) as exc:
             # The seconds stay readable at /_governor/metrics; CloudWatch misses them.
             self.publish_failures += 1

@@ -1,10 +1,11 @@
-"""Open-model arrivals: Poisson counts per millisecond tick from the scenario's rate shape."""
+"""Open-model arrivals: counts per millisecond tick from the scenario's rate shape, Poisson or
+evenly spaced like k6's arrival-rate executors (``traffic.arrivals``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from scaling_lab.scenario.models import Endpoint, Scenario
+from scaling_lab.scenario.models import ArrivalProcess, Endpoint, Scenario
 
 __all__ = ["TICK_S", "rate_per_tick", "tick_counts"]
 
@@ -26,7 +27,20 @@ def rate_per_tick(scenario: Scenario, n_ticks: int) -> np.ndarray:
 
 
 def tick_counts(scenario: Scenario, rng: np.random.Generator) -> dict[Endpoint, np.ndarray]:
-    """Poisson arrival counts per endpoint per tick over the scenario's duration."""
+    """Arrival counts per endpoint per tick over the scenario's duration.
+
+    Poisson: independent counts with the tick's expected value. Even (k6's arrival-rate
+    executors, one per endpoint): the ``i``-th arrival comes when the integral of the rate
+    reaches ``i`` (k6 starts its first at t = 0; here it comes one interval later), so a
+    tick's count is how many whole arrivals its end has passed that its start had not.
+    """
     n_ticks = round(scenario.duration_s / TICK_S)
     lam = rate_per_tick(scenario, n_ticks)
-    return {ep: rng.poisson(lam * share) for ep, share in scenario.mix.fractions().items()}
+    shares = scenario.mix.fractions().items()
+    if scenario.traffic.arrivals is ArrivalProcess.EVEN:
+        out = {}
+        for ep, share in shares:
+            whole = np.floor(np.cumsum(lam * share) + 1e-9)
+            out[ep] = np.diff(whole, prepend=0.0).astype(np.int64)
+        return out
+    return {ep: rng.poisson(lam * share) for ep, share in shares}

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 import simpy
 
+from scaling_lab.aws import DDB_THROTTLED_CALL_MS, REJECT_MS, ThrottleCause
 from scaling_lab.model.arrivals import TICK_S, tick_counts
-from scaling_lab.model.world import DDB_THROTTLED_CALL_MS, REJECT_MS, Streams, World
+from scaling_lab.model.world import Streams, World
 from scaling_lab.result.models import ErrorClass
 from scaling_lab.scenario.models import Endpoint
 
@@ -73,14 +74,13 @@ def run_exact(world: World, streams: Streams, progress: Progress | None = None) 
         fig.offered[sec] += 1
         fd = world.front_door
         if fd is not None and not fd.try_take(a, 1.0):
-            causes["front_door"] += 1
+            causes[ThrottleCause.FRONT_DOOR] += 1
             sink.add(sec, ep, ErrorClass.THROTTLED, REJECT_MS)
             return
-        warm, cold, t_cap, t_scale, t_rps = lam.admit(a, 1)
-        if not (warm or cold):
-            causes["lambda_concurrency"] += t_cap
-            causes["lambda_scaling_rate"] += t_scale
-            causes["lambda_request_rate"] += t_rps
+        adm = lam.admit(a, 1)
+        cold = adm.cold
+        if adm.cause is not None:
+            causes[adm.cause] += 1
             fig.throttles[sec] += 1
             sink.add(sec, ep, world.lambda_throttle_class, REJECT_MS)
             return
@@ -133,7 +133,7 @@ def run_exact(world: World, streams: Streams, progress: Progress | None = None) 
                 got = quota.acquire(1)
             if not got:
                 if not injected:
-                    causes["dynamodb_retries_exhausted"] += 1
+                    causes[ThrottleCause.DYNAMODB_RETRIES_EXHAUSTED] += 1
                 lat = (now - a) * 1000.0 + DDB_THROTTLED_CALL_MS
                 sink.add(sec, ep, ErrorClass.SERVER, lat)
                 yield env.timeout(DDB_THROTTLED_CALL_MS / 1000.0)
@@ -144,7 +144,7 @@ def run_exact(world: World, streams: Streams, progress: Progress | None = None) 
                 delay = math.ceil(delay * 1000.0) / 1000.0
             wait = DDB_THROTTLED_CALL_MS / 1000.0 + delay
             if now + wait - a >= timeout_s:
-                causes["lambda_timeout"] += 1
+                causes[ThrottleCause.LAMBDA_TIMEOUT] += 1
                 sink.add(sec, ep, ErrorClass.SERVER, timeout_s * 1000.0)
                 env.process(release_at(a + timeout_s - now))
                 return
@@ -158,7 +158,7 @@ def run_exact(world: World, streams: Streams, progress: Progress | None = None) 
             fig.enqueued[min(int(env.now), seconds)] += 1
         lat = (env.now - a) * 1000.0 + s_ms
         if lat >= timeout_s * 1000.0:
-            causes["lambda_timeout"] += 1
+            causes[ThrottleCause.LAMBDA_TIMEOUT] += 1
             sink.add(sec, ep, ErrorClass.SERVER, timeout_s * 1000.0)
         else:
             sink.add(sec, ep, None, lat)

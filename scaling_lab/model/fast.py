@@ -14,8 +14,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from scaling_lab.aws import DDB_THROTTLED_CALL_MS, REJECT_MS, ThrottleCause
 from scaling_lab.model.arrivals import TICK_S, tick_counts
-from scaling_lab.model.world import DDB_THROTTLED_CALL_MS, REJECT_MS, Streams, World
+from scaling_lab.model.world import Streams, World
 from scaling_lab.result.models import ErrorClass
 from scaling_lab.scenario.models import Endpoint
 
@@ -169,7 +170,7 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                     nxt = tk + thr_call + d
                     if nxt - a_tick >= timeout_ms:
                         # the function times out while the SDK sleeps
-                        causes["lambda_timeout"] += c
+                        causes[ThrottleCause.LAMBDA_TIMEOUT] += c
                         sink.add(sec, ep, ErrorClass.SERVER, timeout_ms, c)
                         rel[min(a_tick + timeout_ticks, size - 1)] += c
                         continue
@@ -177,7 +178,7 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                     due.setdefault(nxt, []).append((a_tick, att + 1, c, ep))
         if give_up:
             if throttled:
-                causes["dynamodb_retries_exhausted"] += give_up
+                causes[ThrottleCause.DYNAMODB_RETRIES_EXHAUSTED] += give_up
             sink.add(
                 sec, ep, ErrorClass.SERVER, base_ms(tk, a_tick) + DDB_THROTTLED_CALL_MS, give_up
             )
@@ -215,19 +216,18 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                     continue
                 fig.offered[sec] += n
                 if fd is not None:
-                    k = int(fd.take_up_to(t, n) + 1e-9)
+                    k = fd.take_whole(t, n)
                     if k < n:
-                        causes["front_door"] += n - k
+                        causes[ThrottleCause.FRONT_DOOR] += n - k
                         sink.add(sec, ep, ErrorClass.THROTTLED, REJECT_MS, n - k)
                         n = k
                         if not n:
                             continue
-                warm, cold, t_cap, t_scale, t_rps = lam.admit(t, n)
-                thr = t_cap + t_scale + t_rps
+                adm = lam.admit(t, n)
+                warm, cold, thr = adm.warm, adm.cold, adm.throttled
                 if thr:
-                    causes["lambda_concurrency"] += t_cap
-                    causes["lambda_scaling_rate"] += t_scale
-                    causes["lambda_request_rate"] += t_rps
+                    assert adm.cause is not None
+                    causes[adm.cause] += thr
                     fig.throttles[sec] += thr
                     sink.add(sec, ep, lthr, REJECT_MS, thr)
                 fig.invocations[sec] += warm + cold
@@ -301,7 +301,7 @@ def _fold_runs(
         ep = eps[ep_i].value
         late = lat >= timeout_ms
         if late.any():
-            world.causes["lambda_timeout"] += int(late.sum())
+            world.causes[ThrottleCause.LAMBDA_TIMEOUT] += int(late.sum())
             world.sink.add(sec, ep, ErrorClass.SERVER, timeout_ms, int(late.sum()))
             lat = lat[~late]
         if lat.size:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from scaling_lab.aws.throttles import ThrottleCause
 from scaling_lab.result.builder import COUNTERS, GAUGES_LAST, GAUGES_MAX, INTEGER_FIGURES
 
 __all__ = ["FIGURE_NAMES", "INTEGER_FIGURES", "FigureSeries", "Figures"]
@@ -65,7 +66,7 @@ class Figures:
     source: str
     #: Figures the source can see (null in the result when not listed; 0 when listed but absent).
     observable: set[str] = field(default_factory=set)
-    throttles_by_cause: dict[str, int] | None = None
+    throttles_by_cause: dict[ThrottleCause, int] | None = None
     notes: list[str] = field(default_factory=list)
 
     def per_run_second(

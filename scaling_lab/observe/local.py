@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from scaling_lab.aws.throttles import ThrottleCause
 from scaling_lab.errors import EnvironmentProblem
 from scaling_lab.observe.figures import FIGURE_NAMES, Figures, FigureSeries
 
@@ -59,9 +60,15 @@ def figures_from_document(doc: dict[str, Any]) -> Figures:
         series=series,
         source="emulator",
         observable=observable,
-        throttles_by_cause={k: int(v) for k, v in causes.items()} if causes else None,
+        throttles_by_cause=_causes(causes) if causes else None,
         notes=notes,
     )
+
+
+def _causes(raw: dict[str, Any]) -> dict[ThrottleCause, int]:
+    """The governor's throttle counts by the rulebook's cause names (unknown names dropped)."""
+    known = {c.value for c in ThrottleCause}
+    return {ThrottleCause(k): int(v) for k, v in raw.items() if k in known}
 
 
 def fetch_local_metrics(

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from scaling_lab.aws.throttles import ThrottleCause
 from scaling_lab.result.histogram import LatencyHistogram
 from scaling_lab.result.models import (
     EndpointSecond,
@@ -117,7 +118,7 @@ class ResultBuilder:
         self._offered_seen = False
         self._sealed_until = 0
         self._reopened: set[int] = set()
-        self.throttles_by_cause: dict[str, int] | None = None
+        self.throttles_by_cause: dict[ThrottleCause, int] | None = None
         self.notes: list[str] = []
 
     # -- requests ---------------------------------------------------------------------------

@@ -9,8 +9,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from scaling_lab.aws.throttles import ThrottleCause
 from scaling_lab.scenario.models import Fault, Scenario
 from scaling_lab.system.models import SystemConfig
 
@@ -148,13 +149,26 @@ class Summary(_M):
     max_lambda_concurrency: float | None = None
     cold_starts: int | None = None
     cold_start_fraction: float | None = None
-    throttles_by_cause: dict[str, int] | None = None
+    # Keys are the rulebook's causes; a cause a path cannot observe is absent.
+    throttles_by_cause: dict[ThrottleCause, int] | None = None
     max_ddb_provisioned_wcu: float | None = None
     ddb_throttled: int | None = None
     max_sqs_depth: int | None = None
     dropped_iterations: int | None = None
     thresholds: list[ThresholdVerdict] = Field(default_factory=list)
     thresholds_passed: bool | None = None
+
+    @field_validator("throttles_by_cause", mode="before")
+    @classmethod
+    def _old_cause_names(cls, v: object) -> object:
+        # Results written before the causes had one name called the request-rate cap
+        # "lambda_rps" when observed.
+        if isinstance(v, dict) and "lambda_rps" in v:
+            v = dict(v)
+            v[ThrottleCause.LAMBDA_REQUEST_RATE.value] = v.pop("lambda_rps") + v.get(
+                ThrottleCause.LAMBDA_REQUEST_RATE.value, 0
+            )
+        return v
 
 
 class Provenance(_M):

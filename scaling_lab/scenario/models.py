@@ -13,6 +13,7 @@ from scaling_lab.scenario.thresholds import parse_threshold
 
 __all__ = [
     "ENDPOINTS",
+    "ArrivalProcess",
     "Endpoint",
     "Fault",
     "FaultKind",
@@ -75,11 +76,21 @@ class Stage(_Strict):
     name: str | None = Field(None, description="label used by recovery.spike and reports")
 
 
+class ArrivalProcess(StrEnum):
+    """How the model places arrivals in time (k6 itself always spaces them evenly)."""
+
+    POISSON = "poisson"  # independent arrivals, as production traffic
+    EVEN = "even"  # k6 arrival-rate executors: the i-th arrival when the rate's integral is i
+
+
 class Traffic(_Strict):
     """Open-model arrival rate over time (no coordinated omission)."""
 
     start_rate: float = Field(0, ge=0, description="rate at t=0 (k6 startRate), requests/s")
     stages: list[Stage] = Field(min_length=1)
+    arrivals: ArrivalProcess = Field(
+        ArrivalProcess.POISSON, description="the model's arrival process: poisson or even (k6)"
+    )
 
     @property
     def segments(self) -> list[Segment]:

@@ -9,78 +9,22 @@ import httpx
 import pytest
 from governor_helpers import make_governor
 
-from emulator.governor.lambda_gate import (
-    EnvironmentPool,
-    LambdaGate,
-    ThrottleCause,
-    throttle_response,
-)
+from emulator.governor.lambda_gate import LambdaGate, throttle_response
+from scaling_lab.aws import ThrottleCause
 from scaling_lab.scenario import load_system
-from scaling_lab.system import FrontDoorKind, LambdaConfig, LambdaScaling
-
-
-def _pool(**kw) -> EnvironmentPool:
-    cfg = LambdaConfig(**kw)
-    return EnvironmentPool(cfg, now_s=0.0)
-
-
-def test_provisioned_environments_are_warm_then_spillover_is_cold():
-    pool = _pool(reserved_concurrency=10, provisioned_concurrency=2)
-    got = [pool.acquire(0.0) for _ in range(3)]
-    assert [cold for _, cold, _ in got] == [False, False, True]
-    assert [env.provisioned for env, _, _ in got] == [True, True, False]
-    assert pool.busy == 3
-
-
-def test_reserved_concurrency_is_a_hard_cap():
-    pool = _pool(reserved_concurrency=2)
-    pool.acquire(0.0)
-    pool.acquire(0.0)
-    env, _, cause = pool.acquire(0.0)
-    assert env is None and cause is ThrottleCause.CONCURRENCY
-
-
-def test_scaling_rate_bucket_1000_per_10s_scaled_and_refilled_continuously():
-    # 1,000 envs / 10 s at scale 0.01 -> 10 envs per 10 s (scaling-behavior.html)
-    pool = _pool(reserved_concurrency=100, scaling=LambdaScaling(envs_per_interval=10))
-    results = [pool.acquire(0.0) for _ in range(11)]
-    assert all(env is not None for env, _, _ in results[:10])
-    assert results[10][2] is ThrottleCause.SCALING_RATE
-    assert pool.acquire(0.5)[2] is ThrottleCause.SCALING_RATE  # 0.5 env accrued
-    assert pool.acquire(1.0)[0] is not None  # one env per second
-
-
-def test_request_rate_capped_at_10_per_environment_of_the_cap():
-    pool = _pool(reserved_concurrency=2)  # RPS cap 20
-    ok = 0
-    for _ in range(25):
-        env, _, cause = pool.acquire(0.0)
-        if env is not None:
-            ok += 1
-            pool.release(env, 0.0)
-        else:
-            assert cause is ThrottleCause.RPS
-    assert ok == 20
-
-
-def test_idle_on_demand_environments_are_reclaimed_provisioned_are_not():
-    pool = _pool(reserved_concurrency=10, provisioned_concurrency=1, idle_reclaim_s=60)
-    a, _, _ = pool.acquire(0.0)
-    b, _, _ = pool.acquire(0.0)
-    pool.release(a, 1.0)
-    pool.release(b, 1.0)
-    assert pool.environments == 2
-    assert pool.reclaim(100.0) == 1
-    assert pool.environments == 1 and pool.idle[0].provisioned
+from scaling_lab.system import FrontDoorKind
 
 
 def test_throttle_answers_per_front_door():
     status, body, headers = throttle_response(
-        FrontDoorKind.FUNCTION_URL, ThrottleCause.CONCURRENCY, True
+        FrontDoorKind.FUNCTION_URL, ThrottleCause.LAMBDA_CONCURRENCY, True
     )
     assert status == 429 and headers["x-amzn-ErrorType"] == "TooManyRequestsException"
     assert body["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
-    assert throttle_response(FrontDoorKind.API_GATEWAY, ThrottleCause.CONCURRENCY, True)[0] == 500
+    status, _, _ = throttle_response(
+        FrontDoorKind.API_GATEWAY, ThrottleCause.LAMBDA_CONCURRENCY, True
+    )
+    assert status == 500
     status, body, _ = throttle_response(FrontDoorKind.API_GATEWAY, ThrottleCause.FRONT_DOOR, False)
     assert (status, body) == (429, {"message": "Too Many Requests"})
 

@@ -1,11 +1,11 @@
 """The model's defaults are AWS's documented numbers (sources in scaling_lab/system/models.py
-and scaling_lab/model/capacity.py)."""
+and scaling_lab/aws/dynamodb.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from scaling_lab.model.capacity import READ_UNIT_BYTES, WRITE_UNIT_BYTES, BurstBucket
+from scaling_lab.aws.dynamodb import READ_UNIT_BYTES, WRITE_UNIT_BYTES, BurstBucket
 from scaling_lab.model.world import World
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.system.models import SystemConfig

@@ -1,10 +1,9 @@
-"""DynamoDB and Lambda capacity arithmetic and rate limiters, pure and clock-free.
+"""DynamoDB's rules: capacity units, provisioned throughput with burst, on-demand, auto scaling.
 
 Shared by the model (simulated time) and the emulator's governor (real time): every method
 takes ``now_s`` as an argument and nothing here reads a clock or draws random numbers.
 
 - :func:`write_units`, :func:`update_units`, :func:`read_units`: capacity units per request.
-- :class:`TokenBucket`: continuous refill, capped; the building block of every limiter.
 - :class:`BurstBucket`: DynamoDB provisioned capacity with burst credit and a partition cap.
 - :class:`OnDemandLimiter`: DynamoDB on-demand, instant up to 2 x the previous peak.
 - :class:`AutoScaler`: DynamoDB target-tracking auto scaling as a state machine.
@@ -17,16 +16,17 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from scaling_lab.aws.buckets import TokenBucket
 from scaling_lab.system.models import AutoScaling, GsiConfig
 
 __all__ = [
+    "DDB_THROTTLED_CALL_MS",
     "READ_UNIT_BYTES",
     "WRITE_UNIT_BYTES",
     "AutoScaler",
     "BurstBucket",
     "OnDemandLimiter",
     "ScalingEvent",
-    "TokenBucket",
     "gsi_item_bytes",
     "read_units",
     "update_units",
@@ -43,6 +43,9 @@ READ_UNIT_BYTES = 4096
 # DynamoDB's 100-byte per-index-item overhead
 # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.StorageConsiderations)
 KEYS_ONLY_BYTES = 200
+# ASSUMPTION: a throttled call (ProvisionedThroughputExceededException) takes 4 ms before the
+# SDK sleeps; undocumented, small next to the backoff. Calibrate from runs.
+DDB_THROTTLED_CALL_MS = 4.0
 
 
 def gsi_item_bytes(item_bytes: int, gsi: GsiConfig) -> int:
@@ -93,56 +96,6 @@ def read_units(total_bytes: int, eventually_consistent: bool = True) -> float:
         raise ValueError(f"total_bytes must be >= 0, got {total_bytes}")
     units = max(1, math.ceil(total_bytes / READ_UNIT_BYTES))
     return units * 0.5 if eventually_consistent else float(units)
-
-
-class TokenBucket:
-    """Tokens refilled continuously at ``rate_per_s`` up to ``capacity``; unused refill above
-    the capacity is lost. Starts full unless ``tokens`` is given."""
-
-    __slots__ = ("_last_s", "capacity", "rate_per_s", "tokens")
-
-    def __init__(
-        self, rate_per_s: float, capacity: float, *, tokens: float | None = None, now_s: float = 0.0
-    ) -> None:
-        if rate_per_s < 0:
-            raise ValueError(f"rate_per_s must be >= 0, got {rate_per_s}")
-        if capacity <= 0:
-            raise ValueError(f"capacity must be > 0, got {capacity}")
-        self.rate_per_s = float(rate_per_s)
-        self.capacity = float(capacity)
-        self.tokens = self.capacity if tokens is None else min(float(tokens), self.capacity)
-        self._last_s = now_s
-
-    def refill(self, now_s: float) -> float:
-        """Bring the bucket to ``now_s`` (time never goes backwards); returns the tokens."""
-        dt = now_s - self._last_s
-        if dt > 0:
-            t = self.tokens + dt * self.rate_per_s
-            self.tokens = t if t < self.capacity else self.capacity
-            self._last_s = now_s
-        return self.tokens
-
-    def try_take(self, now_s: float, n: float = 1.0) -> bool:
-        """Take ``n`` tokens if all are there (one request's worth)."""
-        if self.refill(now_s) >= n:
-            self.tokens -= n
-            return True
-        return False
-
-    def take_up_to(self, now_s: float, n: float) -> float:
-        """Take as many of ``n`` tokens as available; returns how many were taken."""
-        got = min(n, self.refill(now_s))
-        if got < 0:
-            got = 0.0
-        self.tokens -= got
-        return got
-
-    def reconfigure(self, now_s: float, rate_per_s: float, capacity: float) -> None:
-        """Change rate and capacity from ``now_s`` on (tokens above the new capacity are lost)."""
-        self.refill(now_s)
-        self.rate_per_s = float(rate_per_s)
-        self.capacity = float(capacity)
-        self.tokens = min(self.tokens, self.capacity)
 
 
 class BurstBucket:

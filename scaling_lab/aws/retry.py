@@ -63,7 +63,7 @@ class RetryPolicy:
 
     @classmethod
     def from_sdk(cls, sdk: SdkConfig) -> RetryPolicy:
-        return cls(sdk.retry_mode, sdk.effective_max_attempts)
+        return cls(RetryMode(sdk.retry_mode), sdk.effective_max_attempts)
 
     @property
     def jitter(self) -> bool:

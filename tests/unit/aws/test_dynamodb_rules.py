@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scaling_lab.model.capacity import (
+from scaling_lab.aws.dynamodb import (
     AutoScaler,
     BurstBucket,
     OnDemandLimiter,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from botocore.retries import quota, standard
 
-from scaling_lab.model.retry import (
+from scaling_lab.aws.retry import (
     LEGACY_DYNAMODB_BASE_S,
     LEGACY_DYNAMODB_MAX_ATTEMPTS,
     STANDARD_MAX_ATTEMPTS,
