@@ -6,15 +6,15 @@ import os
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scaling_lab.aws.sqs import SQS_MAX_MESSAGE_BYTES
+
 __all__ = ["ENV_VAR", "AppSettings", "RetrySettings"]
 
 #: Environment variable holding the JSON settings of the API and worker processes.
 ENV_VAR = "SCALING_LAB_APP_SETTINGS"
 
-# SQS's largest message is 256 KiB (262,144 bytes):
-# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html
-# The request body limit leaves room for the envelope (ids, tenant, timestamps) the API adds.
-SQS_MAX_MESSAGE_BYTES = 262_144
+# SQS's largest message (the rulebook's SQS_MAX_MESSAGE_BYTES, 256 KiB) bounds the body; the
+# request body limit leaves room for the envelope (ids, tenant, timestamps) the API adds.
 DEFAULT_MAX_BODY_BYTES = 200_000
 
 

@@ -34,9 +34,10 @@ from scaling_lab.aws import (
     LambdaEnvironments,
     OnDemandLimiter,
     front_door_bucket,
+    table_limiter,
 )
 from scaling_lab.scenario.models import Fault, FaultKind
-from scaling_lab.system.models import DynamoDBMode, SystemConfig
+from scaling_lab.system.models import CapacitySettings, DynamoDBMode, SystemConfig
 
 __all__ = ["Governor"]
 
@@ -117,27 +118,16 @@ class Governor:
     def _new_capacity(self, now: float) -> None:
         """Capacity buckets as the table starts a run (burst credit per the settings)."""
         ddb = self.system.dynamodb
-        parts = ddb.initial_partitions
-        wcap, rcap = parts * ddb.partition_wcu, parts * ddb.partition_rcu
-        if self.table_wcu is None or self.table_rcu is None:
-            self.write_cap = OnDemandLimiter(ddb.on_demand_warm_wcu, partition_cap=wcap, now_s=now)
-            self.read_cap = OnDemandLimiter(ddb.on_demand_warm_rcu, partition_cap=rcap, now_s=now)
-            return
         full = self.settings.burst_credit_full
-        self.write_cap = BurstBucket(
-            self.table_wcu,
-            window_s=ddb.burst_window_s,
-            partition_cap=wcap,
-            now_s=now,
-            start_full=full,
-        )
-        self.read_cap = BurstBucket(
-            self.table_rcu,
-            window_s=ddb.burst_window_s,
-            partition_cap=rcap,
-            now_s=now,
-            start_full=full,
-        )
+        if self.table_wcu is None or self.table_rcu is None:
+            self.write_cap = table_limiter(ddb, None, write=True, now_s=now)
+            self.read_cap = table_limiter(ddb, None, write=False, now_s=now)
+            return
+        # the units in force now (auto scaling may have changed them since the file)
+        write = CapacitySettings(provisioned=self.table_wcu)
+        read = CapacitySettings(provisioned=self.table_rcu)
+        self.write_cap = table_limiter(ddb, write, write=True, now_s=now, start_full=full)
+        self.read_cap = table_limiter(ddb, read, write=False, now_s=now, start_full=full)
 
     def _scalers(self) -> tuple[AutoScaler | None, AutoScaler | None]:
         """Fresh auto scalers on run time (datapoints count from the start mark)."""

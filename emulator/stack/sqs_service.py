@@ -17,6 +17,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from scaling_lab.aws.sqs import (
+    SQS_DEFAULT_RETENTION_S,
+    SQS_DEFAULT_VISIBILITY_TIMEOUT_S,
+    SQS_MAX_MESSAGE_BYTES,
+)
+
 __all__ = ["Message", "Queue", "SqsError", "SqsService", "md5_of_message_attributes"]
 
 ACCOUNT = "000000000000"
@@ -27,7 +33,7 @@ MAX_WAIT_S = 20  # WaitTimeSeconds 0-20
 # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html
 MAX_BATCH_ENTRIES = 10
 # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html
-DEFAULT_VISIBILITY_S = 30
+DEFAULT_VISIBILITY_S = SQS_DEFAULT_VISIBILITY_TIMEOUT_S
 MAX_VISIBILITY_S = 43_200  # 12 hours
 
 
@@ -203,8 +209,7 @@ class SqsService:
     def get_queue_attributes(self, req: dict[str, Any]) -> dict[str, Any]:
         queue = self._queue(req.get("QueueUrl"))
         self._tick(queue)
-        # Defaults (256 KiB message, 4-day retention) from
-        # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+        # Defaults (256 KiB message, 4-day retention) from the rulebook (scaling_lab/aws/sqs.py)
         attrs = {
             "ApproximateNumberOfMessages": str(len(queue.ready)),
             "ApproximateNumberOfMessagesNotVisible": str(len(queue.inflight)),
@@ -214,8 +219,12 @@ class SqsService:
             "QueueArn": queue.arn,
             "VisibilityTimeout": str(queue.visibility_s()),
             "DelaySeconds": queue.attributes.get("DelaySeconds", "0"),
-            "MaximumMessageSize": queue.attributes.get("MaximumMessageSize", "262144"),
-            "MessageRetentionPeriod": queue.attributes.get("MessageRetentionPeriod", "345600"),
+            "MaximumMessageSize": queue.attributes.get(
+                "MaximumMessageSize", str(SQS_MAX_MESSAGE_BYTES)
+            ),
+            "MessageRetentionPeriod": queue.attributes.get(
+                "MessageRetentionPeriod", str(SQS_DEFAULT_RETENTION_S)
+            ),
             "ReceiveMessageWaitTimeSeconds": queue.attributes.get(
                 "ReceiveMessageWaitTimeSeconds", "0"
             ),
@@ -237,7 +246,7 @@ class SqsService:
         body = entry.get("MessageBody")
         if not isinstance(body, str) or not body:
             raise SqsError("MissingParameter", "MessageBody is required")
-        limit = int(queue.attributes.get("MaximumMessageSize", "262144"))
+        limit = int(queue.attributes.get("MaximumMessageSize", str(SQS_MAX_MESSAGE_BYTES)))
         if len(body.encode()) > limit:
             raise SqsError("InvalidParameterValue", f"message longer than {limit} bytes")
         attrs = entry.get("MessageAttributes") or {}

@@ -26,6 +26,7 @@ from scaling_lab.aws.dynamodb import (
     OnDemandLimiter,
     ScalingEvent,
     read_units,
+    table_limiter,
     update_units,
     write_units,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "TokenBucket",
     "front_door_bucket",
     "read_units",
+    "table_limiter",
     "update_units",
     "write_units",
 ]

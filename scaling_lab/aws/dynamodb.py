@@ -17,7 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scaling_lab.aws.buckets import TokenBucket
-from scaling_lab.system.models import AutoScaling, GsiConfig
+from scaling_lab.system.models import (
+    AutoScaling,
+    CapacitySettings,
+    DynamoDBConfig,
+    DynamoDBMode,
+    GsiConfig,
+)
 
 __all__ = [
     "DDB_THROTTLED_CALL_MS",
@@ -29,6 +35,7 @@ __all__ = [
     "ScalingEvent",
     "gsi_item_bytes",
     "read_units",
+    "table_limiter",
     "update_units",
     "write_units",
 ]
@@ -230,6 +237,36 @@ class OnDemandLimiter:
             self._used += units
             return True
         return False
+
+
+def table_limiter(
+    ddb: DynamoDBConfig,
+    settings: CapacitySettings | None,
+    *,
+    write: bool,
+    now_s: float = 0.0,
+    start_full: bool = True,
+) -> BurstBucket | OnDemandLimiter:
+    """The write (or read) limiter of the table at the start of a run.
+
+    Partitions: the system file's count, or what the initial throughput needs; a table has at
+    least the partitions its own throughput needs, so the partitions' cap is never below the
+    provisioned (or on-demand warm) throughput. Provisioned tables get burst credit (full at
+    the start unless ``start_full`` is false: then one second of it); on-demand tables (or a
+    missing capacity setting) get the on-demand limiter.
+    """
+    per_partition = ddb.partition_wcu if write else ddb.partition_rcu
+    part_cap = ddb.initial_partitions * per_partition
+    if ddb.mode is DynamoDBMode.ON_DEMAND or settings is None:
+        warm = ddb.on_demand_warm_wcu if write else ddb.on_demand_warm_rcu
+        return OnDemandLimiter(warm, partition_cap=max(part_cap, warm), now_s=now_s)
+    return BurstBucket(
+        settings.provisioned,
+        window_s=ddb.burst_window_s,
+        partition_cap=max(part_cap, settings.provisioned),
+        now_s=now_s,
+        start_full=start_full,
+    )
 
 
 @dataclass(frozen=True)

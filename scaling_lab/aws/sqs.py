@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from scaling_lab.system.models import SystemConfig
 
-__all__ = ["SqsConsumerScaling"]
+__all__ = [
+    "SQS_DEFAULT_RETENTION_S",
+    "SQS_DEFAULT_VISIBILITY_TIMEOUT_S",
+    "SQS_MAX_MESSAGE_BYTES",
+    "SqsConsumerScaling",
+]
+
+# "The maximum message size is 256 KiB"; retention defaults to 4 days (345,600 s); visibility
+# timeout defaults to 30 s -- https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+SQS_MAX_MESSAGE_BYTES = 262_144
+SQS_DEFAULT_RETENTION_S = 345_600
+SQS_DEFAULT_VISIBILITY_TIMEOUT_S = 30
 
 
 class SqsConsumerScaling:

@@ -18,13 +18,13 @@ from scaling_lab.aws import (
     AutoScaler,
     BurstBucket,
     LambdaEnvironments,
-    OnDemandLimiter,
     RetryPolicy,
     RetryQuotaPool,
     SqsConsumerScaling,
     ThrottleCause,
     front_door_bucket,
     read_units,
+    table_limiter,
     update_units,
     write_units,
 )
@@ -34,7 +34,6 @@ from scaling_lab.result.models import ErrorClass
 from scaling_lab.scenario.models import Endpoint, Scenario
 from scaling_lab.system.models import (
     CapacitySettings,
-    DynamoDBMode,
     FrontDoorKind,
     RetryMode,
     SystemConfig,
@@ -73,22 +72,10 @@ class DdbPool:
     def __init__(
         self, system: SystemConfig, settings: CapacitySettings | None, *, write: bool
     ) -> None:
-        ddb = system.dynamodb
-        part_cap = ddb.initial_partitions * (ddb.partition_wcu if write else ddb.partition_rcu)
         self.scaler: AutoScaler | None = None
-        self.limiter: BurstBucket | OnDemandLimiter
-        # A table has at least the partitions its own throughput needs: the partition cap is
-        # never below the warm (on-demand) or initially provisioned throughput.
-        if ddb.mode is DynamoDBMode.ON_DEMAND or settings is None:
-            warm = ddb.on_demand_warm_wcu if write else ddb.on_demand_warm_rcu
-            self.limiter = OnDemandLimiter(warm, partition_cap=max(part_cap, warm))
-            self.provisioned: float | None = None
-        else:
-            self.limiter = BurstBucket(
-                settings.provisioned,
-                window_s=ddb.burst_window_s,
-                partition_cap=max(part_cap, settings.provisioned),
-            )
+        self.limiter = table_limiter(system.dynamodb, settings, write=write)
+        self.provisioned: float | None = None
+        if isinstance(self.limiter, BurstBucket) and settings is not None:
             self.provisioned = settings.provisioned
             if settings.auto_scaling is not None and settings.auto_scaling.enabled:
                 self.scaler = AutoScaler(settings.auto_scaling, settings.provisioned)
