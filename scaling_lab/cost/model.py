@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from scaling_lab.cost.prices import PRICE_TABLE, PriceTable
+from scaling_lab.aws.prices import PRICE_TABLE, PriceTable
 from scaling_lab.result.models import RunResult
 from scaling_lab.result.series import sum_present
 from scaling_lab.system.models import DynamoDBMode, FrontDoorKind
