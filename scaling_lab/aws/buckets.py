@@ -47,7 +47,17 @@ class TokenBucket:
 
     def whole(self, now_s: float) -> int:
         """Whole tokens available at ``now_s`` (how many one-token requests could pass)."""
-        return int(self.refill(now_s) + _WHOLE_EPS)
+        dt = now_s - self._last_s
+        if dt > 0:  # refill(), inlined: admission calls this for every arrival
+            t = self.tokens + dt * self.rate_per_s
+            self.tokens = t if t < self.capacity else self.capacity
+            self._last_s = now_s
+        return int(self.tokens + _WHOLE_EPS)
+
+    def spend(self, k: int) -> None:
+        """Take ``k`` whole tokens that :meth:`whole` just reported (no refill)."""
+        t = self.tokens - k
+        self.tokens = t if t > 0.0 else 0.0
 
     def take_whole(self, now_s: float, n: int) -> int:
         """Admit up to ``n`` one-token requests; returns how many passed. The fraction that

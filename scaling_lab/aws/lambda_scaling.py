@@ -92,6 +92,9 @@ class Admission:
         return self.warm + self.cold
 
 
+_NOTHING = Admission()
+
+
 @dataclass
 class LambdaEnvironments:
     """Environments of one function (see the module docstring for the rules)."""
@@ -158,26 +161,34 @@ class LambdaEnvironments:
     def admit(self, now_s: float, n: int = 1) -> Admission:
         """Admit ``n`` arrivals at ``now_s``: warm, cold, or throttled with a cause."""
         if n <= 0:
-            return Admission()
-        self.touch(now_s)
-        self.reclaim(now_s)
-        room = max(0, self.cap - self.busy)
+            return _NOTHING
+        if now_s > self._area_s:  # touch(), inlined: this is the engines' hottest call
+            self.busy_area += self.busy * (now_s - self._area_s)
+            self._area_s = now_s
+        stack = self._idle_on_demand
+        if stack and stack[0][0] <= now_s - self.config.idle_reclaim_s:
+            self.reclaim(now_s)
+        busy = self.busy
+        room = max(0, int(self.config.concurrency_cap * self.cap_factor) - busy)
         rps = self.rps.whole(now_s)
-        idle = self.idle
-        scale = self.scaling.whole(now_s)
-        k = min(n, room, rps, idle + scale)
+        idle = max(0, self.config.provisioned_concurrency - busy) + self._idle_on_demand_n
+        k = min(n, room, rps, idle)
+        if k < n:  # new environments needed: only then ask the scaling bucket
+            scale = self.scaling.whole(now_s)
+            k = min(n, room, rps, idle + scale)
         warm = min(k, idle)
         cold = k - warm
         if k:
-            self.rps.take_whole(now_s, k)
+            self.rps.spend(k)
             if cold:
-                self.scaling.take_whole(now_s, cold)
-            self._take_warm(warm)
-            self.busy += k
+                self.scaling.spend(cold)
+            if warm:
+                self._take_warm(warm)
+            self.busy = busy + k
         refused = n - k
         if not refused:
             return Admission(warm, cold)
-        if k == room:
+        if k >= room:
             cause = ThrottleCause.LAMBDA_CONCURRENCY
         elif k == rps:
             cause = ThrottleCause.LAMBDA_REQUEST_RATE

@@ -14,7 +14,7 @@ from scaling_lab.model import predict
 from scaling_lab.result.models import Summary
 from scaling_lab.scenario import load_scenario, load_system
 
-pytestmark = pytest.mark.validation
+pytestmark = pytest.mark.snapshot
 
 
 def _summary(system: str) -> Summary:
