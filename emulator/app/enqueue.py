@@ -2,9 +2,8 @@
 
 In a Lambda each invocation serves one request, so it sends its own message (``direct``).
 A local server runs many requests in one process; :class:`BatchingSender` lets concurrent
-requests share ``SendMessageBatch`` calls (up to 10 entries,
-https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html)
-while each request still waits until *its* message is accepted before answering. It changes
+requests share ``SendMessageBatch`` calls (up to the API's 10 entries, the rulebook's
+``SQS_MAX_BATCH_ENTRIES``) while each request still waits until *its* message is accepted before answering. It changes
 how many SQS calls carry the messages, not what each request stores or enqueues.
 """
 
@@ -15,9 +14,11 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from scaling_lab.aws.sqs import SQS_MAX_BATCH_ENTRIES
+
 __all__ = ["MAX_BATCH_ENTRIES", "BatchingSender", "EnqueueError"]
 
-MAX_BATCH_ENTRIES = 10
+MAX_BATCH_ENTRIES = SQS_MAX_BATCH_ENTRIES
 
 
 class EnqueueError(Exception):

@@ -20,19 +20,19 @@ from typing import Any
 from scaling_lab.aws.sqs import (
     SQS_DEFAULT_RETENTION_S,
     SQS_DEFAULT_VISIBILITY_TIMEOUT_S,
+    SQS_MAX_BATCH_ENTRIES,
     SQS_MAX_MESSAGE_BYTES,
+    SQS_MAX_RECEIVE_MESSAGES,
+    SQS_MAX_WAIT_TIME_S,
 )
 
 __all__ = ["Message", "Queue", "SqsError", "SqsService", "md5_of_message_attributes"]
 
 ACCOUNT = "000000000000"
-# Limits from the SQS API reference:
-# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
-MAX_RECEIVE = 10  # MaxNumberOfMessages 1-10
-MAX_WAIT_S = 20  # WaitTimeSeconds 0-20
-# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html
-MAX_BATCH_ENTRIES = 10
-# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html
+# The SQS API's limits, from the rulebook (scaling_lab/aws/sqs.py, sources there).
+MAX_RECEIVE = SQS_MAX_RECEIVE_MESSAGES
+MAX_WAIT_S = SQS_MAX_WAIT_TIME_S
+MAX_BATCH_ENTRIES = SQS_MAX_BATCH_ENTRIES
 DEFAULT_VISIBILITY_S = SQS_DEFAULT_VISIBILITY_TIMEOUT_S
 MAX_VISIBILITY_S = 43_200  # 12 hours
 

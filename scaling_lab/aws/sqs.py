@@ -14,7 +14,10 @@ from scaling_lab.system.models import SystemConfig
 __all__ = [
     "SQS_DEFAULT_RETENTION_S",
     "SQS_DEFAULT_VISIBILITY_TIMEOUT_S",
+    "SQS_MAX_BATCH_ENTRIES",
     "SQS_MAX_MESSAGE_BYTES",
+    "SQS_MAX_RECEIVE_MESSAGES",
+    "SQS_MAX_WAIT_TIME_S",
     "SqsConsumerScaling",
 ]
 
@@ -23,6 +26,13 @@ __all__ = [
 SQS_MAX_MESSAGE_BYTES = 262_144
 SQS_DEFAULT_RETENTION_S = 345_600
 SQS_DEFAULT_VISIBILITY_TIMEOUT_S = 30
+# ReceiveMessage: MaxNumberOfMessages 1-10, WaitTimeSeconds 0-20
+# -- https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
+SQS_MAX_RECEIVE_MESSAGES = 10
+SQS_MAX_WAIT_TIME_S = 20
+# SendMessageBatch: up to 10 entries
+# -- https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html
+SQS_MAX_BATCH_ENTRIES = 10
 
 
 class SqsConsumerScaling:
