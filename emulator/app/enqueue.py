@@ -3,8 +3,9 @@
 In a Lambda each invocation serves one request, so it sends its own message (``direct``).
 A local server runs many requests in one process; :class:`BatchingSender` lets concurrent
 requests share ``SendMessageBatch`` calls (up to the API's 10 entries, the rulebook's
-``SQS_MAX_BATCH_ENTRIES``) while each request still waits until *its* message is accepted before answering. It changes
-how many SQS calls carry the messages, not what each request stores or enqueues.
+``SQS_MAX_BATCH_ENTRIES``) while each request still waits until *its* message is accepted
+before answering. It changes how many SQS calls carry the messages, not what each request
+stores or enqueues.
 """
 
 from __future__ import annotations
