@@ -24,7 +24,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
 
 from emulator.governor.items import item_size_bytes
-from scaling_lab.aws import read_units, update_units, write_units
+from scaling_lab.aws import ThrottleReason, read_units, update_units, write_units
 from scaling_lab.scenario.models import FaultKind
 
 if TYPE_CHECKING:
@@ -64,9 +64,20 @@ class _Body:
         yield self._data
 
 
-def dynamodb_error(status: int, error_type: str, message: str, url: str = "") -> AWSResponse:
-    """A DynamoDB JSON-protocol error response as DynamoDB sends it (incl. ``x-amz-crc32``)."""
-    body = json.dumps({"__type": _PREFIX + error_type, "message": message}).encode()
+def dynamodb_error(
+    status: int,
+    error_type: str,
+    message: str,
+    url: str = "",
+    reasons: list[dict[str, str]] | None = None,
+) -> AWSResponse:
+    """A DynamoDB JSON-protocol error response as DynamoDB sends it (incl. ``x-amz-crc32``);
+    ``reasons``: the ``ThrottlingReasons`` list of a throttle ({reason, resource})
+    -- https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ThrottlingReason.html"""
+    doc: dict[str, Any] = {"__type": _PREFIX + error_type, "message": message}
+    if reasons:
+        doc["ThrottlingReasons"] = reasons
+    body = json.dumps(doc).encode()
     headers = {
         "x-amzn-RequestId": uuid.uuid4().hex.upper(),
         "x-amz-crc32": str(zlib.crc32(body) & 0xFFFFFFFF),
@@ -98,6 +109,23 @@ def _body(request: Any) -> dict[str, Any]:
         return {}
     data = json.loads(raw)
     return data if isinstance(data, dict) else {}
+
+
+def _partition_key(op: str, body: dict[str, Any]) -> str | None:
+    """Which partition a call lands on: ``index|value`` of its partition key (the table's
+    ``pk``, or the queried index's key condition value ``:p``); None when not one key."""
+    try:
+        if op == "PutItem":
+            return "|" + str(body["Item"]["pk"]["S"])
+        if op in ("UpdateItem", "DeleteItem", "GetItem"):
+            return "|" + str(body["Key"]["pk"]["S"])
+        if op == "Query":
+            return f"{body.get('IndexName', '')}|" + str(
+                body["ExpressionAttributeValues"][":p"]["S"]
+            )
+    except (KeyError, TypeError):
+        return None
+    return None
 
 
 class DynamoDBHook:
@@ -183,26 +211,37 @@ class DynamoDBHook:
             return None
         if not self._targets_table(op, body):
             return None
+        key = _partition_key(op, body)
         if op in _WRITES:
             units = self.write_cost(op, body)
-            if g.try_consume_write(units, now):
+            reason = g.write_refusal(units, now, key)
+            if reason is None:
                 g.counters.add(now, "ddb_consumed_wcu", units)
                 return None
             g.counters.add(now, "ddb_throttled")
             g.counters.add(now, "ddb_write_throttles")
-            return self._throttle(request)
-        if g.read_has_capacity(now):
+            return self._throttle(request, reason, None)
+        reason = g.read_refusal(now, key)
+        if reason is None:
             self._pending_read.consistent = self._consistent(op, body, self.table)
+            self._pending_read.key = key
             return None
         g.counters.add(now, "ddb_throttled")
         g.counters.add(now, "ddb_read_throttles")
-        return self._throttle(request)
+        return self._throttle(request, reason, body.get("IndexName"))
 
-    def _throttle(self, request: Any) -> AWSResponse:
+    def _throttle(self, request: Any, reason: ThrottleReason, index: str | None) -> AWSResponse:
+        region = self.g.system.region
+        resource = f"arn:aws:dynamodb:{region}:000000000000:table/{self.table}"
+        if index and reason.value.startswith("Index"):
+            resource += f"/index/{index}"
+        reasons = [{"reason": reason.value, "resource": resource}]
         if self.g.on_demand:
-            return dynamodb_error(400, "ThrottlingException", ON_DEMAND_MESSAGE, request.url)
+            return dynamodb_error(
+                400, "ThrottlingException", ON_DEMAND_MESSAGE, request.url, reasons
+            )
         return dynamodb_error(
-            400, "ProvisionedThroughputExceededException", PTEE_MESSAGE, request.url
+            400, "ProvisionedThroughputExceededException", PTEE_MESSAGE, request.url, reasons
         )
 
     def after_call(self, http_response: Any, parsed: Any, **_: Any) -> None:
@@ -221,7 +260,7 @@ class DynamoDBHook:
         size = sum(item_size_bytes(i) for i in items)
         units = read_units(size, eventually_consistent=not consistent)
         now = self.g.clock()
-        self.g.charge_read(units, now)
+        self.g.charge_read(units, now, getattr(self._pending_read, "key", None))
         self.g.counters.add(now, "ddb_consumed_rcu", units)
 
 

@@ -33,6 +33,8 @@ from scaling_lab.aws import (
     BurstBucket,
     LambdaEnvironments,
     OnDemandLimiter,
+    ThrottleReason,
+    TokenBucket,
     front_door_bucket,
     table_limiter,
 )
@@ -92,6 +94,7 @@ class Governor:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._table_ready = False
+        self._keys: dict[tuple[str, str], TokenBucket] = {}
 
     # -- time ---------------------------------------------------------------------------------
     def ensure_started(self, now: float) -> None:
@@ -110,6 +113,7 @@ class Governor:
             self._published_until = math.floor(t0)
             self._storm = 1.0
             self._new_capacity(t0)
+            self._keys = {}
             self._datapoints = {"wcu": {}, "rcu": {}}
             self._fed = {"wcu": 0, "rcu": 0}
             self.write_scaler, self.read_scaler = self._scalers()
@@ -184,26 +188,61 @@ class Governor:
         with self._lock:
             self._sync_storm(now)
 
-    def try_consume_write(self, units: float, now: float) -> bool:
+    def try_consume_write(self, units: float, now: float, key: str | None = None) -> bool:
         """Admit a write of ``units`` WCU to the governed table, or refuse it (throttle)."""
+        return self.write_refusal(units, now, key) is None
+
+    def write_refusal(
+        self, units: float, now: float, key: str | None = None
+    ) -> ThrottleReason | None:
+        """None when a write of ``units`` WCU with partition key value ``key`` is admitted
+        (and charged); else why DynamoDB throttles it: the key's partition first (every
+        partition key value is one partition's worth, the rulebook's ``KeyLimits``), then the
+        table's capacity."""
         with self._lock:
             self._sync_storm(now)
+            bucket = self._key_bucket("w", key, now) if key else None
+            if bucket is not None and bucket.refill(now) + 1e-9 < units:
+                return ThrottleReason.TABLE_WRITE_KEY_RANGE
             if not self.write_cap.try_take(now, units):
-                return False
+                return ThrottleReason.TABLE_WRITE_PROVISIONED
+            if bucket is not None:
+                bucket.tokens = max(0.0, bucket.tokens - units)
             self._account("wcu", self.write_scaler, units, now)
-            return True
+            return None
 
-    def read_has_capacity(self, now: float) -> bool:
+    def read_has_capacity(self, now: float, key: str | None = None) -> bool:
         """True when a read may go ahead (positive read balance)."""
+        return self.read_refusal(now, key) is None
+
+    def read_refusal(self, now: float, key: str | None = None) -> ThrottleReason | None:
+        """None when a read may go ahead (positive balance on the table and on the partition
+        of the index key it queries); else the reason."""
         with self._lock:
             self._sync_storm(now)
-            return self.read_cap.available(now) > 0
+            bucket = self._key_bucket("r", key, now) if key else None
+            if bucket is not None and bucket.refill(now) <= 0:
+                return ThrottleReason.INDEX_READ_KEY_RANGE
+            if self.read_cap.available(now) <= 0:
+                return ThrottleReason.TABLE_READ_PROVISIONED
+            return None
 
-    def charge_read(self, units: float, now: float) -> None:
+    def charge_read(self, units: float, now: float, key: str | None = None) -> None:
         """Charge an admitted read after the fact (as much as the balance holds)."""
         with self._lock:
             self.read_cap.take_up_to(now, units)
+            if key:
+                self._key_bucket("r", key, now).take_up_to(now, units)
             self._account("rcu", self.read_scaler, units, now)
+
+    def _key_bucket(self, dim: str, key: str, now: float) -> TokenBucket:
+        """The partition of one key value: its per-partition limit per second (scaled)."""
+        b = self._keys.get((dim, key))
+        if b is None:
+            ddb = self.system.dynamodb
+            per = ddb.partition_wcu if dim == "w" else ddb.partition_rcu
+            b = self._keys[(dim, key)] = TokenBucket(per, per, now_s=now)
+        return b
 
     def _account(self, dim: str, scaler: AutoScaler | None, units: float, now: float) -> None:
         """Add consumed units to the datapoint their time falls in (not the one being closed

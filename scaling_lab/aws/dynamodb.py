@@ -15,6 +15,7 @@ import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from scaling_lab.aws.buckets import TokenBucket
 from scaling_lab.system.models import (
@@ -23,17 +24,23 @@ from scaling_lab.system.models import (
     DynamoDBConfig,
     DynamoDBMode,
     GsiConfig,
+    PartitionLayout,
 )
 
 __all__ = [
     "DDB_THROTTLED_CALL_MS",
+    "HOT_KEY_FRACTION",
     "READ_UNIT_BYTES",
     "WRITE_UNIT_BYTES",
     "AutoScaler",
     "BurstBucket",
+    "KeyLimits",
     "OnDemandLimiter",
     "ScalingEvent",
+    "ThrottleReason",
     "gsi_item_bytes",
+    "hot_keys",
+    "index_limiter",
     "read_units",
     "table_limiter",
     "update_units",
@@ -249,23 +256,48 @@ def table_limiter(
 ) -> BurstBucket | OnDemandLimiter:
     """The write (or read) limiter of the table at the start of a run.
 
-    Partitions: the system file's count, or what the initial throughput needs; a table has at
-    least the partitions its own throughput needs, so the partitions' cap is never below the
-    provisioned (or on-demand warm) throughput. Provisioned tables get burst credit (full at
+    The instant ceiling is the table's warm throughput (``DynamoDBConfig.instant_ceiling``: the
+    documented quantity, or a partition count / the legacy formula when the file asks for
+    one); a table serves at least its own provisioned throughput, so the ceiling is never
+    below it. Provisioned tables get burst credit (full at
     the start unless ``start_full`` is false: then one second of it); on-demand tables (or a
     missing capacity setting) get the on-demand limiter.
     """
-    per_partition = ddb.partition_wcu if write else ddb.partition_rcu
-    part_cap = ddb.initial_partitions * per_partition
+    ceiling = ddb.instant_ceiling(write=write)
     if ddb.mode is DynamoDBMode.ON_DEMAND or settings is None:
         warm = ddb.on_demand_warm_wcu if write else ddb.on_demand_warm_rcu
-        return OnDemandLimiter(warm, partition_cap=max(part_cap, warm), now_s=now_s)
+        if ddb.warm_throughput is not None or ddb.layout is not PartitionLayout.WARM_THROUGHPUT:
+            warm = ceiling
+        # On demand the instant ceiling grows with the previous peak, up to the table quota.
+        cap = ceiling if ddb.partitions is not None else ddb.on_demand_table_max_units
+        return OnDemandLimiter(warm, partition_cap=max(cap, warm), now_s=now_s)
     return BurstBucket(
         settings.provisioned,
         window_s=ddb.burst_window_s,
-        partition_cap=max(part_cap, settings.provisioned),
+        partition_cap=max(ceiling, settings.provisioned),
         now_s=now_s,
         start_full=start_full,
+    )
+
+
+def index_limiter(
+    ddb: DynamoDBConfig, gsi: GsiConfig, table_write: CapacitySettings | None, *, now_s: float = 0.0
+) -> BurstBucket | OnDemandLimiter:
+    """The write limiter of an index with capacity of its own: its provisioned units (or the
+    table's), burst credit like the table's, its warm throughput (or its provisioned units)
+    as the instant ceiling. "When a GSI has insufficient write capacity, throttling results
+    in write operations that fail on the base table"
+    -- https://repost.aws/knowledge-center/dynamodb-gsi-throttling-table."""
+    settings = gsi.write or table_write
+    warm = gsi.warm_throughput.write_units_per_s if gsi.warm_throughput is not None else None
+    if ddb.mode is DynamoDBMode.ON_DEMAND or settings is None:
+        w = warm if warm is not None else ddb.on_demand_warm_wcu
+        return OnDemandLimiter(w, partition_cap=max(w, ddb.on_demand_table_max_units), now_s=now_s)
+    return BurstBucket(
+        settings.provisioned,
+        window_s=ddb.burst_window_s,
+        partition_cap=max(warm or 0.0, settings.provisioned),
+        now_s=now_s,
     )
 
 
@@ -368,3 +400,77 @@ class AutoScaler:
     def next_change_s(self) -> float | None:
         """When the pending decision takes effect (None if nothing is pending)."""
         return None if self._pending is None else self._pending.effective_s
+
+
+class ThrottleReason(StrEnum):
+    """DynamoDB's throttling reasons, ResourceType + OperationType + LimitType
+    -- https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ThrottlingReason.html
+    ("KeyRangeThroughputExceeded: The request rate directed at a specific partition key value
+    has exceeded the internal partition-level throughput limits")."""
+
+    TABLE_WRITE_KEY_RANGE = "TableWriteKeyRangeThroughputExceeded"
+    TABLE_READ_KEY_RANGE = "TableReadKeyRangeThroughputExceeded"
+    INDEX_WRITE_KEY_RANGE = "IndexWriteKeyRangeThroughputExceeded"
+    INDEX_READ_KEY_RANGE = "IndexReadKeyRangeThroughputExceeded"
+    TABLE_WRITE_PROVISIONED = "TableWriteProvisionedThroughputExceeded"
+    TABLE_READ_PROVISIONED = "TableReadProvisionedThroughputExceeded"
+    INDEX_WRITE_PROVISIONED = "IndexWriteProvisionedThroughputExceeded"
+    INDEX_READ_PROVISIONED = "IndexReadProvisionedThroughputExceeded"
+
+    @classmethod
+    def of(cls, *, index: bool, write: bool, key_range: bool) -> ThrottleReason:
+        name = ("Index" if index else "Table") + ("Write" if write else "Read")
+        return cls(name + ("KeyRange" if key_range else "Provisioned") + "ThroughputExceeded")
+
+
+# A key value whose mean load stays below this fraction of its limit is not tracked: with a
+# bucket holding one second of the limit it cannot be throttled by random arrivals (P[Poisson
+# (500) > 1,000] < 1e-60). ASSUMPTION of the engines (a speed-up), not of DynamoDB.
+HOT_KEY_FRACTION = 0.5
+
+
+class KeyLimits:
+    """Per-partition-key ceilings: "each individual partition is limited to 1,000 write units
+    per second and 3,000 read units per second. If your application drives too much traffic
+    to a small portion of the table's partitions, throttling can occur even before you reach
+    the table's warm throughput" -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/warm-throughput-scenarios.html;
+    the throttle reason is KeyRangeThroughputExceeded -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/throttling-key-range-limit-exceeded-mitigation.html.
+
+    Split for heat can spread one key value's items over partitions by sort key, but not
+    writes whose sort key only increases: each new item lands at the end of the key range
+    (DynamoDB developer guide, burst-adaptive-capacity, "Isolate frequently accessed items";
+    AWS Database Blog, "Scaling DynamoDB: How partitions, hot keys, and split for heat impact
+    performance"). The Triggers API's sort key is a ULID that only grows, so each tenant's
+    writes stay on one partition: one key value serves at most one partition's limit.
+    ASSUMPTION: reads of one key value (the newest items of a tenant's inbox) likewise.
+
+    One bucket per tracked key, refilled at ``per_key_units_per_s`` and holding one second of
+    it (ASSUMPTION: the per-partition limit is enforced per second, with no burst credit of
+    its own). Keys are the hot ones of a spread (:func:`hot_keys`); the rest are untracked.
+    """
+
+    __slots__ = ("buckets", "per_key", "shares")
+
+    def __init__(self, shares: Sequence[float], per_key_units_per_s: float, now_s: float = 0.0):
+        self.shares = list(shares)
+        self.per_key = float(per_key_units_per_s)
+        self.buckets = [TokenBucket(self.per_key, self.per_key, now_s=now_s) for _ in shares]
+
+    def admit(self, now_s: float, key: int, n: int, units: float) -> int:
+        """How many of ``n`` requests of ``units`` each the key's partition takes now."""
+        b = self.buckets[key]
+        k = min(n, int((b.refill(now_s) + 1e-9) / units))
+        if k > 0:
+            b.tokens = max(0.0, b.tokens - k * units)
+        return k
+
+    def refund(self, key: int, units: float) -> None:
+        """Give back units of requests the table then refused (they were not served)."""
+        b = self.buckets[key]
+        b.tokens = min(b.capacity, b.tokens + units)
+
+
+def hot_keys(shares: Sequence[float], peak_units_per_s: float, per_key: float) -> list[float]:
+    """Shares of the keys (largest first) whose mean load at the peak reaches
+    ``HOT_KEY_FRACTION`` of the per-key limit."""
+    return [s for s in shares if s * peak_units_per_s >= HOT_KEY_FRACTION * per_key]

@@ -104,6 +104,8 @@ def run_exact(world: World, streams: Streams, progress: Progress | None = None) 
                 yield env.timeout(lat_l / 1000.0)
         pool = world.pool_of[ep]
         u = world.units[ep]
+        keys = pool.keys
+        key = pool.draw_key(rng) if keys is not None else -1
         att = 1
         while True:
             now = env.now
@@ -116,13 +118,17 @@ def run_exact(world: World, streams: Streams, progress: Progress | None = None) 
             ok = False
             if injected:
                 world.injected["dynamodb_errors"] += 1
+            elif keys is not None and key >= 0 and not keys.admit(now, key, 1, u):
+                pool.refused(now, 1, key_range=True)  # the key's partition is full
             elif pool.available(now) >= u - 1e-9:
                 pool.take(now, u)
                 if quota is not None:
                     quota.release(1 if att == 1 else 0, 0 if att == 1 else 1)
                 ok = True
             else:
-                pool.throttled += 1
+                if keys is not None and key >= 0:
+                    keys.refund(key, u)
+                pool.refused(now, 1, key_range=False)
             if shift_s:
                 yield env.timeout(shift_s)
                 now = env.now

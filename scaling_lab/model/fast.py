@@ -16,13 +16,14 @@ import numpy as np
 
 from scaling_lab.aws import DDB_THROTTLED_CALL_MS, REJECT_MS, ThrottleCause
 from scaling_lab.model.arrivals import TICK_S, tick_counts
-from scaling_lab.model.world import Streams, World
+from scaling_lab.model.world import DdbPool, Streams, World
 from scaling_lab.result.models import ErrorClass
 from scaling_lab.scenario.models import Endpoint
 
 __all__ = ["run_fast"]
 
 Progress = Callable[[float], None]
+Item = tuple[int, int, int, Endpoint, int | None]
 
 
 def run_fast(world: World, streams: Streams, progress: Progress | None = None) -> None:
@@ -48,7 +49,9 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
 
     size = n_ticks + 2 * timeout_ticks + 10_000
     rel = [0] * size
-    due: dict[int, list[tuple[int, int, int, Endpoint]]] = {}
+    # a pending DynamoDB call: (arrival tick, attempt, count, endpoint, key); key None for a
+    # cohort not yet spread over the tracked hot keys, -1 for untracked keys
+    due: dict[int, list[tuple[int, int, int, Endpoint, int | None]]] = {}
     runs: list[list[int]] = []  # [ep index, arrival second, base ms, first svc index, count]
     last_run: dict[Endpoint, list[int]] = {}
     ep_index = {ep: i for i, ep in enumerate(eps)}
@@ -75,6 +78,8 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     two_pools = len({id(pool_of[ep]) for ep in eps}) > 1
     if not two_pools and eps:
         pools = [pool_of[eps[0]]]
+    keyed = any(p.keys is not None for p in pools)
+    tk_now = [0]  # the tick DynamoDB answers in (resolve's, after added latency)
 
     def succeed(tk: int, a_tick: int, att: int, ok: int, ep: Endpoint) -> None:
         i = svc_pos[ep]
@@ -99,7 +104,23 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             else:
                 quota.release(0, ok)
 
-    def resolve(tk: int, t: float, items: list[tuple[int, int, int, Endpoint]]) -> None:
+    def by_key(t: float, pool: DdbPool, mine: list[Item]) -> list[Item]:
+        """Hot keys first: spread new cohorts over the tracked keys, let each key's partition
+        take what it can, fail the rest (KeyRangeThroughputExceeded); returns what passed."""
+        keys = pool.keys
+        assert keys is not None
+        out: list[Item] = []
+        for a_tick, att, c, ep, key in mine:
+            parts = pool.split(c, rng) if key is None else [(key, c)]
+            for j, n in parts:
+                ok = n if j < 0 else keys.admit(t, j, n, units[ep])
+                if ok:
+                    out.append((a_tick, att, ok, ep, j))
+                if n - ok:
+                    fail(tk_now[0], a_tick, att, n - ok, ep, j, key_range=True)
+        return out
+
+    def resolve(tk: int, t: float, items: list[Item]) -> None:
         """This tick's DynamoDB calls: all succeed when capacity allows; otherwise the
         capacity goes to a uniformly random subset (calls within a millisecond race)."""
         shift = 0
@@ -108,17 +129,20 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             fr = faults.ddb_fail_rate(t)
             if fr > 0:
                 kept = []
-                for a_tick, att, c, ep in items:
+                for a_tick, att, c, ep, key in items:
                     bad = c if fr >= 1.0 else int(rng.binomial(c, fr))
                     if bad:
                         world.injected["dynamodb_errors"] += bad
-                        fail(tk + shift, a_tick, att, bad, ep, throttled=False)
+                        fail(tk + shift, a_tick, att, bad, ep, key, throttled=False)
                     if c - bad:
-                        kept.append((a_tick, att, c - bad, ep))
+                        kept.append((a_tick, att, c - bad, ep, key))
                 items = kept
         tk += shift
+        tk_now[0] = tk
         for pool in pools:
             mine = [it for it in items if pool_of[it[3]] is pool] if two_pools else items
+            if mine and pool.keys is not None:
+                mine = by_key(t, pool, mine)
             if not mine:
                 continue
             need = 0.0
@@ -129,7 +153,7 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             avail = pool.available(t)
             if avail >= need:
                 pool.take(t, need)
-                for a_tick, att, c, ep in mine:
+                for a_tick, att, c, ep, _key in mine:
                     succeed(tk, a_tick, att, c, ep)
                 continue
             k = int(avail / (need / total) + 1e-9)
@@ -140,20 +164,30 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             else:
                 oks = rng.multivariate_hypergeometric([it[2] for it in mine], k).tolist()
             used = 0.0
-            for (a_tick, att, c, ep), ok in zip(mine, oks, strict=True):
+            for (a_tick, att, c, ep, key), ok in zip(mine, oks, strict=True):
                 if ok:
                     used += ok * units[ep]
                     succeed(tk, a_tick, att, ok, ep)
                 if c - ok:
-                    fail(tk, a_tick, att, c - ok, ep)
+                    if key is not None and key >= 0 and pool.keys is not None:
+                        pool.keys.refund(key, (c - ok) * units[ep])  # not served after all
+                    fail(tk, a_tick, att, c - ok, ep, key)
             if used:
                 pool.take(t, used)
 
     def fail(
-        tk: int, a_tick: int, att: int, fail: int, ep: Endpoint, *, throttled: bool = True
+        tk: int,
+        a_tick: int,
+        att: int,
+        fail: int,
+        ep: Endpoint,
+        key: int | None,
+        *,
+        throttled: bool = True,
+        key_range: bool = False,
     ) -> None:
         if throttled:
-            pool_of[ep].throttled += fail
+            pool_of[ep].refused(tk * TICK_S, fail, key_range=key_range)
         sec = min(a_tick // 1000, seconds)
         give_up = fail
         if att < max_attempts:
@@ -175,7 +209,7 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                         rel[min(a_tick + timeout_ticks, size - 1)] += c
                         continue
                     fig.ddb_retries[min(tk // 1000, seconds)] += c
-                    due.setdefault(nxt, []).append((a_tick, att + 1, c, ep))
+                    due.setdefault(nxt, []).append((a_tick, att + 1, c, ep, key))
         if give_up:
             if throttled:
                 causes[ThrottleCause.DYNAMODB_RETRIES_EXHAUSTED] += give_up
@@ -244,17 +278,17 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                         if j < n_err:
                             lambda_error(tk, tk + c_ms + lat_l, 1, ep)
                         else:
-                            due.setdefault(tk + c_ms + lat_l, []).append((tk, 1, 1, ep))
+                            due.setdefault(tk + c_ms + lat_l, []).append((tk, 1, 1, ep, None))
                 if warm and err_l:
                     n_err = int(rng.binomial(warm, err_l))
                     if n_err:
                         lambda_error(tk, tk + max(1, lat_l), n_err, ep)
                         warm -= n_err
                 if warm and lat_l:
-                    due.setdefault(tk + lat_l, []).append((tk, 1, warm, ep))
+                    due.setdefault(tk + lat_l, []).append((tk, 1, warm, ep, None))
                     warm = 0
                 if warm:
-                    if items is None and not two_pools and not faults.any:
+                    if items is None and not two_pools and not faults.any and not keyed:
                         # common case: only this cohort calls DynamoDB in this tick
                         pool = pools[0]
                         u = units[ep]
@@ -262,11 +296,11 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                             pool.take(t, warm * u)
                             succeed(tk, tk, 1, warm, ep)
                         else:
-                            resolve(tk, t, [(tk, 1, warm, ep)])
+                            resolve(tk, t, [(tk, 1, warm, ep, None)])
                     elif items is None:
-                        items = [(tk, 1, warm, ep)]
+                        items = [(tk, 1, warm, ep, None)]
                     else:
-                        items.append((tk, 1, warm, ep))
+                        items.append((tk, 1, warm, ep, None))
         if items is not None:
             resolve(tk, t, items)
         if tk < n_ticks:

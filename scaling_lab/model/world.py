@@ -17,12 +17,17 @@ from scaling_lab.aws import (
     REJECT_MS,
     AutoScaler,
     BurstBucket,
+    KeyLimits,
     LambdaEnvironments,
+    OnDemandLimiter,
     RetryPolicy,
     RetryQuotaPool,
     SqsConsumerScaling,
     ThrottleCause,
+    ThrottleReason,
     front_door_bucket,
+    hot_keys,
+    index_limiter,
     read_units,
     table_limiter,
     update_units,
@@ -67,32 +72,103 @@ class Streams:
 
 
 class DdbPool:
-    """One DynamoDB capacity (table writes or reads): limiter, auto scaling and counters."""
+    """One DynamoDB capacity (table writes or reads): limiters, hot keys, auto scaling, counters.
+
+    Writes need units on the table and on every index with capacity of its own (an index
+    short of write capacity throttles the table write -- IndexWriteProvisionedThroughputExceeded);
+    indexes without settings of their own are provisioned and scaled like the table, so they
+    run out together with it and the table's limiter stands for them. Hot keys
+    (:class:`scaling_lab.aws.KeyLimits`) cap each tracked tenant at one partition's limit.
+    """
 
     def __init__(
-        self, system: SystemConfig, settings: CapacitySettings | None, *, write: bool
+        self,
+        system: SystemConfig,
+        settings: CapacitySettings | None,
+        *,
+        write: bool,
+        key_shares: list[float] | None = None,
+        key_on_index: bool = False,
     ) -> None:
+        ddb = system.dynamodb
+        self.write = write
         self.scaler: AutoScaler | None = None
-        self.limiter = table_limiter(system.dynamodb, settings, write=write)
+        self.limiter = table_limiter(ddb, settings, write=write)
         self.provisioned: float | None = None
         if isinstance(self.limiter, BurstBucket) and settings is not None:
             self.provisioned = settings.provisioned
             if settings.auto_scaling is not None and settings.auto_scaling.enabled:
                 self.scaler = AutoScaler(settings.auto_scaling, settings.provisioned)
+        self.indexes: list[BurstBucket | OnDemandLimiter] = []
+        if write:
+            for g in ddb.gsis:
+                if g.write is not None or g.warm_throughput is not None:
+                    self.indexes.append(index_limiter(ddb, g, settings))
+        per_key = ddb.partition_wcu if write else ddb.partition_rcu
+        self.keys = KeyLimits(key_shares, per_key) if key_shares else None
+        self.key_reason = ThrottleReason.of(index=key_on_index, write=write, key_range=True)
+        self.reasons: dict[ThrottleReason, int] = {}
         self.base = settings.provisioned if settings is not None else 0.0
         self.factor = 1.0
         self.consumed = 0.0  # this second
         self.throttled = 0  # attempts, this second
 
     def available(self, now_s: float) -> float:
-        return self.limiter.available(now_s)
+        a = self.limiter.available(now_s)
+        for idx in self.indexes:
+            b = idx.available(now_s)
+            if b < a:
+                a = b
+        return a
 
     def take(self, now_s: float, units: float) -> None:
         """Consume ``units`` already known to be available."""
         self.limiter.take_up_to(now_s, units)
+        for idx in self.indexes:
+            idx.take_up_to(now_s, units)
         self.consumed += units
         if self.scaler is not None:
             self.scaler.consume(units)
+
+    def split(self, n: int, rng: np.random.Generator) -> list[tuple[int, int]]:
+        """Spread ``n`` new requests over the tracked keys: [(key, count)], key -1 for the
+        untracked rest."""
+        assert self.keys is not None
+        out: list[tuple[int, int]] = []
+        left, rest = n, 1.0
+        for j, share in enumerate(self.keys.shares):
+            if not left:
+                break
+            c = left if share >= rest - 1e-12 else int(rng.binomial(left, share / rest))
+            if c:
+                out.append((j, c))
+            left -= c
+            rest -= share
+        if left:
+            out.append((-1, left))
+        return out
+
+    def draw_key(self, rng: np.random.Generator) -> int:
+        """The tracked key of one new request, or -1."""
+        assert self.keys is not None
+        u = float(rng.random())
+        for j, share in enumerate(self.keys.shares):
+            if u < share:
+                return j
+            u -= share
+        return -1
+
+    def refused(self, now_s: float, n: int, *, key_range: bool) -> None:
+        """Count ``n`` throttled attempts with their reason."""
+        self.throttled += n
+        if key_range:
+            reason = self.key_reason
+        else:
+            index = bool(self.indexes) and self.limiter.available(now_s) > min(
+                i.available(now_s) for i in self.indexes
+            )
+            reason = ThrottleReason.of(index=index, write=self.write, key_range=False)
+        self.reasons[reason] = self.reasons.get(reason, 0) + n
 
     def housekeeping(self, now_s: float, factor: float = 1.0) -> None:
         """Auto scaling decisions, and a throttle storm's ``factor`` on the capacity."""
@@ -118,14 +194,24 @@ class World:
         self.endpoints = list(self.fractions)
         self.lam = LambdaEnvironments(system.lambda_)
         ddb = system.dynamodb
-        self.write_pool = DdbPool(system, ddb.write, write=True)
-        self.read_pool = DdbPool(system, ddb.read, write=False)
+        shares = scenario.keys.shares()
+        peak = scenario.peak_rate
+        fr = scenario.mix.fractions()
+        w_peak = peak * (fr.get(Endpoint.POST_EVENTS, 0.0) + fr.get(Endpoint.ACK, 0.0))
+        r_peak = peak * fr.get(Endpoint.GET_INBOX, 0.0)
+        self.units = {ep: self.mean_units(ep) for ep in Endpoint}
+        w_hot = hot_keys(shares, w_peak * self.units[Endpoint.POST_EVENTS], ddb.partition_wcu)
+        r_hot = hot_keys(shares, r_peak * self.units[Endpoint.GET_INBOX], ddb.partition_rcu)
+        # The table is keyed by tenant; the inbox Query reads the ``inbox`` index (tenant).
+        self.write_pool = DdbPool(system, ddb.write, write=True, key_shares=w_hot)
+        self.read_pool = DdbPool(
+            system, ddb.read, write=False, key_shares=r_hot, key_on_index=True
+        )
         self.pool_of = {
             Endpoint.POST_EVENTS: self.write_pool,
             Endpoint.ACK: self.write_pool,
             Endpoint.GET_INBOX: self.read_pool,
         }
-        self.units = {ep: self.mean_units(ep) for ep in Endpoint}
         fd = system.front_door
         self.front_door = front_door_bucket(fd)
         # Behind an API Gateway proxy integration a Lambda throttle reaches the client as 500.

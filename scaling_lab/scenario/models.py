@@ -18,6 +18,8 @@ __all__ = [
     "Fault",
     "FaultKind",
     "InboxConfig",
+    "KeySkew",
+    "Keys",
     "Mix",
     "PayloadConfig",
     "RampKind",
@@ -146,6 +148,28 @@ class Mix(_Strict):
         return {e: w / total for e, w in raw.items() if w > 0}
 
 
+class KeySkew(StrEnum):
+    UNIFORM = "uniform"  # every tenant the same share
+    ZIPF = "zipf"  # tenant i (1-based) gets a share proportional to 1 / i^exponent
+
+
+class Keys(_Strict):
+    """How the traffic spreads over tenants: one API key each, and one partition key value on
+    the table and on every index keyed by tenant. The story's load test uses one key."""
+
+    tenants: int = Field(1, ge=1, le=100_000, description="API keys (tenants) the load uses")
+    skew: KeySkew = Field(KeySkew.UNIFORM, description="uniform, or zipf over the tenants")
+    zipf_exponent: float = Field(1.0, gt=0, le=10, allow_inf_nan=False)
+
+    def shares(self) -> list[float]:
+        """Share of the traffic of each tenant, largest first (sums to 1)."""
+        if self.skew is KeySkew.UNIFORM:
+            return [1.0 / self.tenants] * self.tenants
+        w = [1.0 / (i**self.zipf_exponent) for i in range(1, self.tenants + 1)]
+        total = sum(w)
+        return [x / total for x in w]
+
+
 class SizeRange(_Strict):
     min: int = Field(500, ge=2)
     max: int = Field(800, ge=2)
@@ -237,6 +261,7 @@ class Scenario(_Strict):
     mix: Mix = Field(default_factory=Mix)
     payload: PayloadConfig = Field(default_factory=PayloadConfig)
     inbox: InboxConfig = Field(default_factory=InboxConfig)
+    keys: Keys = Field(default_factory=Keys)
     thresholds: dict[Endpoint | Literal["all"], list[ThresholdExpr]] = Field(default_factory=dict)
     recovery: RecoverySLO | None = None
     faults: list[Fault] = Field(default_factory=list)

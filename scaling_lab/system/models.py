@@ -23,14 +23,17 @@ __all__ = [
     "FrontDoor",
     "FrontDoorKind",
     "GsiConfig",
+    "IndexKey",
     "LambdaConfig",
     "LambdaScaling",
+    "PartitionLayout",
     "RetryMode",
     "ScalingRule",
     "SdkConfig",
     "SqsConfig",
     "SqsConsumer",
     "SystemConfig",
+    "WarmThroughput",
 ]
 
 # Sources, referenced by the fields below.
@@ -53,6 +56,10 @@ DDB_QUOTAS_URL = (
 DDB_ON_DEMAND_URL = (
     "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html"
 )
+DDB_WARM_URL = (
+    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/warm-throughput.html"
+)
+DDB_WARM_SCENARIOS_URL = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/warm-throughput-scenarios.html"
 LAMBDA_RESERVED_URL = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html"
 UNRESERVED_MIN = 100
 SQS_ESM_URL = "https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html"
@@ -187,10 +194,39 @@ class CapacitySettings(_Strict):
     auto_scaling: AutoScaling | None = None
 
 
+class IndexKey(StrEnum):
+    """What an index's partition key is made of (how a tenant's traffic spreads over it)."""
+
+    TENANT = "tenant"  # one key value per tenant: a tenant's writes all go to one key
+    TENANT_AND_EVENT_TYPE = "tenant_and_event_type"  # a tenant's writes split over its types
+    OTHER = "other"  # keys unrelated to the tenant: spread evenly (no hot key from tenants)
+
+
+class WarmThroughput(_Strict):
+    """Units per second a table or index serves at once (DescribeTable -> WarmThroughput)
+    -- DDB_WARM_URL. Pre-warming raises them before a peak."""
+
+    write_units_per_s: float = Field(gt=0, allow_inf_nan=False)
+    read_units_per_s: float = Field(gt=0, allow_inf_nan=False)
+
+
 class GsiConfig(_Strict):
     name: str
     projection: Literal["all", "keys_only", "include"] = "all"
     projected_bytes: int | None = Field(None, ge=0, description="item size in the index")
+    key: IndexKey = Field(IndexKey.TENANT, description="what the index's partition key holds")
+    # None: provisioned (and auto scaled) like the table's write capacity -- ASSUMPTION that
+    # matches how staging is set up; give the index its own when it differs.
+    write: CapacitySettings | None = None
+    warm_throughput: WarmThroughput | None = None
+
+
+class PartitionLayout(StrEnum):
+    """How the instant ceiling of a table (and of each index) is found."""
+
+    WARM_THROUGHPUT = "warm_throughput"  # DescribeTable's WarmThroughput (documented today)
+    # ceil(WCU / 1,000 + RCU / 3,000) partitions: removed from the developer guide in 2018
+    LEGACY_FORMULA = "legacy_formula"
 
 
 class DynamoDBConfig(_Strict):
@@ -201,12 +237,29 @@ class DynamoDBConfig(_Strict):
     # Item = payload + attributes the API adds (ids, tenant, status, timestamps, keys).
     # ASSUMPTION until measured on the app's real items; see docs/system-reference.md.
     item_overhead_bytes: int = Field(220, ge=0)
-    gsis: list[GsiConfig] = Field(default_factory=lambda: [GsiConfig(name="status-index")])
-    # None: derived from the initial throughput, as DynamoDB allocates partitions for it
-    # (ceil(WCU / 1,000 + RCU / 3,000)); tables that once ran hotter keep more partitions, so
-    # set it when you know it -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.Partitions.html
+    # The Triggers API's two sparse inbox indexes (emulator/app/store.py): ``inbox`` keyed by
+    # tenant, ``inbox_by_type`` by tenant + event type.
+    gsis: list[GsiConfig] = Field(
+        default_factory=lambda: [
+            GsiConfig(name="inbox"),
+            GsiConfig(name="inbox_by_type", key=IndexKey.TENANT_AND_EVENT_TYPE),
+        ]
+    )
+    # The table's instant ceiling: its warm throughput -- DDB_WARM_URL ("the number of read
+    # and write operations your DynamoDB table can instantaneously support"); None: for an
+    # on-demand table the documented 4,000 / 12,000 of a new table (on_demand_warm_*), for a
+    # provisioned one its provisioned units (ASSUMPTION: a table created at its capacity has
+    # that warm throughput; read DescribeTable and set it when you know it). It only grows:
+    # "As you increase the provisioned throughput beyond these values, the warm throughput
+    # will automatically adjust to the new higher values" -- DDB_WARM_SCENARIOS_URL.
+    warm_throughput: WarmThroughput | None = None
+    layout: PartitionLayout = PartitionLayout.WARM_THROUGHPUT
+    # An explicit partition count (ceiling = partitions x the per-partition limits); with
+    # layout legacy_formula and no count, ceil(WCU / 1,000 + RCU / 3,000) from the old guide.
     partitions: int | None = Field(None, ge=1)
-    # Per-partition hard limits: 1,000 WCU and 3,000 RCU -- DDB_BURST_URL
+    # Per-partition hard limits, 1,000 write and 3,000 read units per second: "each individual
+    # partition is limited to 1,000 write units per second and 3,000 read units per second"
+    # -- DDB_WARM_SCENARIOS_URL; also the limit of one partition key value (hot keys).
     partition_wcu: float = Field(1000.0, gt=0)
     partition_rcu: float = Field(3000.0, gt=0)
     # Burst capacity: up to 300 seconds of unused read and write capacity -- DDB_BURST_URL
@@ -215,11 +268,15 @@ class DynamoDBConfig(_Strict):
     # double the previous peak instantly -- DDB_ON_DEMAND_URL
     on_demand_warm_wcu: float = Field(4000.0, gt=0)
     on_demand_warm_rcu: float = Field(12000.0, gt=0)
+    # Per-table quota of an on-demand table: 40,000 read and 40,000 write request units per
+    # second -- DDB_QUOTAS_URL ("Read/write throughput"); the ceiling 2 x the peak grows to.
+    on_demand_table_max_units: float = Field(40000.0, gt=0)
     eventually_consistent_reads: bool = True  # 0.5 RCU per 4 KB -- DDB_CAPACITY_URL
 
     @property
     def initial_partitions(self) -> int:
-        """Partitions at the start of a run: the given count, or what the throughput needs."""
+        """Partitions of the legacy formula (or the given count): ceil(WCU / 1,000 + RCU /
+        3,000) of the initial throughput (on-demand: of the warm throughput)."""
         if self.partitions is not None:
             return self.partitions
         if self.mode is DynamoDBMode.PROVISIONED and self.write and self.read:
@@ -227,6 +284,20 @@ class DynamoDBConfig(_Strict):
         else:
             wcu, rcu = self.on_demand_warm_wcu, self.on_demand_warm_rcu
         return max(1, math.ceil(wcu / self.partition_wcu + rcu / self.partition_rcu - 1e-9))
+
+    def instant_ceiling(self, *, write: bool) -> float:
+        """Units per second the table serves at once at the start of a run (before any
+        throughput increase): warm throughput, a partition count, or the legacy formula."""
+        per = self.partition_wcu if write else self.partition_rcu
+        if self.partitions is not None or self.layout is PartitionLayout.LEGACY_FORMULA:
+            return self.initial_partitions * per
+        if self.warm_throughput is not None:
+            w = self.warm_throughput
+            return w.write_units_per_s if write else w.read_units_per_s
+        if self.mode is DynamoDBMode.ON_DEMAND:
+            return self.on_demand_warm_wcu if write else self.on_demand_warm_rcu
+        cap = self.write if write else self.read
+        return cap.provisioned if cap is not None else per
 
     @model_validator(mode="after")
     def _capacity(self) -> DynamoDBConfig:

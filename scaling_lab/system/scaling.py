@@ -11,7 +11,12 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scaling_lab.system.models import CapacitySettings, LambdaConfig, SystemConfig
+    from scaling_lab.system.models import (
+        CapacitySettings,
+        LambdaConfig,
+        SystemConfig,
+        WarmThroughput,
+    )
 
 __all__ = ["scale_count", "scale_system"]
 
@@ -32,6 +37,17 @@ def _cap(c: CapacitySettings | None, k: float) -> CapacitySettings | None:
             update={"min": c.auto_scaling.min * k, "max": c.auto_scaling.max * k}
         )
     return c.model_copy(update=upd)
+
+
+def _warm(w: WarmThroughput | None, k: float) -> WarmThroughput | None:
+    if w is None:
+        return None
+    return w.model_copy(
+        update={
+            "write_units_per_s": w.write_units_per_s * k,
+            "read_units_per_s": w.read_units_per_s * k,
+        }
+    )
 
 
 def _unreserved(lam: LambdaConfig, k: float) -> int:
@@ -78,10 +94,21 @@ def scale_system(system: SystemConfig, k: float) -> SystemConfig:
         update={
             "write": _cap(ddb.write, k),
             "read": _cap(ddb.read, k),
+            "warm_throughput": _warm(ddb.warm_throughput, k),
+            "gsis": [
+                g.model_copy(
+                    update={
+                        "write": _cap(g.write, k),
+                        "warm_throughput": _warm(g.warm_throughput, k),
+                    }
+                )
+                for g in ddb.gsis
+            ],
             "partition_wcu": ddb.partition_wcu * k,
             "partition_rcu": ddb.partition_rcu * k,
             "on_demand_warm_wcu": ddb.on_demand_warm_wcu * k,
             "on_demand_warm_rcu": ddb.on_demand_warm_rcu * k,
+            "on_demand_table_max_units": ddb.on_demand_table_max_units * k,
         }
     )
     cons = system.sqs.consumer

@@ -73,8 +73,10 @@ def step_scenario(
     *,
     start_rate: float | None = None,
     arrivals: ArrivalProcess = ArrivalProcess.POISSON,
+    keys: dict[str, Any] | None = None,
 ) -> Scenario:
-    """Instant steps: ``[(duration, rate), ...]`` (POST /v1/events only, 1 WCU per event)."""
+    """Instant steps: ``[(duration, rate), ...]`` (POST /v1/events only, 1 WCU per event),
+    spread over the tenants ``keys`` says (default: one)."""
     first = stages[0][1] if start_rate is None else start_rate
     return Scenario.model_validate(
         {
@@ -85,8 +87,16 @@ def step_scenario(
                 "stages": [{"duration": d, "target": r, "ramp": "step"} for d, r in stages],
             },
             "payload": {"size_bytes": {"min": 500, "max": 800}},
+            "keys": keys or {},
         }
     )
+
+
+def tenant_keys(scenario: Scenario, n: int, seed: int = 3) -> list[str]:
+    """A partition key value per arrival, drawn with the scenario's tenant shares."""
+    shares = scenario.keys.shares()
+    idx = np.random.default_rng(seed).choice(len(shares), size=n, p=shares)
+    return [f"|tenant-{i}" for i in idx]
 
 
 @dataclass
@@ -199,6 +209,8 @@ def governor_writes(
     units: float = 1.0,
     *,
     admin: Any = None,
+    keys: Sequence[str] | None = None,
+    retry_s: float | None = None,
 ) -> Outcome:
     """Writes of ``units`` WCU at ``times`` through the DynamoDB hook's call into the
     governor (no SDK retry: a refused write is counted and dropped). With ``admin`` (an
@@ -209,7 +221,10 @@ def governor_writes(
     refused = np.zeros(n_s)
     prov = np.zeros(n_s)
     next_tick = 1
-    for t in times:
+    order = [(float(t), i) for i, t in enumerate(times)]
+    heapq.heapify(order)
+    while order:
+        t, i = heapq.heappop(order)
         while admin is not None and next_tick <= t:
             clock.t = EPOCH + next_tick
             g._step_autoscaling(admin, clock.t)  # what the ticker does every second
@@ -218,10 +233,14 @@ def governor_writes(
         now = EPOCH + float(t)
         clock.t = now
         sec = int(t)
-        if g.try_consume_write(units, now):
+        if sec >= n_s:
+            continue
+        if g.try_consume_write(units, now, None if keys is None else keys[i]):
             served[sec] += units
         else:
             refused[sec] += 1
+            if retry_s is not None:  # a client that keeps trying (demand stays above)
+                heapq.heappush(order, (t + retry_s, i))
     return Outcome(
         offered=len(times),
         causes=Counter(),

@@ -24,9 +24,10 @@ from rule_engines import (
     model,
     rule_system,
     step_scenario,
+    tenant_keys,
 )
 
-from scaling_lab.aws import DDB_THROTTLED_CALL_MS, ThrottleCause
+from scaling_lab.aws import DDB_THROTTLED_CALL_MS, ThrottleCause, ThrottleReason
 from scaling_lab.aws.retry import (
     LEGACY_DYNAMODB_BASE_S,
     LEGACY_DYNAMODB_MAX_ATTEMPTS,
@@ -353,6 +354,82 @@ def test_on_demand_serves_twice_the_previous_peak(mode, gap_s, limit):
     start = int(gap_s)
     served = out.per_s["wcu"][start + 3 : start + 20]
     assert float(np.mean(served)) == pytest.approx(limit, rel=0.01)
+
+
+# -- DynamoDB keys, indexes, warm throughput -------------------------------------------------
+def _keyed_writes(engine: str, scenario, system):
+    if engine == "governor":
+        times = arrival_times(scenario)
+        keys = tenant_keys(scenario, len(times))
+        return governor_writes(system, times, keys=keys, retry_s=0.05)
+    return model(scenario, system, engine)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("keys", "served"),
+    [
+        ({}, 1000.0),  # the story's single key: one partition's 1,000 WCU/s
+        ({"tenants": 3, "skew": "zipf"}, 1000.0 + 1000.0 + 3700.0 * 2 / 11),
+        ({"tenants": 7}, 3700.0),  # 529/s a tenant: no key near its limit
+    ],
+    ids=["one-key", "zipf-3", "uniform-7"],
+)
+def test_a_partition_key_value_serves_one_partitions_writes(engine, keys, served):
+    """Each partition serves at most 1,000 write units per second, and throttling "can occur
+    even when your table or GSI has sufficient overall capacity" (warm-throughput-scenarios,
+    throttling-key-range-limit-exceeded-mitigation); the Triggers API keys its table by
+    tenant with a sort key that only grows, so split for heat cannot spread a tenant's writes.
+    A table with 7,300 WCU and warm throughput, 3,700 writes/s offered: one tenant is served
+    1,000/s; Zipf over 3 tenants (shares 6/11, 3/11, 2/11: 2,018, 1,009, 673/s) min(., 1,000)
+    each = 2,673/s; 7 equal tenants 3,700/s. Mean served per second over seconds 3-11 within
+    1 % (throttled writes are retried, so demand stays above the ceiling)."""
+    system = _provisioned(
+        7300, warm_throughput={"write_units_per_s": 7300, "read_units_per_s": 3000}
+    )
+    sc = step_scenario([("12s", 3700.0)], arrivals=EVEN, keys=keys)
+    out = _keyed_writes(engine, sc, system)
+    assert float(np.mean(out.per_s["wcu"][3:12])) == pytest.approx(served, rel=0.01)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_index_short_of_write_capacity_throttles_the_table_write(mode):
+    """ "When a GSI has insufficient write capacity, throttling results in write operations
+    that fail on the base table" (re:Post, dynamodb-gsi-throttling-table). Table 7,300 WCU,
+    index ``inbox`` provisioned at 370 WCU of its own, 730 writes/s over 100 tenants: the
+    table serves 370 writes/s, and the throttles are IndexWriteProvisionedThroughputExceeded."""
+    system = _provisioned(
+        7300,
+        gsis=[{"name": "inbox", "write": {"provisioned": 370}}, {"name": "inbox_by_type"}],
+    )
+    sc = step_scenario([("12s", 730.0)], arrivals=EVEN, keys={"tenants": 100})
+    w = simulate(sc, system, seed=7, mode=mode)
+    assert float(np.mean(w.fig.wcu[3:12])) == pytest.approx(370.0, rel=0.01)
+    assert set(w.write_pool.reasons) == {ThrottleReason.INDEX_WRITE_PROVISIONED}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("ddb", "ceiling"),
+    [
+        ({"warm_throughput": {"write_units_per_s": 2000, "read_units_per_s": 3000}}, 2000.0),
+        ({}, 730.0),  # warm throughput unknown: the provisioned units (ASSUMPTION)
+        ({"layout": "legacy_formula"}, 1000.0),  # ceil(730/1,000 + 73/3,000) = 1 partition
+    ],
+    ids=["warm-2000", "warm-default", "legacy-formula"],
+)
+def test_warm_throughput_is_the_instant_ceiling_of_burst_credit(engine, ddb, ceiling):
+    """Warm throughput is "the number of read and write operations your DynamoDB table can
+    instantaneously support" (warm-throughput.html): 730 WCU provisioned with full burst
+    credit and 2,300 writes/s over 100 tenants are served at the warm throughput (2,000/s),
+    at the provisioned 730/s when it is not known, and at one partition's 1,000/s under the
+    legacy formula. The ceiling is a bucket holding one second of it, so 2,300/s first drain
+    that second (2,000 / 300 = 6.7 s at the warm 2,000); mean served per second over seconds
+    8-13 within 1 %."""
+    system = _provisioned(730, **ddb)
+    sc = step_scenario([("14s", 2300.0)], arrivals=EVEN, keys={"tenants": 100})
+    out = _keyed_writes(engine, sc, system)
+    assert float(np.mean(out.per_s["wcu"][8:14])) == pytest.approx(ceiling, rel=0.01)
 
 
 # -- SDK retries -------------------------------------------------------------------------------

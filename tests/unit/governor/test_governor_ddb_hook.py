@@ -15,8 +15,13 @@ from scaling_lab.scenario.models import Fault
 TABLE = "triggers-events"
 
 
-def _item(payload_bytes: int) -> dict:
-    return {"pk": {"S": "t"}, "sk": {"S": "e"}, "payload": {"S": "x" * payload_bytes}}
+_n = iter(range(10**9))
+
+
+def _item(payload_bytes: int, pk: str | None = None) -> dict:
+    """An item; a fresh partition key value each time unless ``pk`` is given."""
+    key = pk if pk is not None else f"t{next(_n)}"
+    return {"pk": {"S": key}, "sk": {"S": "e"}, "payload": {"S": "x" * payload_bytes}}
 
 
 def test_error_response_is_what_dynamodb_sends():
@@ -65,6 +70,34 @@ def test_throttle_is_retried_by_botocore_and_surfaces_as_ptee(clock, app_setting
     assert g.counters.totals["ddb_throttled"] == 4
     assert g.counters.totals["ddb_write_throttles"] == 4
     assert g.counters.totals["ddb_retries"] == 3
+
+
+def test_one_key_value_is_capped_at_one_partition_with_the_reason_dynamodb_gives(
+    clock, app_settings
+):
+    """Each partition serves at most 1,000 write units per second (here x 0.01: 10), so one
+    tenant's writes throttle with TableWriteKeyRangeThroughputExceeded while the table still
+    has 50 WCU -- warm-throughput-scenarios.html, API_ThrottlingReason.html."""
+    g = make_governor(
+        clock, app_settings, load_system("staging").scaled(0.01), burst_credit_full=False
+    )
+    client = hooked_client(g, attempts=1)
+    admitted = 0
+    with pytest.raises(ClientError) as info:
+        for _ in range(50):
+            client.put_item(TableName=TABLE, Item=_item(10, pk="tenant-1"))
+            admitted += 1
+    assert admitted == 10
+    reasons = info.value.response["ThrottlingReasons"]
+    assert reasons == [
+        {
+            "reason": "TableWriteKeyRangeThroughputExceeded",
+            "resource": "arn:aws:dynamodb:us-east-1:000000000000:table/triggers-events",
+        }
+    ]
+    client.put_item(TableName=TABLE, Item=_item(10, pk="tenant-2"))  # another key: fine
+    clock.advance(0.1)  # 1 unit refilled on tenant-1's partition (10/s)
+    client.put_item(TableName=TABLE, Item=_item(10, pk="tenant-1"))
 
 
 def test_capacity_refills_at_the_provisioned_rate(clock, app_settings):
