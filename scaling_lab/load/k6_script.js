@@ -1,6 +1,7 @@
 // k6 script rendered by scaling-lab from a scenario file. Edit the scenario, not this file.
 // Runtime settings come from the environment so the script holds no secret and no target:
 //   SL_BASE_URL  base URL of the API            SL_API_KEYS  comma-separated API keys
+//   SL_API_KEY_SHARES  comma-separated share of each key (scenario keys), optional
 //   SL_RUN_ID    run id carried by every event  SL_PREFILL   inbox backlog to create in setup()
 //   SL_GOVERNOR  1: start the local stack's capacity emulation clock (and faults) in setup()
 import http from 'k6/http';
@@ -45,7 +46,26 @@ const FILLER = (function () {
   return s;
 })();
 
+// Each tenant's share of the traffic (scenario keys): an iteration picks its key by share.
+const KEY_CUM = (__ENV.SL_API_KEY_SHARES || '')
+  .split(',')
+  .filter((x) => x.length > 0)
+  .map(Number)
+  .reduce((acc, x) => {
+    acc.push((acc.length ? acc[acc.length - 1] : 0) + x);
+    return acc;
+  }, []);
+
 function keyIndex() {
+  if (API_KEYS.length > 1 && KEY_CUM.length === API_KEYS.length) {
+    const u = Math.random() * KEY_CUM[KEY_CUM.length - 1];
+    for (let i = 0; i < KEY_CUM.length; i++) {
+      if (u < KEY_CUM[i]) {
+        return i;
+      }
+    }
+    return KEY_CUM.length - 1;
+  }
   return API_KEYS.length ? (exec.vu.idInTest - 1) % API_KEYS.length : 0;
 }
 

@@ -79,7 +79,15 @@ def _env(target: Target, run_id: str, scenario: Scenario) -> dict[str, str]:
         "SL_RUN_ID": run_id,
         "SL_PREFILL": "0" if target.backlog_ready else str(scenario.inbox.backlog_events),
         "SL_GOVERNOR": "1" if target.governor else "0",
+        # each key's share of the iterations (the scenario's tenant spread), when there is
+        # one share per key; a URL target with one key gets none
+        "SL_API_KEY_SHARES": _key_shares(scenario, len(target.api_keys)),
     }
+
+
+def _key_shares(scenario: Scenario, n_keys: int) -> str:
+    shares = scenario.keys.shares()
+    return ",".join(f"{x:.6g}" for x in shares) if n_keys == len(shares) > 1 else ""
 
 
 def run_scenario(scenario: Scenario, system: SystemConfig, **options: Any) -> RunResult:

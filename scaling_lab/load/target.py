@@ -74,9 +74,11 @@ def _local(scenario: Scenario, system: SystemConfig, backend: str) -> Iterator[T
     if not governed:
         options["extensions"] = ()
         notes.append("local stack without capacity emulation (emulator.governor not available)")
-    with start_local_stack(backend=backend, tenants=1, system=system, **options) as stack:
+    tenants = scenario.keys.tenants  # one API key (and partition key value) per tenant
+    with start_local_stack(backend=backend, tenants=tenants, system=system, **options) as stack:
         if scenario.inbox.backlog_events:
-            stack.prefill_inbox(stack.api_keys[0], scenario.inbox.backlog_events)
+            for key in stack.api_keys:
+                stack.prefill_inbox(key, scenario.inbox.backlog_events)
         yield Target(
             url=stack.url,
             api_keys=list(stack.api_keys),

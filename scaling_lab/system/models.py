@@ -248,8 +248,8 @@ class DynamoDBConfig(_Strict):
     # The table's instant ceiling: its warm throughput -- DDB_WARM_URL ("the number of read
     # and write operations your DynamoDB table can instantaneously support"); None: for an
     # on-demand table the documented 4,000 / 12,000 of a new table (on_demand_warm_*), for a
-    # provisioned one its provisioned units (ASSUMPTION: a table created at its capacity has
-    # that warm throughput; read DescribeTable and set it when you know it). It only grows:
+    # provisioned one the same baseline or its provisioned units if higher (ASSUMPTION: AWS
+    # documents no default for provisioned tables; read DescribeTable and set it). It grows:
     # "As you increase the provisioned throughput beyond these values, the warm throughput
     # will automatically adjust to the new higher values" -- DDB_WARM_SCENARIOS_URL.
     warm_throughput: WarmThroughput | None = None
@@ -294,10 +294,11 @@ class DynamoDBConfig(_Strict):
         if self.warm_throughput is not None:
             w = self.warm_throughput
             return w.write_units_per_s if write else w.read_units_per_s
+        baseline = self.on_demand_warm_wcu if write else self.on_demand_warm_rcu
         if self.mode is DynamoDBMode.ON_DEMAND:
-            return self.on_demand_warm_wcu if write else self.on_demand_warm_rcu
+            return baseline
         cap = self.write if write else self.read
-        return cap.provisioned if cap is not None else per
+        return max(baseline, cap.provisioned) if cap is not None else baseline
 
     @model_validator(mode="after")
     def _capacity(self) -> DynamoDBConfig:

@@ -413,7 +413,7 @@ def test_an_index_short_of_write_capacity_throttles_the_table_write(mode):
     ("ddb", "ceiling"),
     [
         ({"warm_throughput": {"write_units_per_s": 2000, "read_units_per_s": 3000}}, 2000.0),
-        ({}, 730.0),  # warm throughput unknown: the provisioned units (ASSUMPTION)
+        ({}, 4000.0),  # unknown: a new table's 4,000 write units/s baseline (ASSUMPTION)
         ({"layout": "legacy_formula"}, 1000.0),  # ceil(730/1,000 + 73/3,000) = 1 partition
     ],
     ids=["warm-2000", "warm-default", "legacy-formula"],
@@ -421,13 +421,13 @@ def test_an_index_short_of_write_capacity_throttles_the_table_write(mode):
 def test_warm_throughput_is_the_instant_ceiling_of_burst_credit(engine, ddb, ceiling):
     """Warm throughput is "the number of read and write operations your DynamoDB table can
     instantaneously support" (warm-throughput.html): 730 WCU provisioned with full burst
-    credit and 2,300 writes/s over 100 tenants are served at the warm throughput (2,000/s),
-    at the provisioned 730/s when it is not known, and at one partition's 1,000/s under the
-    legacy formula. The ceiling is a bucket holding one second of it, so 2,300/s first drain
-    that second (2,000 / 300 = 6.7 s at the warm 2,000); mean served per second over seconds
-    8-13 within 1 %."""
+    credit and 4,700 writes/s over 100 tenants are served at the warm throughput (2,000/s),
+    at a new table's baseline of 4,000/s when it is not known, and at one partition's
+    1,000/s under the legacy formula. The ceiling is a bucket holding one second of it, so
+    the excess first drains that second (4,000 / 700 = 5.7 s at the baseline); mean served
+    per second over seconds 8-13 within 1 %."""
     system = _provisioned(730, **ddb)
-    sc = step_scenario([("14s", 2300.0)], arrivals=EVEN, keys={"tenants": 100})
+    sc = step_scenario([("14s", 4700.0)], arrivals=EVEN, keys={"tenants": 100})
     out = _keyed_writes(engine, sc, system)
     assert float(np.mean(out.per_s["wcu"][8:14])) == pytest.approx(ceiling, rel=0.01)
 

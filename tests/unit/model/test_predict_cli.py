@@ -14,13 +14,16 @@ from scaling_lab.result.io import load_result
 def test_predict_writes_a_result_and_exits_0(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["predict", "ci-spike", "--scale", "0.05", "--out", str(tmp_path)])
+    code = main(
+        ["predict", "spike-many-tenants", "--system", "spike-ready", "--scale", "0.05"]
+        + ["--out", str(tmp_path)]
+    )
     assert code == 0
     files = list(tmp_path.glob("*.json"))
     assert len(files) == 1
     result = load_result(files[0])
     assert result.kind.value == "predicted" and result.provenance.scale == pytest.approx(0.05)
-    assert "ci-spike" in capsys.readouterr().out
+    assert "spike-many-tenants" in capsys.readouterr().out
 
 
 def test_json_summary_with_intervals(
