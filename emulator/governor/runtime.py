@@ -35,6 +35,7 @@ from scaling_lab.aws import (
     OnDemandLimiter,
     ThrottleReason,
     TokenBucket,
+    couple_on_demand,
     front_door_bucket,
     table_limiter,
 )
@@ -126,6 +127,7 @@ class Governor:
         if self.table_wcu is None or self.table_rcu is None:
             self.write_cap = table_limiter(ddb, None, write=True, now_s=now)
             self.read_cap = table_limiter(ddb, None, write=False, now_s=now)
+            couple_on_demand(self.write_cap, self.read_cap)
             return
         # the units in force now (auto scaling may have changed them since the file)
         write = CapacitySettings(provisioned=self.table_wcu)

@@ -38,6 +38,7 @@ __all__ = [
     "OnDemandLimiter",
     "ScalingEvent",
     "ThrottleReason",
+    "couple_on_demand",
     "gsi_item_bytes",
     "hot_keys",
     "index_limiter",
@@ -188,6 +189,7 @@ class OnDemandLimiter:
     """
 
     __slots__ = (
+        "_coupled",
         "_history",
         "_peak",
         "_second",
@@ -209,6 +211,22 @@ class OnDemandLimiter:
         self._second = int(now_s)
         self._used = 0.0
         self.bucket = TokenBucket(self.limit, self.limit, now_s=now_s)
+        self._coupled: tuple[OnDemandLimiter, float] | None = None
+
+    def couple(self, other: OnDemandLimiter, ratio: float) -> None:
+        """Share the table's instant capacity with ``other`` (reads with writes): "4,000
+        write request units or 12,000 read request units, or a linear combination of both"
+        -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html.
+        A unit taken here takes ``ratio`` units of ``other`` (12,000 / 4,000 = 3 for a write).
+        ASSUMPTION: the combination also holds once the ceiling grew with the peak."""
+        self._coupled = (other, ratio)
+
+    def _spend_coupled(self, now_s: float, units: float) -> None:
+        if self._coupled is not None and units > 0:
+            other, ratio = self._coupled
+            b = other.bucket
+            b.refill(now_s)
+            b.tokens = max(0.0, b.tokens - units * ratio)
 
     @property
     def limit(self) -> float:
@@ -236,12 +254,14 @@ class OnDemandLimiter:
         self._roll(now_s)
         got = self.bucket.take_up_to(now_s, units)
         self._used += got
+        self._spend_coupled(now_s, got)
         return got
 
     def try_take(self, now_s: float, units: float) -> bool:
         self._roll(now_s)
         if self.bucket.try_take(now_s, units):
             self._used += units
+            self._spend_coupled(now_s, units)
             return True
         return False
 
@@ -278,6 +298,16 @@ def table_limiter(
         now_s=now_s,
         start_full=start_full,
     )
+
+
+def couple_on_demand(
+    write: BurstBucket | OnDemandLimiter, read: BurstBucket | OnDemandLimiter
+) -> None:
+    """An on-demand table's reads and writes draw on one instant capacity (linear
+    combination of its warm write and read throughput)."""
+    if isinstance(write, OnDemandLimiter) and isinstance(read, OnDemandLimiter):
+        write.couple(read, read.warm / write.warm)
+        read.couple(write, write.warm / read.warm)
 
 
 def index_limiter(

@@ -25,6 +25,7 @@ from scaling_lab.aws import (
     SqsConsumerScaling,
     ThrottleCause,
     ThrottleReason,
+    couple_on_demand,
     front_door_bucket,
     hot_keys,
     index_limiter,
@@ -207,6 +208,7 @@ class World:
         self.read_pool = DdbPool(
             system, ddb.read, write=False, key_shares=r_hot, key_on_index=True
         )
+        couple_on_demand(self.write_pool.limiter, self.read_pool.limiter)
         self.pool_of = {
             Endpoint.POST_EVENTS: self.write_pool,
             Endpoint.ACK: self.write_pool,

@@ -53,7 +53,7 @@ def rule_system(
             "account_concurrency": 100_000,
             "scaling": {"envs_per_interval": 100_000},
             "cold_start_ms": {"dist": "constant", "value_ms": 0},
-            "service_time_ms": {"post_events": dist},
+            "service_time_ms": {"post_events": dist, "get_inbox": dist, "ack": dist},
             "timeout_s": "60s",
         },
         "dynamodb": {

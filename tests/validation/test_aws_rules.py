@@ -432,6 +432,25 @@ def test_warm_throughput_is_the_instant_ceiling_of_burst_credit(engine, ddb, cei
     assert float(np.mean(out.per_s["wcu"][8:14])) == pytest.approx(ceiling, rel=0.01)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_on_demand_reads_and_writes_share_a_linear_combination(mode):
+    """A new on-demand table serves "4,000 write request units or 12,000 read request units,
+    or a linear combination of both" (on-demand-capacity-mode.html): with warm throughput
+    730 WRU / 2,190 RRU and demand of 500 WRU/s + 2,750 RRU/s (50/50 writes and inbox reads,
+    5.5 RRU a page), what is served satisfies w / 730 + r / 2,190 = 1, not 0.68 + 1 as two
+    separate buckets would give. Mean over seconds 5-14 within 2 %."""
+    system = _provisioned(
+        100,
+        mode="on_demand",
+        warm_throughput={"write_units_per_s": 730, "read_units_per_s": 2190},
+    )
+    sc = step_scenario([("15s", 1000.0)], arrivals=EVEN, keys={"tenants": 100})
+    sc = sc.model_copy(update={"mix": sc.mix.model_copy(update={"get_inbox": 1.0})})
+    w = simulate(sc, system, seed=7, mode=mode)
+    used = w.fig.wcu[5:15] / 730 + w.fig.rcu[5:15] / 2190
+    assert float(np.mean(used)) == pytest.approx(1.0, rel=0.02)
+
+
 # -- SDK retries -------------------------------------------------------------------------------
 @pytest.mark.parametrize("mode", MODES)
 def test_legacy_retries_ten_attempts_with_doubling_sleeps(mode):
