@@ -14,10 +14,8 @@ from scaling_lab.result.io import load_result
 def test_predict_writes_a_result_and_exits_0(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(
-        ["predict", "spike-many-tenants", "--system", "spike-ready", "--scale", "0.05"]
-        + ["--out", str(tmp_path)]
-    )
+    args = ["predict", "spike-many-tenants", "--system", "spike-ready", "--scale", "0.05"]
+    code = main([*args, "--out", str(tmp_path)])
     assert code == 0
     files = list(tmp_path.glob("*.json"))
     assert len(files) == 1
