@@ -37,6 +37,7 @@ from scaling_lab.aws import (
     TokenBucket,
     couple_on_demand,
     front_door_bucket,
+    partition_key_bucket,
     table_limiter,
 )
 from scaling_lab.scenario.models import Fault, FaultKind
@@ -243,7 +244,7 @@ class Governor:
         if b is None:
             ddb = self.system.dynamodb
             per = ddb.partition_wcu if dim == "w" else ddb.partition_rcu
-            b = self._keys[(dim, key)] = TokenBucket(per, per, now_s=now)
+            b = self._keys[(dim, key)] = partition_key_bucket(per, now)
         return b
 
     def _account(self, dim: str, scaler: AutoScaler | None, units: float, now: float) -> None:

@@ -42,6 +42,7 @@ __all__ = [
     "gsi_item_bytes",
     "hot_keys",
     "index_limiter",
+    "partition_key_bucket",
     "read_units",
     "table_limiter",
     "update_units",
@@ -484,7 +485,7 @@ class KeyLimits:
     def __init__(self, shares: Sequence[float], per_key_units_per_s: float, now_s: float = 0.0):
         self.shares = list(shares)
         self.per_key = float(per_key_units_per_s)
-        self.buckets = [TokenBucket(self.per_key, self.per_key, now_s=now_s) for _ in shares]
+        self.buckets = [partition_key_bucket(self.per_key, now_s) for _ in shares]
 
     def admit(self, now_s: float, key: int, n: int, units: float) -> int:
         """How many of ``n`` requests of ``units`` each the key's partition takes now."""
@@ -498,6 +499,12 @@ class KeyLimits:
         """Give back units of requests the table then refused (they were not served)."""
         b = self.buckets[key]
         b.tokens = min(b.capacity, b.tokens + units)
+
+
+def partition_key_bucket(per_key_units_per_s: float, now_s: float = 0.0) -> TokenBucket:
+    """The capacity of one partition key value (see :class:`KeyLimits`): refilled at the
+    per-partition limit, holding one second of it."""
+    return TokenBucket(per_key_units_per_s, per_key_units_per_s, now_s=now_s)
 
 
 def hot_keys(shares: Sequence[float], peak_units_per_s: float, per_key: float) -> list[float]:
