@@ -19,7 +19,10 @@ def _system():
     # staging at 0.02: 100 WCU (50 events/s), reserved concurrency 20. botocore standard mode
     # (3 attempts) keeps a throttled request's life short so the test stays bounded.
     base = load_system("staging").scaled(0.02)
-    return base.model_copy(update={"sdk": SdkConfig(retry_mode="standard")})
+    # One tenant sends everything; its partition key is given the unscaled 1,000 WCU/s so
+    # that the table-level faults, not the per-key ceiling (20 WCU/s at x 0.02), decide.
+    ddb = base.dynamodb.model_copy(update={"partition_wcu": 1000.0})
+    return base.model_copy(update={"sdk": SdkConfig(retry_mode="standard"), "dynamodb": ddb})
 
 
 def test_no_false_202_under_throttle_storm_and_unreachable_backend():
