@@ -69,6 +69,14 @@ def openapi_document() -> dict[str, Any]:
         },
     }
     unauthorized = _error("missing or unknown API key")
+    # Every route calls DynamoDB; these are what a backend failure looks like to a client.
+    backend = {
+        "502": _error("the backend answered an error"),
+        "503": _error(
+            "backend throttled or unreachable (Retry-After); POST: or stored but "
+            "not yet queued, retry with the same Idempotency-Key"
+        ),
+    }
     return {
         "openapi": "3.1.0",
         "info": {"title": "Triggers API", "version": "1.0.0"},
@@ -100,8 +108,10 @@ def openapi_document() -> dict[str, Any]:
                         "202": _ok("stored and queued for delivery", "EventAccepted"),
                         "400": _error("malformed JSON or invalid fields"),
                         "401": unauthorized,
-                        "413": _error("body too large"),
+                        "409": _error("Idempotency-Key already used for a different event"),
+                        "413": _error("body, or the event as stored, too large"),
                         "415": _error("not JSON"),
+                        **backend,
                     },
                 }
             },
@@ -133,6 +143,7 @@ def openapi_document() -> dict[str, Any]:
                         "200": _ok("undelivered events, oldest first", "InboxPage"),
                         "400": _error("invalid query or cursor"),
                         "401": unauthorized,
+                        **backend,
                     },
                 }
             },
@@ -152,6 +163,7 @@ def openapi_document() -> dict[str, Any]:
                         "200": _ok("marked delivered (idempotent)", "AckOut"),
                         "401": unauthorized,
                         "404": _error("no such event for this tenant"),
+                        **backend,
                     },
                 }
             },
