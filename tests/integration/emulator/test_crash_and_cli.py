@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from crash_load import crash_drill
 from stack_helpers import EVENT, require_node
 
 from emulator.stack import start_local_stack
@@ -69,6 +70,18 @@ def test_killing_the_api_mid_load_loses_no_accepted_event():
         report = stack.audit(accepted=accepted, wait_drain_s=60)
         assert report.accepted == len(accepted) >= 400
         assert report.missing == 0, report.missing_ids
+
+
+def test_killing_the_api_with_idempotent_retries_loses_and_strands_nothing():
+    """Every request retried with its Idempotency-Key until answered: each 202 is stored once
+    and enqueued, including those whose first attempt died between the write and the enqueue
+    (`benchmarks/crash_retries.py` repeats this drill and prints its numbers)."""
+    require_node()
+    with start_local_stack(backend="embedded", tenants=1) as stack:
+        outcome = crash_drill(stack)
+    assert outcome.retried > 0, "the kill did not interrupt the load"
+    assert outcome.accepted >= 400
+    assert (outcome.missing, outcome.not_enqueued, outcome.duplicate_stored) == (0, 0, 0), outcome
 
 
 def test_embedded_dynamodb_survives_a_client_dying_mid_request(tmp_path):
