@@ -9,6 +9,7 @@ import typer
 
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import ExitCode, InputError
+from scaling_lab.scenario.limits import MAX_SEED
 
 __all__ = ["register"]
 
@@ -24,7 +25,11 @@ def _predict(
     seed: Annotated[
         int | None,
         typer.Option(
-            "--seed", help="random seed (default: the scenario's)", envvar="SCALING_LAB_SEED"
+            "--seed",
+            min=0,
+            max=MAX_SEED,
+            help="random seed (default: the scenario's)",
+            envvar="SCALING_LAB_SEED",
         ),
     ] = None,
     runs: Annotated[
@@ -80,6 +85,8 @@ def _predict(
     sysconf = load_system(system or sc.system, relative_to=path)
     if scale != 1:
         sc = sc.scaled(scale)
+    if (seed if seed is not None else sc.seed) + runs - 1 > MAX_SEED:
+        raise InputError(f"--runs: seeds seed..seed+{runs - 1} go past {MAX_SEED}")
     label = (
         f"predict {sc.name} ({mode}, {sc.total_requests():,.0f} requests"
         f"{f' x {runs} runs' if runs > 1 else ''})"
