@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from scaling_lab.cli.output import err, out
+from scaling_lab.cli.paths import writable_dir
 from scaling_lab.errors import ExitCode, InputError
 from scaling_lab.scenario.limits import MAX_SEED
 
@@ -80,6 +81,7 @@ def _predict(
         raise InputError(f"--runs: expected 1..1000, got {runs}")
     if not 0 < scale <= 1000:
         raise InputError(f"--scale: must be > 0 and <= 1000, got {scale:g}")
+    writable_dir(out_dir, "--out")  # before the model runs, not after
     path = find_scenario(scenario)
     sc = load_scenario(path)
     sysconf = load_system(system or sc.system, relative_to=path)

@@ -174,3 +174,24 @@ def test_env_var_sets_option(monkeypatch, capsys):
     monkeypatch.setenv("SCALING_LAB_JSON", "1")
     assert main(["scenarios"]) == 0
     assert json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("command", ["predict", "run"])
+def test_out_naming_a_file_or_an_unwritable_place_is_exit_2_before_running(
+    command, tmp_path, capsys, monkeypatch
+):
+    import scaling_lab.model
+
+    ran: list[str] = []
+    monkeypatch.setattr(scaling_lab.model, "predict", lambda *a, **k: ran.append("model"))
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    for out_dir, why in ((afile, "is a file"), (afile / "sub", "cannot write in")):
+        assert (
+            main([command, "smoke", "--out", str(out_dir), "--no-live"][: 4 + (command == "run")])
+            == 2
+        )
+        err = capsys.readouterr().err
+        assert err.startswith("error: --out: ") and why in err and str(out_dir) in err
+        assert "internal error" not in err
+    assert ran == []
