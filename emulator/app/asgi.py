@@ -100,7 +100,9 @@ def create_app(
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         code = "not_found" if status == 404 else "http_error"
         err = ApiError(status, code, f"no route {request.url.path!r}"[:200])
-        return _to_response(HttpResponse(status, err.body(), {"content-type": "application/json"}))
+        headers = {"content-type": "application/json"}
+        headers.update(getattr(exc, "headers", None) or {})  # e.g. Allow on a 405
+        return _to_response(HttpResponse(status, err.body(), headers))
 
     app = Starlette(
         routes=[Route("/{path:path}", endpoint, methods=_METHODS)],

@@ -261,7 +261,7 @@ class TriggersApi:
             problems.append(FieldError("event_type", f"must match {EVENT_TYPE_PATTERN}"))
         if problems:
             raise ApiError(400, "validation_error", "invalid query", problems)
-        cursor = req.query.get("cursor")
+        cursor = req.query.get("cursor") or None  # empty: the first page, as if absent
         after = None if cursor is None else decode_cursor(self._secret, cursor, tenant, event_type)
         events, last = self._store.query_inbox(tenant, event_type, limit, after)
         next_cursor = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from emulator.app.cursor import CURSOR_PATTERN
 from emulator.app.models import EVENT_TYPE_PATTERN, AckOut, EventAccepted, EventIn, InboxPage
 
 __all__ = ["openapi_document"]
@@ -28,11 +29,14 @@ def _ok(description: str, ref: str) -> dict[str, Any]:
     }
 
 
+# Any value is accepted: one matching the pattern below is echoed, any other is replaced by a
+# new id (so the header is never refused, and never echoed unsafely).
 _CORRELATION = {
     "name": "X-Correlation-ID",
     "in": "header",
     "required": False,
-    "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._:\-]{1,128}$"},
+    "description": "echoed when it matches ^[A-Za-z0-9._:\\-]{1,128}$, otherwise replaced",
+    "schema": {"type": "string"},
 }
 
 
@@ -95,7 +99,12 @@ def openapi_document() -> dict[str, Any]:
                             "name": "Idempotency-Key",
                             "in": "header",
                             "required": False,
-                            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                            "schema": {
+                                "type": "string",
+                                "minLength": 1,
+                                "maxLength": 255,
+                                "pattern": r"^[\x21-\x7e]{1,255}$",  # printable ASCII
+                            },
                         },
                     ],
                     "requestBody": {
@@ -130,7 +139,9 @@ def openapi_document() -> dict[str, Any]:
                             "name": "cursor",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string"},
+                            "description": "next_cursor of the previous page: opaque and "
+                            "signed, so one the server did not issue is a 400; empty: page 1",
+                            "schema": {"type": "string", "pattern": CURSOR_PATTERN},
                         },
                         {
                             "name": "event_type",
