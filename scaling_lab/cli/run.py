@@ -117,7 +117,8 @@ def _run(
     from scaling_lab.report.terminal import render_summary
     from scaling_lab.scenario.loader import find_scenario, load_scenario, load_system
 
-    writable_dir(out_dir, "--out")  # before anything starts, not after the run
+    if not dry_run:
+        writable_dir(out_dir, "--out")  # before anything starts, not after the run
     if scale == "auto" and target != "local":
         raise InputError("--scale auto: only for --target local; give a number for a URL")
     resolve_scale(scale, 0.0, 0.0)  # a bad number is refused before anything is read

@@ -156,7 +156,7 @@ def test_schemathesis_all_checks_find_no_server_error_and_only_json(stack, tmp_p
             "--phases",
             "examples,coverage,fuzzing,stateful",
             "--max-time",
-            "45",
+            "30",
             "--report",
             "junit",
             "--report-dir",
