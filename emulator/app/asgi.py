@@ -9,6 +9,7 @@ from typing import Any
 import anyio
 from anyio.to_thread import run_sync
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -33,7 +34,7 @@ def _to_response(resp: HttpResponse) -> Response:
 async def _read_body(request: Request, limit: int) -> bytes | None:
     """The body, or None as soon as it is known to exceed ``limit`` bytes."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         return None
     chunks: list[bytes] = []
     size = 0
@@ -93,10 +94,21 @@ def create_app(
         if store is not None:
             store.close()  # flush messages still waiting for a batch
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        # What the router answers itself (a path its pattern does not take, e.g. one with a
+        # newline): the same JSON error body as every other answer, not Starlette's plain text.
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        code = "not_found" if status == 404 else "http_error"
+        err = ApiError(status, code, f"no route {request.url.path!r}"[:200])
+        headers = {"content-type": "application/json"}
+        headers.update(getattr(exc, "headers", None) or {})  # e.g. Allow on a 405
+        return _to_response(HttpResponse(status, err.body(), headers))
+
     app = Starlette(
         routes=[Route("/{path:path}", endpoint, methods=_METHODS)],
         middleware=list(ctx.middleware),
         lifespan=lifespan,
+        exception_handlers={HTTPException: http_error},
     )
     app.state.context = ctx
     app.state.api = api

@@ -13,9 +13,11 @@ import json
 
 from emulator.app.errors import ApiError
 
-__all__ = ["decode_cursor", "encode_cursor"]
+__all__ = ["CURSOR_PATTERN", "decode_cursor", "encode_cursor"]
 
 _SIG_BYTES = 16
+#: What a cursor looks like (body "." 22-character signature), or empty for the first page.
+CURSOR_PATTERN = r"^([A-Za-z0-9_-]{1,1000}\.[A-Za-z0-9_-]{22})?$"
 
 
 def _b64(raw: bytes) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from emulator.app.cursor import CURSOR_PATTERN
 from emulator.app.models import EVENT_TYPE_PATTERN, AckOut, EventAccepted, EventIn, InboxPage
 
 __all__ = ["openapi_document"]
@@ -28,11 +29,14 @@ def _ok(description: str, ref: str) -> dict[str, Any]:
     }
 
 
+# Any value is accepted: one matching the pattern below is echoed, any other is replaced by a
+# new id (so the header is never refused, and never echoed unsafely).
 _CORRELATION = {
     "name": "X-Correlation-ID",
     "in": "header",
     "required": False,
-    "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._:\-]{1,128}$"},
+    "description": "echoed when it matches ^[A-Za-z0-9._:\\-]{1,128}$, otherwise replaced",
+    "schema": {"type": "string"},
 }
 
 
@@ -69,6 +73,14 @@ def openapi_document() -> dict[str, Any]:
         },
     }
     unauthorized = _error("missing or unknown API key")
+    # Every route calls DynamoDB; these are what a backend failure looks like to a client.
+    backend = {
+        "502": _error("the backend answered an error"),
+        "503": _error(
+            "backend throttled or unreachable (Retry-After); POST: or stored but "
+            "not yet queued, retry with the same Idempotency-Key"
+        ),
+    }
     return {
         "openapi": "3.1.0",
         "info": {"title": "Triggers API", "version": "1.0.0"},
@@ -87,7 +99,12 @@ def openapi_document() -> dict[str, Any]:
                             "name": "Idempotency-Key",
                             "in": "header",
                             "required": False,
-                            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                            "schema": {
+                                "type": "string",
+                                "minLength": 1,
+                                "maxLength": 255,
+                                "pattern": r"^[\x21-\x7e]{1,255}$",  # printable ASCII
+                            },
                         },
                     ],
                     "requestBody": {
@@ -100,8 +117,10 @@ def openapi_document() -> dict[str, Any]:
                         "202": _ok("stored and queued for delivery", "EventAccepted"),
                         "400": _error("malformed JSON or invalid fields"),
                         "401": unauthorized,
-                        "413": _error("body too large"),
+                        "409": _error("Idempotency-Key already used for a different event"),
+                        "413": _error("body, or the event as stored, too large"),
                         "415": _error("not JSON"),
+                        **backend,
                     },
                 }
             },
@@ -120,7 +139,9 @@ def openapi_document() -> dict[str, Any]:
                             "name": "cursor",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string"},
+                            "description": "next_cursor of the previous page: opaque and "
+                            "signed, so one the server did not issue is a 400; empty: page 1",
+                            "schema": {"type": "string", "pattern": CURSOR_PATTERN},
                         },
                         {
                             "name": "event_type",
@@ -133,6 +154,7 @@ def openapi_document() -> dict[str, Any]:
                         "200": _ok("undelivered events, oldest first", "InboxPage"),
                         "400": _error("invalid query or cursor"),
                         "401": unauthorized,
+                        **backend,
                     },
                 }
             },
@@ -152,6 +174,7 @@ def openapi_document() -> dict[str, Any]:
                         "200": _ok("marked delivered (idempotent)", "AckOut"),
                         "401": unauthorized,
                         "404": _error("no such event for this tenant"),
+                        **backend,
                     },
                 }
             },

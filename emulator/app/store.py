@@ -25,13 +25,17 @@ from botocore.exceptions import ClientError
 from emulator.app.clients import AwsClients
 from emulator.app.enqueue import BatchingSender
 from emulator.app.settings import AppSettings
+from scaling_lab.aws.dynamodb import DYNAMODB_MAX_ITEM_BYTES
 
 __all__ = [
     "INBOX_INDEX",
     "INBOX_TYPE_INDEX",
+    "MAX_ITEM_BYTES",
     "EventStore",
+    "IdempotencyClaim",
     "StoredEvent",
     "event_item",
+    "item_size_bytes",
     "table_definitions",
 ]
 
@@ -39,6 +43,9 @@ INBOX_INDEX = "inbox"
 INBOX_TYPE_INDEX = "inbox_by_type"
 IDEM_PREFIX = "idem#"
 _SEP = "\x1f"  # separates tenant and event type in inbox_type_pk; never valid in either
+
+# DynamoDB's largest item, counted as UTF-8 names plus values (the rulebook's limit).
+MAX_ITEM_BYTES = DYNAMODB_MAX_ITEM_BYTES
 
 
 def _s(name: str) -> dict[str, str]:
@@ -145,6 +152,27 @@ def event_item(
     }
 
 
+def item_size_bytes(item: dict[str, Any]) -> int:
+    """Size of an item as DynamoDB counts it against :data:`MAX_ITEM_BYTES`: UTF-8 bytes of
+    every attribute name and string value (numbers and booleans as their text, which is an
+    upper bound of DynamoDB's own encoding for the few the API writes)."""
+    total = 0
+    for name, value in item.items():
+        total += len(name.encode("utf-8"))
+        ((kind, raw),) = value.items()
+        total += 1 if kind in ("BOOL", "NULL") else len(str(raw).encode("utf-8"))
+    return total
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    """What an earlier request with the same Idempotency-Key recorded."""
+
+    event_id: str
+    #: Digest of the earlier request's event (None: recorded before digests were kept).
+    fingerprint: str | None
+
+
 def _from_item(item: dict[str, Any]) -> StoredEvent:
     return StoredEvent(
         event_id=item["sk"]["S"],
@@ -153,6 +181,24 @@ def _from_item(item: dict[str, Any]) -> StoredEvent:
         received_at=item["received_at"]["S"],
         payload=json.loads(item["payload"]["S"]),
     )
+
+
+def _pending_item(
+    tenant_id: str,
+    event_id: str,
+    event_type: str,
+    timestamp: str,
+    payload_json: str,
+    correlation_id: str,
+    idempotency_key: str | None,
+    received_at: str,
+) -> dict[str, Any]:
+    item = event_item(
+        tenant_id, event_id, event_type, timestamp, payload_json, correlation_id, received_at
+    )
+    if idempotency_key is not None:
+        item["idem"] = {"S": idempotency_sort_key(idempotency_key)}
+    return item
 
 
 class EventStore:
@@ -200,11 +246,16 @@ class EventStore:
     ) -> str:
         """Durably store a pending event (the one write before 202); returns ``received_at``."""
         received_at = utc_now_iso()
-        item = event_item(
-            tenant_id, event_id, event_type, timestamp, payload_json, correlation_id, received_at
+        item = _pending_item(
+            tenant_id,
+            event_id,
+            event_type,
+            timestamp,
+            payload_json,
+            correlation_id,
+            idempotency_key,
+            received_at,
         )
-        if idempotency_key is not None:
-            item["idem"] = {"S": idempotency_sort_key(idempotency_key)}
         self._ddb.put_item(
             TableName=self._settings.events_table,
             Item=item,
@@ -212,8 +263,34 @@ class EventStore:
         )
         return received_at
 
-    def claim_idempotency_key(self, tenant_id: str, key: str, event_id: str) -> str | None:
-        """Record ``key`` -> ``event_id``; returns the earlier event id if the key was used."""
+    def stored_size_bytes(
+        self,
+        tenant_id: str,
+        event_id: str,
+        event_type: str,
+        timestamp: str,
+        payload_json: str,
+        correlation_id: str,
+        idempotency_key: str | None = None,
+    ) -> int:
+        """Size of the item :meth:`put_event` would write (checked against the item limit)."""
+        item = _pending_item(
+            tenant_id,
+            event_id,
+            event_type,
+            timestamp,
+            payload_json,
+            correlation_id,
+            idempotency_key,
+            utc_now_iso(),
+        )
+        return item_size_bytes(item)
+
+    def claim_idempotency_key(
+        self, tenant_id: str, key: str, event_id: str, fingerprint: str
+    ) -> IdempotencyClaim | None:
+        """Record ``key`` -> ``event_id`` (and the request's fingerprint); returns what the
+        earlier request recorded if the key was used."""
         sk = idempotency_sort_key(key)
         try:
             self._ddb.put_item(
@@ -222,6 +299,7 @@ class EventStore:
                     "pk": {"S": tenant_id},
                     "sk": {"S": sk},
                     "event_id": {"S": event_id},
+                    "fingerprint": {"S": fingerprint},
                     "created_at": {"S": utc_now_iso()},
                 },
                 ConditionExpression="attribute_not_exists(sk)",
@@ -235,7 +313,12 @@ class EventStore:
             Key={"pk": {"S": tenant_id}, "sk": {"S": sk}},
             ConsistentRead=True,
         )
-        return str(out["Item"]["event_id"]["S"])
+        item = out["Item"]
+        earlier = item.get("fingerprint")
+        return IdempotencyClaim(
+            event_id=str(item["event_id"]["S"]),
+            fingerprint=None if earlier is None else str(earlier["S"]),
+        )
 
     def event_exists(self, tenant_id: str, event_id: str) -> bool:
         """True when the event item is stored (used when completing an idempotent retry)."""

@@ -203,6 +203,24 @@ class Stack:
         self.url = f"http://127.0.0.1:{port}"
         wait_http(self.url + "/healthz", 60, self._api, ok=lambda status: status == 200)
 
+    def restart_stateless(self) -> tuple[list[str], list[str]]:
+        """Restart the API and the delivery worker if they exited: they hold no data (the
+        backend does), so a restart loses nothing. Returns ``(restarted, fatal)``: one line per
+        restarted process, and :meth:`exited` lines of backend processes, which cannot be
+        restarted without losing what they hold."""
+        restarted: list[str] = []
+        for child, restart in ((self._api, self.start_api), (self._worker, self.start_worker)):
+            if child is None or child.alive():
+                continue
+            last = (child.log_tail(1) or "no output").strip()
+            line = f"{child.name} exited with code {child.popen.returncode} ({last})"
+            child.stop()  # reap it and close its log
+            restart()
+            restarted.append(f"{line}; restarted (log: {child.log_path})")
+        alive_api_worker = {id(self._api), id(self._worker)}
+        fatal = [line for child, line in self._exited_lines() if id(child) not in alive_api_worker]
+        return restarted, fatal
+
     def kill_api(self) -> None:
         """SIGKILL the API process (crash test); :meth:`start_api` brings it back."""
         if self._api is not None:
@@ -211,6 +229,9 @@ class Stack:
     def exited(self) -> list[str]:
         """One line per process of the stack that is no longer running (API, worker, embedded
         backend children): name, exit code and the last line of its log. Empty when healthy."""
+        return [line for _, line in self._exited_lines()]
+
+    def _exited_lines(self) -> list[tuple[ChildProcess, str]]:
         children = [self._api, self._worker, *getattr(self._backend, "children", [])]
         lines = []
         for child in children:
@@ -218,8 +239,11 @@ class Stack:
                 continue
             last = (child.log_tail(1) or "no output").strip()
             lines.append(
-                f"{child.name} exited with code {child.popen.returncode} ({last}); "
-                f"log: {child.log_path}"
+                (
+                    child,
+                    f"{child.name} exited with code {child.popen.returncode} ({last}); "
+                    f"log: {child.log_path}",
+                )
             )
         return lines
 

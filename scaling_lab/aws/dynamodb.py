@@ -29,6 +29,7 @@ from scaling_lab.system.models import (
 
 __all__ = [
     "DDB_THROTTLED_CALL_MS",
+    "DYNAMODB_MAX_ITEM_BYTES",
     "HOT_KEY_FRACTION",
     "READ_UNIT_BYTES",
     "WRITE_UNIT_BYTES",
@@ -59,6 +60,10 @@ READ_UNIT_BYTES = 4096
 # DynamoDB's 100-byte per-index-item overhead
 # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.StorageConsiderations)
 KEYS_ONLY_BYTES = 200
+# "The maximum item size in DynamoDB is 400 KB, which includes both attribute name binary length
+# (UTF-8 length) and attribute value lengths (again binary length)"
+# -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items
+DYNAMODB_MAX_ITEM_BYTES = 400 * 1024
 # ASSUMPTION: a throttled call (ProvisionedThroughputExceededException) takes 4 ms before the
 # SDK sleeps; undocumented, small next to the backoff. Calibrate from runs.
 DDB_THROTTLED_CALL_MS = 4.0

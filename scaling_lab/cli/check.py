@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from scaling_lab.cli.output import err, out
+from scaling_lab.cli.paths import writable_file
 from scaling_lab.errors import ExitCode
 
 __all__ = ["register"]
@@ -80,9 +81,12 @@ def _check(
         table.add_row(v.source.value, v.endpoint, v.check, v.observed_text, verdict_text(v.passed))
     out.print(table)
     if res.provenance.partial:
-        err.print("[yellow]note:[/yellow] the result is partial (the run was interrupted)")
+        err.print(
+            "[red]the result is partial[/red] (the run was interrupted or its target died): "
+            "it cannot pass the gate"
+        )
     if junit is not None:
-        junit.parent.mkdir(parents=True, exist_ok=True)
+        writable_file(junit, "--junit")
         junit.write_text(junit_xml(res, verdicts), encoding="utf-8")
         err.print(f"wrote {junit}")
     if not verdicts:

@@ -7,13 +7,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.markup import escape
 from rich.table import Table
 
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import ExitCode, InputError, Problem, ValidationFailed
-from scaling_lab.scenario.loader import list_scenario_files, load_model, load_scenario
+from scaling_lab.scenario.loader import (
+    list_scenario_files,
+    load_scenario,
+    model_from_data,
+    read_yaml,
+)
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.system.models import SystemConfig
 
@@ -60,18 +64,10 @@ def _scenarios(
     return ExitCode.OK
 
 
-def _kind_of(path: Path) -> type[Scenario] | type[SystemConfig]:
+def _kind_of(path: Path, data: dict[str, Any]) -> type[Scenario] | type[SystemConfig]:
     if path.parent.name == "systems":
         return SystemConfig
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        return Scenario  # the loader reports the real problem
-    if (
-        isinstance(data, dict)
-        and "traffic" not in data
-        and ({"lambda", "dynamodb", "front_door", "sqs", "sdk"} & set(data))
-    ):
+    if "traffic" not in data and ({"lambda", "dynamodb", "front_door", "sqs", "sdk"} & set(data)):
         return SystemConfig
     return Scenario
 
@@ -85,8 +81,9 @@ def _validate(
         try:
             if not path.is_file():
                 raise InputError(f"{path}: file not found")
-            model = _kind_of(path)
-            load_model(path, model)
+            data = read_yaml(path)  # read and parsed once
+            model = _kind_of(path, data)
+            model_from_data(data, str(path), model)
             label = "system" if model is SystemConfig else "scenario"
             out.print(f"[green]ok[/green]  {path}  ({label})")
         except ValidationFailed as exc:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import traceback
+from types import FrameType
 
 import typer
 from rich.markup import escape
@@ -55,8 +58,27 @@ def _report(error: ScalingLabError) -> None:
         err.print(f"[red]error:[/red] {escape(str(error))}", markup=True, highlight=False)
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; never lets a traceback reach the user unless SCALING_LAB_DEBUG=1."""
+    """Run the CLI; never lets a traceback reach the user unless SCALING_LAB_DEBUG=1.
+
+    SIGTERM (a CI job cancelled, ``kill``, ``timeout``) is handled like Ctrl-C: every command
+    stops what it started, writes what it measured as a partial result and exits 130.
+    """
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         rv = app(args=argv, standalone_mode=False, prog_name="scaling-lab")
     except typer.Exit as exc:

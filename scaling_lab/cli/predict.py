@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from scaling_lab.cli.output import err, out
+from scaling_lab.cli.paths import writable_dir
 from scaling_lab.errors import ExitCode, InputError
+from scaling_lab.scenario.limits import MAX_SEED
 
 __all__ = ["register"]
 
@@ -24,7 +26,11 @@ def _predict(
     seed: Annotated[
         int | None,
         typer.Option(
-            "--seed", help="random seed (default: the scenario's)", envvar="SCALING_LAB_SEED"
+            "--seed",
+            min=0,
+            max=MAX_SEED,
+            help="random seed (default: the scenario's)",
+            envvar="SCALING_LAB_SEED",
         ),
     ] = None,
     runs: Annotated[
@@ -75,11 +81,14 @@ def _predict(
         raise InputError(f"--runs: expected 1..1000, got {runs}")
     if not 0 < scale <= 1000:
         raise InputError(f"--scale: must be > 0 and <= 1000, got {scale:g}")
+    writable_dir(out_dir, "--out")  # before the model runs, not after
     path = find_scenario(scenario)
     sc = load_scenario(path)
     sysconf = load_system(system or sc.system, relative_to=path)
     if scale != 1:
         sc = sc.scaled(scale)
+    if (seed if seed is not None else sc.seed) + runs - 1 > MAX_SEED:
+        raise InputError(f"--runs: seeds seed..seed+{runs - 1} go past {MAX_SEED}")
     label = (
         f"predict {sc.name} ({mode}, {sc.total_requests():,.0f} requests"
         f"{f' x {runs} runs' if runs > 1 else ''})"

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from scaling_lab.cli.output import err, out
+from scaling_lab.cli.paths import writable_dir
 from scaling_lab.errors import ExitCode, InputError
 
 __all__ = ["register"]
@@ -116,6 +117,8 @@ def _run(
     from scaling_lab.report.terminal import render_summary
     from scaling_lab.scenario.loader import find_scenario, load_scenario, load_system
 
+    if not dry_run:
+        writable_dir(out_dir, "--out")  # before anything starts, not after the run
     if scale == "auto" and target != "local":
         raise InputError("--scale auto: only for --target local; give a number for a URL")
     resolve_scale(scale, 0.0, 0.0)  # a bad number is refused before anything is read

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from scaling_lab.cli.output import err, out
+from scaling_lab.cli.paths import StateLock, writable_dir
 from scaling_lab.errors import ExitCode, InputError, ThresholdsFailed
 
 BACKENDS = ("auto", "embedded", "localstack")
@@ -21,6 +21,8 @@ __all__ = ["DEFAULT_STATE_FILE", "register"]
 
 #: Where ``up`` writes endpoints and names (no secrets) for ``audit`` and other tools.
 DEFAULT_STATE_FILE = Path(".scaling-lab") / "stack.json"
+#: Where ``up --persist`` keeps DynamoDB's data and the logs.
+DEFAULT_DATA_DIR = Path(".scaling-lab") / "data"
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -76,22 +78,56 @@ def _up(
             envvar="SCALING_LAB_JSON",
         ),
     ] = False,
+    persist: Annotated[
+        bool,
+        typer.Option(
+            "--persist",
+            help="embedded backend: keep DynamoDB's data on disk in --data-dir (kept after "
+            "the stack stops; the next `up --persist` there starts with it)",
+            envvar="SCALING_LAB_PERSIST",
+        ),
+    ] = False,
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            help="folder of the persisted data and the logs (with --persist)",
+            envvar="SCALING_LAB_DATA_DIR",
+        ),
+    ] = DEFAULT_DATA_DIR,
+    max_restarts: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=1000,
+            help="API or worker restarts allowed within 60 s before `up` gives up (exit 3)",
+            envvar="SCALING_LAB_MAX_RESTARTS",
+        ),
+    ] = 5,
 ) -> int:
     """Start a local AWS backend and the Triggers API; print the URL and one API key per tenant.
 
-    Runs until Ctrl-C or SIGTERM, then stops every process it started. When one of them exits
-    on its own (say DynamoDB, whose data lives in that process), it says which and why, stops
-    the rest and exits 3, keeping the logs.
+    Runs until Ctrl-C or SIGTERM, then stops every process it started. The API and the
+    delivery worker hold no data: when one exits on its own it is restarted on the same port
+    and reported. When a backend process exits (say DynamoDB, whose data lives in that process
+    unless --persist), it says which and why, stops the rest and exits 3, keeping the logs.
     """
     from emulator.stack import Stack
 
     if backend not in BACKENDS:
         raise InputError(f"--backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
+    if persist and backend == "localstack":
+        raise InputError("--persist: only for the embedded backend")
     system_config: Any = None
     if system is not None:
         from scaling_lab.scenario.loader import load_system
 
         system_config = load_system(system)
+    # Before anything starts: the state file must be writable and not another `up`'s.
+    lock = StateLock.acquire(state_file, "--state-file")
+    run_dir = None
+    if persist:
+        run_dir = writable_dir(data_dir, "--data-dir")
+        backend = "embedded"
     # Both signals stop the stack, even where the shell started us with SIGINT ignored.
     previous = {
         sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGTERM, signal.SIGINT)
@@ -103,15 +139,15 @@ def _up(
         system=system_config,
         worker_concurrency=worker_concurrency,
         worker_batch_size=worker_batch_size,
+        run_dir=run_dir,
+        persist=persist,
     )
     code = ExitCode.OK
     try:
         if not as_json:
             err.print(f"starting backend {backend} ...")
         stack.start()
-        state = stack.state()
-        state_file.parent.mkdir(parents=True, exist_ok=True)
-        state_file.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        lock.write(stack.state())
         if as_json:
             print(json.dumps({"url": stack.url, "api_keys": stack.api_keys}), flush=True)
         else:
@@ -119,11 +155,9 @@ def _up(
             for tenant, key in zip(stack.tenants, stack.api_keys, strict=True):
                 out.print(f"  {tenant}  X-API-Key: {key}")
             out.print(f"endpoints written to {state_file}; Ctrl-C to stop")
-        # Watch the stack: a child that dies (e.g. DynamoDB) loses its data, so say so and stop.
-        while not (exited := stack.exited()):
-            time.sleep(1.0)
-        for line in exited:
-            err.print(f"scaling-lab up: {line}")
+        fatal = _supervise(stack, max_restarts)
+        for line in fatal:
+            err.print(f"scaling-lab up: {line}", markup=False, highlight=False)
         err.print(f"scaling-lab up: stopping the stack; logs kept in {stack.run_dir}")
         code = ExitCode.ENVIRONMENT
     except KeyboardInterrupt:
@@ -132,19 +166,30 @@ def _up(
     finally:
         for sig in previous:  # a second signal must not interrupt the shutdown
             signal.signal(sig, signal.SIG_IGN)
-        stack.stop()
-        if state_file.exists() and _written_by_us(state_file):
-            state_file.unlink()
+        stack.stop(keep_logs=persist)
+        lock.release()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if persist:
+        err.print(f"DynamoDB data kept in {stack.run_dir}")
     return code
 
 
-def _written_by_us(path: Path) -> bool:
-    try:
-        return bool(json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid())
-    except (OSError, ValueError):
-        return False
+def _supervise(stack: Any, max_restarts: int, window_s: float = 60.0) -> list[str]:
+    """Watch the stack until a backend process exits (returns its lines) or the API/worker
+    crash more than ``max_restarts`` times within ``window_s``; restart them otherwise."""
+    recent: list[float] = []
+    while True:
+        time.sleep(0.5)
+        restarted, fatal = stack.restart_stateless()
+        if fatal:
+            return list(fatal)
+        now = time.monotonic()
+        for line in restarted:
+            recent = [t for t in recent if now - t < window_s] + [now]
+            err.print(f"scaling-lab up: {line}", markup=False, highlight=False)
+            if len(recent) > max_restarts:
+                return [f"{len(recent)} restarts within {window_s:.0f} s; giving up"]
 
 
 def _read_accepted(path: Path) -> list[str]:

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import ExitCode, InputError
+from scaling_lab.scenario.limits import MAX_SEED
 
 __all__ = ["local_budget", "register", "resolve_scale"]
 
@@ -132,7 +133,9 @@ def _verify(
             "--system", help="system file (default: the scenario's)", envvar="SCALING_LAB_SYSTEM"
         ),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", envvar="SCALING_LAB_SEED")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", min=0, max=MAX_SEED, envvar="SCALING_LAB_SEED")
+    ] = None,
     out_dir: Annotated[
         Path,
         typer.Option("--out", help="parent folder of the run folder", envvar="SCALING_LAB_OUT"),

@@ -16,6 +16,7 @@ class Source(StrEnum):
     SCENARIO = "scenario"  # the scenario file's k6 thresholds
     LIMIT = "limit"  # a command-line limit
     RECOVERY = "recovery"  # the scenario's recovery SLO
+    RUN = "run"  # the run itself: a partial result never passes
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ def gate(
     """Every check of the gate, in order: scenario thresholds, recovery, command-line limits."""
     s = result.summary
     out: list[GateVerdict] = []
+    if result.provenance.partial:
+        # Interrupted, or its target died: what it measured is not the scenario's load.
+        out.append(GateVerdict(Source.RUN, "all", "the run completed", 0.0, "count", False))
     if scenario_thresholds:
         verdicts = s.thresholds or evaluate_thresholds(result.scenario, s)
         for v in verdicts:

@@ -56,6 +56,12 @@ def normalize_target(target: str) -> str:
         )
     if parts.query or parts.fragment:
         raise InputError(f"--target {target!r}: a base URL takes no query or fragment")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise InputError(f"--target {target!r}: the port must be 1..65535")
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
@@ -120,6 +126,8 @@ def check_plan(
             f"{plan.host} looks like production ('{_PRODUCTION_MARKER}' in the host); "
             "refusing without --allow-production"
         )
+    if max_rate is not None and not (math.isfinite(max_rate) and max_rate > 0):
+        raise InputError(f"--max-rate: expected a positive number of req/s, got {max_rate:g}")
     if max_rate is not None and plan.peak_rate_per_s > max_rate:
         fit = max_rate / plan.peak_rate_per_s * plan.scale
         problems.append(

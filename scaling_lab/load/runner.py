@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,16 +165,45 @@ def run_load(
             f"k6 v{k6.version}: {scaled.name} -> {tgt.url} "
             f"({plan.peak_rate_per_s:,.0f} req/s peak, {plan.duration_s:,.0f} s)"
         )
+        watch = _Watch(proc, tgt.exited)
         proc.start()
-        k6run = _wait(proc, agg, stats, scaled, console if live else None)
+        k6run = _wait(proc, agg, stats, scaled, console if live else None, watch)
         try:
             audit_notes = _after_run(tgt, builder, agg, k6run)
         except KeyboardInterrupt:  # still write what was measured
             k6run.interrupted, audit_notes = True, ["interrupted while collecting the audit"]
 
     return _finish(
-        builder, agg, k6run, plan, run_id, artifacts, summary_path, audit_notes, Path(out_dir)
+        builder,
+        agg,
+        k6run,
+        plan,
+        run_id,
+        artifacts,
+        summary_path,
+        audit_notes,
+        Path(out_dir),
+        watch.died,
     )
+
+
+class _Watch:
+    """Stops k6 as soon as a process of the local stack exits: from then on the load measures
+    a broken stack (a dead API is not 'timeouts', a dead DynamoDB not a slow load generator)."""
+
+    def __init__(self, proc: K6Process, exited: Callable[[], list[str]] | None) -> None:
+        self._proc = proc
+        self._exited = exited
+        self._next = 0.0
+        self.died: list[str] = []
+
+    def __call__(self) -> None:
+        if self._exited is None or self.died or time.monotonic() < self._next:
+            return
+        self._next = time.monotonic() + 1.0
+        self.died = self._exited()
+        if self.died:
+            self._proc.stop()
 
 
 def _after_run(
@@ -202,9 +232,10 @@ def _wait(
     stats: LiveStats,
     scenario: Scenario,
     console: Console | None,
+    watch: Callable[[], None],
 ) -> K6Run:
     if console is None:
-        return proc.wait()
+        return proc.wait(watch)
 
     def view() -> Any:
         start_ms = agg.start_ms
@@ -216,7 +247,11 @@ def _wait(
         )
 
     with Live(view(), console=console, refresh_per_second=2, transient=False) as lv:
-        k6run = proc.wait(lambda: lv.update(view()))
+        def tick() -> None:
+            watch()
+            lv.update(view())
+
+        k6run = proc.wait(tick)
         lv.update(view())
     if not console.is_terminal:
         console.print()  # the last frame has no line end when not on a terminal
@@ -233,10 +268,21 @@ def _finish(
     summary_path: Path,
     audit_notes: list[str],
     out_dir: Path,
+    died: list[str],
 ) -> LoadRun:
     failed = _k6_failed_thresholds(summary_path)
     crashed = not k6run.interrupted and k6run.exit_code not in (K6_EXIT_OK, K6_EXIT_THRESHOLDS)
-    if agg.dropped:
+    if died:
+        # The stack's fault, not the API's figures nor the load generator's: say so first.
+        problems = [f"PROBLEM: local stack process {line}" for line in died]
+        builder.notes.extend(p for p in problems if p not in audit_notes)
+        builder.notes.append("k6 stopped: the local stack did not survive the run")
+        if agg.dropped:
+            builder.notes.append(
+                f"{agg.dropped} iterations dropped after the local stack broke (not the load "
+                "generator's doing)"
+            )
+    elif agg.dropped:
         builder.notes.append(
             f"{agg.dropped} iterations dropped: the load generator could not keep up "
             "(not API errors; raise VUs or use a bigger load machine)"
@@ -256,7 +302,7 @@ def _finish(
             k6run.log_tail[-1] if k6run.log_tail else "",
         )
         builder.notes.append(f"k6 exited with code {k6run.exit_code}: {tail}")
-    result = builder.build(run_id=run_id, partial=k6run.interrupted or crashed)
+    result = builder.build(run_id=run_id, partial=k6run.interrupted or crashed or bool(died))
     ours = result.summary.thresholds_passed
     if ours is not None and ours == bool(failed) and k6run.exit_code in (0, 99):
         result.provenance.notes.append(
@@ -269,6 +315,12 @@ def _finish(
             f"{result.provenance.notes[-1].split(': ', 1)[-1]} (log: {artifacts / 'k6.log'})"
         )
     save_result(result, path)
+    if died:
+        names = ", ".join(line.split(" ", 1)[0] for line in died)
+        raise EnvironmentProblem(
+            f"local stack process {names} exited during the run ({died[0]}); "
+            f"partial result written to {path}"
+        )
     if k6run.interrupted:
         raise Interrupted(f"interrupted; partial result written to {path}")
     if crashed:

@@ -31,6 +31,9 @@ class Target:
     governor: bool = False
     metrics: Callable[[], Figures] | None = None
     notes: list[str] = field(default_factory=list)
+    #: One line per process of the local stack that is no longer running (None: a URL,
+    #: whose health the load itself measures).
+    exited: Callable[[], list[str]] | None = None
 
 
 def _audit_notes(stack: Any) -> Callable[[int], list[str]]:
@@ -88,6 +91,7 @@ def _local(scenario: Scenario, system: SystemConfig, backend: str) -> Iterator[T
             notes=notes,
             governor=governed,
             metrics=(lambda: fetch_local_metrics(stack.url)) if governed else None,
+            exited=stack.exited,
         )
 
 

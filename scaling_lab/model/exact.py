@@ -168,7 +168,8 @@ def run_exact(world: World, streams: Streams, progress: Progress | None = None) 
             sink.add(sec, ep, ErrorClass.SERVER, timeout_s * 1000.0)
         else:
             sink.add(sec, ep, None, lat)
-        yield env.timeout(s_ms / 1000.0)
+        # Lambda stops the invocation at the function timeout: the environment is free then.
+        yield env.timeout(min(s_ms / 1000.0, max(0.0, a + timeout_s - env.now)))
         lam.release(env.now, 1)
 
     def source() -> Generator[Any, Any, None]:

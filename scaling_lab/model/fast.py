@@ -42,8 +42,11 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
         n = int(counts[ep].sum()) + 8
         ms = np.asarray(system.lambda_.service_time_ms[ep].sample(streams.service, n), dtype=float)
         svc_ms[ep] = ms
-        # an environment is busy for round(s) ticks: unbiased time-average concurrency
-        svc_ticks[ep] = np.maximum(1, np.rint(ms)).astype(np.int64).tolist()
+        # an environment is busy for round(s) ticks: unbiased time-average concurrency; never
+        # past the function timeout, when Lambda stops the invocation (a tail sample of a wide
+        # distribution would otherwise outlive the run)
+        busy = np.clip(np.rint(ms), 1, max(1, timeout_ticks))
+        svc_ticks[ep] = busy.astype(np.int64).tolist()
     svc_pos = dict.fromkeys(eps, 0)
     cold_dist = system.lambda_.cold_start_ms
 
@@ -85,8 +88,9 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
         i = svc_pos[ep]
         svc_pos[ep] = i + ok
         sts = svc_ticks[ep]
+        last = size - 1  # a call delayed past the run (a latency fault) ends with it
         for j in range(i, i + ok):
-            rel[tk + sts[j]] += 1
+            rel[min(tk + sts[j], last)] += 1
         sec = a_tick // 1000
         base = tk - a_tick
         lr = last_run.get(ep)

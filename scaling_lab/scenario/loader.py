@@ -1,7 +1,15 @@
-"""Load scenario and system files (YAML) into typed models, collecting every problem."""
+"""Load scenario and system files (YAML) into typed models, collecting every problem.
+
+YAML is read once, by a safe loader that refuses what would otherwise be silently wrong or
+unbounded: a key given twice in one mapping (YAML 1.2 requires keys to be unique; PyYAML keeps
+the last), nesting deeper than :data:`~scaling_lab.scenario.limits.MAX_YAML_DEPTH`, more than
+:data:`~scaling_lab.scenario.limits.MAX_YAML_NODES` nodes once aliases are expanded, and files
+over :data:`~scaling_lab.scenario.limits.MAX_FILE_BYTES`.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any, TypeVar
@@ -10,6 +18,12 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from scaling_lab.errors import InputError, Problem, ValidationFailed
+from scaling_lab.scenario.limits import (
+    MAX_FILE_BYTES,
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
+    number_problems,
+)
 
 __all__ = [
     "find_scenario",
@@ -17,8 +31,76 @@ __all__ = [
     "list_scenario_files",
     "load_scenario",
     "load_system",
+    "model_from_data",
+    "read_yaml",
     "scenarios_dir",
 ]
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """A document the bounded loader will not build."""
+
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` with unique keys and a depth bound (see the module docstring)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise _Refused(f"nested deeper than {MAX_YAML_DEPTH} levels", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    continue  # "<<: *base" merges; explicit keys may override merged ones
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                except TypeError:
+                    continue  # unhashable key: SafeConstructor reports it
+                if first is not None:
+                    raise _Refused(
+                        f"duplicate key {key!r} (first given at line {first + 1})",
+                        key_node.start_mark,
+                    )
+                seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep)
+
+
+def _expanded_size(node: Any, memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """(nodes, depth) of ``node`` with every alias expanded; linear in the composed graph."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    children: list[Any] = []
+    if isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    elif isinstance(node, yaml.MappingNode):
+        children = [n for pair in node.value for n in pair]
+    size, depth = 1, 1
+    for child in children:
+        child_size, child_depth = _expanded_size(child, memo)
+        size += child_size
+        depth = max(depth, child_depth + 1)
+    memo[id(node)] = (size, depth)
+    return size, depth
+
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -64,29 +146,56 @@ def find_system(ref: str | Path, relative_to: Path | None = None) -> Path:
     return _resolve(ref, folder, "system")
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _problem(path: Path, message: str) -> ValidationFailed:
+    return ValidationFailed([Problem(str(path), "", message)])
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """The top-level mapping of a YAML file, read once; :class:`ValidationFailed` naming the
+    file (and line) for anything else."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise _problem(path, f"file is larger than {MAX_FILE_BYTES:,} bytes; not a scenario")
     try:
-        data = yaml.safe_load(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _problem(path, f"not UTF-8 text (byte {exc.start})") from None
+    loader = _BoundedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            size, depth = _expanded_size(node, {})
+            if size > MAX_YAML_NODES or depth > MAX_YAML_DEPTH:
+                raise _problem(
+                    path,
+                    f"expands (through aliases) to {size:,} nodes {depth} levels deep; "
+                    f"at most {MAX_YAML_NODES:,} nodes and {MAX_YAML_DEPTH} levels",
+                )
+        data = None if node is None else loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ValidationFailed(
-            [Problem(str(path), "", f"invalid YAML{where}: {problem}")]
-        ) from None
+        raise _problem(path, f"invalid YAML{where}: {problem}") from None
+    except (ValueError, OverflowError) as exc:  # e.g. an integer of more than 4,300 digits
+        detail = str(exc).splitlines()[0].split(";")[0]
+        raise _problem(path, f"invalid YAML value: {detail}") from None
+    finally:
+        loader.dispose()
     if data is None:
-        raise ValidationFailed([Problem(str(path), "", "file is empty; expected a mapping")])
+        raise _problem(path, "file is empty; expected a mapping")
     if not isinstance(data, dict):
-        raise ValidationFailed(
-            [Problem(str(path), "", f"expected a mapping at the top, got {type(data).__name__}")]
-        )
+        raise _problem(path, f"expected a mapping at the top, got {type(data).__name__}")
     return data
+
+
+_read_yaml = read_yaml  # the name other modules imported
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
@@ -103,6 +212,15 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+def _non_finite(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return False
+    try:
+        return not math.isfinite(float(value))
+    except (ValueError, OverflowError):
+        return False
+
+
 def problems_from(error: ValidationError, source: str) -> list[Problem]:
     """Turn pydantic's errors into one-line problems naming the field path."""
     problems = []
@@ -114,6 +232,8 @@ def problems_from(error: ValidationError, source: str) -> list[Problem]:
             msg = "required key is missing"
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
+        elif _non_finite(e.get("input")):
+            msg = f"must be a finite number (got {e['input']!r})"
         elif (
             e["type"] not in ("value_error",)
             and "input" in e
@@ -124,12 +244,23 @@ def problems_from(error: ValidationError, source: str) -> list[Problem]:
     return problems
 
 
-def load_model(path: Path, model: type[M]) -> M:
-    data = _read_yaml(path)
+def model_from_data(data: dict[str, Any], source: str, model: type[M]) -> M:
+    """Validate parsed data; every problem (fields, then numbers out of bounds) names the
+    file and the field path."""
     try:
-        return model.model_validate(data)
+        value = model.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed(problems_from(exc, str(path))) from None
+        raise ValidationFailed(problems_from(exc, source)) from None
+    except RecursionError:
+        raise ValidationFailed([Problem(source, "", "nested too deeply")]) from None
+    numbers = number_problems(value)
+    if numbers:
+        raise ValidationFailed([Problem(source, field, msg) for field, msg in numbers])
+    return value
+
+
+def load_model(path: Path, model: type[M]) -> M:
+    return model_from_data(read_yaml(path), str(path), model)
 
 
 def load_scenario(ref: str | Path) -> Any:

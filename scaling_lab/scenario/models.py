@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from scaling_lab.scenario.durations import parse_duration
+from scaling_lab.scenario.limits import MAX_DURATION_S, MAX_RATE_PER_S, MAX_SEED, MAX_TRAFFIC_S
 from scaling_lab.scenario.shape import Segment, build_segments, rate_at
 from scaling_lab.scenario.thresholds import parse_threshold
 
@@ -42,13 +44,18 @@ ENDPOINTS: tuple[Endpoint, ...] = tuple(Endpoint)
 
 
 def _duration(value: object) -> object:
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
+    if isinstance(value, bool):  # YAML's true/false would otherwise be read as 1 s / 0 s
+        raise ValueError(f"expected a duration like '30s' or '2m', got {str(value).lower()}")
+    if isinstance(value, str | int | float):
         return parse_duration(value)
     return value
 
 
-Duration = Annotated[float, BeforeValidator(_duration), Field(ge=0)]
-"""Seconds; written in files as "30s", "2m", "1m30s" (see scenario.durations)."""
+Duration = Annotated[float, BeforeValidator(_duration), Field(ge=0, le=MAX_DURATION_S)]
+"""Seconds; written in files as "30s", "2m", "1m30s" (see scenario.durations); at most 7 days."""
+
+Rate = Annotated[float, Field(ge=0, le=MAX_RATE_PER_S)]
+"""Requests per second (see scenario.limits)."""
 
 
 def _threshold(value: str) -> str:
@@ -73,7 +80,7 @@ class Stage(_Strict):
     """One k6 ``ramping-arrival-rate`` stage: reach ``target`` req/s over ``duration``."""
 
     duration_s: Duration = Field(alias="duration", description="stage length, e.g. '30s', '2m'")
-    target: float = Field(ge=0, description="arrival rate (requests/s) at the end of the stage")
+    target: Rate = Field(description="arrival rate (requests/s) at the end of the stage")
     ramp: RampKind = Field(RampKind.LINEAR, description="linear ramp (k6) or instant step")
     name: str | None = Field(None, description="label used by recovery.spike and reports")
 
@@ -88,11 +95,20 @@ class ArrivalProcess(StrEnum):
 class Traffic(_Strict):
     """Open-model arrival rate over time (no coordinated omission)."""
 
-    start_rate: float = Field(0, ge=0, description="rate at t=0 (k6 startRate), requests/s")
+    start_rate: Rate = Field(0, description="rate at t=0 (k6 startRate), requests/s")
     stages: list[Stage] = Field(min_length=1)
     arrivals: ArrivalProcess = Field(
         ArrivalProcess.POISSON, description="the model's arrival process: poisson or even (k6)"
     )
+
+    @model_validator(mode="after")
+    def _bounded_length(self) -> Traffic:
+        if self.duration_s > MAX_TRAFFIC_S:
+            raise ValueError(
+                f"stages last {self.duration_s:,.0f} s in all; at most {MAX_TRAFFIC_S:,.0f} s "
+                "(one day: results keep one row per second)"
+            )
+        return self
 
     @property
     def segments(self) -> list[Segment]:
@@ -170,9 +186,15 @@ class Keys(_Strict):
         return [x / total for x in w]
 
 
+# A payload cannot be larger than DynamoDB's largest item and be stored: the rulebook's
+# DYNAMODB_MAX_ITEM_BYTES (not imported here: the rulebook depends on these models; a test
+# keeps the two equal).
+MAX_PAYLOAD_BYTES = 400 * 1024
+
+
 class SizeRange(_Strict):
-    min: int = Field(500, ge=2)
-    max: int = Field(800, ge=2)
+    min: int = Field(500, ge=2, le=MAX_PAYLOAD_BYTES)
+    max: int = Field(800, ge=2, le=MAX_PAYLOAD_BYTES)
 
     @model_validator(mode="after")
     def _ordered(self) -> SizeRange:
@@ -189,7 +211,10 @@ class PayloadConfig(_Strict):
         default_factory=lambda: ["order.created", "order.paid", "user.signed_up", "invoice.sent"],
         min_length=1,
     )
-    max_body_bytes: int = Field(262_144, gt=0, description="API's body size limit (413 above)")
+    # Lambda's synchronous invocation payload is at most 6 MB (gettingstarted-limits.html)
+    max_body_bytes: int = Field(
+        262_144, gt=0, le=6 * 1024 * 1024, description="API's body size limit (413 above)"
+    )
 
     @property
     def mean_size_bytes(self) -> float:
@@ -199,7 +224,9 @@ class PayloadConfig(_Strict):
 class InboxConfig(_Strict):
     backlog_events: int = Field(0, ge=0, description="undelivered events prefilled before the run")
     page_limit: int = Field(50, ge=1, le=100)
-    pages: list[int] = Field(default_factory=lambda: [1], description="cursor pages to read")
+    pages: list[Annotated[int, Field(ge=1, le=10_000)]] = Field(
+        default_factory=lambda: [1], description="cursor pages to read (1 = the first)"
+    )
 
 
 class RecoverySLO(_Strict):
@@ -233,7 +260,9 @@ class Fault(_Strict):
     duration_s: Duration = Field(alias="duration")
     target: Literal["dynamodb", "sqs", "lambda", "all"] = "dynamodb"
     rate: float | None = Field(None, ge=0, le=1, description="fraction of calls affected")
-    latency_ms: float | None = Field(None, ge=0)
+    # At most 900 s, the longest a Lambda invocation can last (its maximum timeout:
+    # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)
+    latency_ms: float | None = Field(None, ge=0, le=900_000)
     capacity_factor: float | None = Field(None, gt=0, le=1, description="throttle_storm factor")
 
     @model_validator(mode="after")
@@ -255,7 +284,7 @@ class Scenario(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     description: str = ""
     system: str = Field("staging", description="system file name under scenarios/systems")
-    seed: int = Field(42, ge=0)
+    seed: int = Field(42, ge=0, le=MAX_SEED)
     scale: float = Field(1.0, gt=0, le=1000, description="multiplies every rate and capacity")
     traffic: Traffic
     mix: Mix = Field(default_factory=Mix)
@@ -269,6 +298,11 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _spike_exists(self) -> Scenario:
+        if self.peak_rate > MAX_RATE_PER_S:
+            raise ValueError(
+                f"peak rate {self.peak_rate:,.0f} req/s (targets x scale {self.scale:g}) is above "
+                f"{MAX_RATE_PER_S:,.0f} req/s"
+            )
         if self.recovery is not None:
             names = [s.name for s in self.traffic.stages if s.name]
             if self.recovery.spike not in names:
@@ -304,5 +338,13 @@ class Scenario(_Strict):
         return self.traffic.stage_start_s(self.recovery.spike)
 
     def scaled(self, k: float) -> Scenario:
-        """A copy whose rates are multiplied by ``k`` (on top of the file's own scale)."""
+        """A copy whose rates are multiplied by ``k`` (on top of the file's own scale);
+        :class:`~scaling_lab.errors.InputError` when the peak leaves what the engines take."""
+        from scaling_lab.errors import InputError
+
+        if not (math.isfinite(k) and k > 0) or self.peak_rate * k > MAX_RATE_PER_S:
+            raise InputError(
+                f"scale x{k:g}: peak {self.peak_rate * k:,.0f} req/s; expected a factor > 0 "
+                f"that keeps the peak at most {MAX_RATE_PER_S:,.0f} req/s"
+            )
         return self.model_copy(update={"scale": self.scale * k})

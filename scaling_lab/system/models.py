@@ -10,7 +10,7 @@ import math
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from scaling_lab.scenario.models import Duration, Endpoint
 from scaling_lab.system.distributions import Distribution, LogNormal
@@ -80,12 +80,19 @@ class LambdaScaling(_Strict):
     # "each synchronously invoked function can scale by 1,000 concurrent executions every
     # 10 seconds" -- LAMBDA_SCALING_URL
     envs_per_interval: int = Field(1000, gt=0)
-    interval_s: Duration = 10.0
+    interval_s: Duration = Field(10.0, ge=0.001)  # the model's tick is 1 ms
     # Legacy rule (before Nov 2023): initial burst 3,000 (us-east-1, us-west-2, eu-west-1),
     # 1,000 (ap-northeast-1, eu-central-1, us-east-2), 500 elsewhere; then +500 per minute.
     # https://docs.aws.amazon.com/lambda/latest/dg/burst-concurrency.html (archived 2023)
     legacy_initial_burst: int = Field(3000, gt=0)
     legacy_per_minute: int = Field(500, gt=0)
+
+
+_DEFAULT_SERVICE_TIMES: dict[Endpoint, Distribution] = {
+    Endpoint.POST_EVENTS: LogNormal(median_ms=18.0, sigma=0.35),
+    Endpoint.GET_INBOX: LogNormal(median_ms=12.0, sigma=0.35),
+    Endpoint.ACK: LogNormal(median_ms=10.0, sigma=0.35),
+}
 
 
 class LambdaConfig(_Strict):
@@ -108,16 +115,19 @@ class LambdaConfig(_Strict):
     # ASSUMPTION: handler time per endpoint when nothing throttles (includes its DynamoDB/SQS
     # calls at their unthrottled latency); calibrate from observed runs.
     service_time_ms: dict[Endpoint, Distribution] = Field(
-        default_factory=lambda: {  # type: ignore[arg-type]
-            Endpoint.POST_EVENTS: LogNormal(median_ms=18.0, sigma=0.35),
-            Endpoint.GET_INBOX: LogNormal(median_ms=12.0, sigma=0.35),
-            Endpoint.ACK: LogNormal(median_ms=10.0, sigma=0.35),
-        }
+        default_factory=lambda: dict(_DEFAULT_SERVICE_TIMES),
+        description="per endpoint; endpoints left out keep their default",
     )
     # ASSUMPTION: AWS does not document when idle environments are reclaimed; commonly observed
     # between 5 and 15 minutes (LAMBDA_COLD_START_URL: "not guaranteed").
     idle_reclaim_s: Duration = 600.0
     timeout_s: Duration = Field(30.0, gt=0)  # function timeout (max 900 s -- LAMBDA_QUOTAS_URL)
+
+    @field_validator("service_time_ms", mode="after")
+    @classmethod
+    def _every_endpoint(cls, value: dict[Endpoint, Distribution]) -> dict[Endpoint, Distribution]:
+        # A file that sets one endpoint's service time must not leave the others undefined.
+        return {**_DEFAULT_SERVICE_TIMES, **value}
 
     @model_validator(mode="after")
     def _caps(self) -> LambdaConfig:
@@ -175,7 +185,8 @@ class AutoScaling(_Strict):
     scale_out_datapoints: int = Field(2, ge=1)
     scale_in_datapoints: int = Field(15, ge=1)
     scale_in_margin_pct: float = Field(20.0, ge=0)
-    datapoint_s: Duration = 60.0
+    # CloudWatch's finest metric resolution is 1 s (high-resolution metrics)
+    datapoint_s: Duration = Field(60.0, ge=1)
     # ASSUMPTION: time from alarm to UpdateTable taking effect; not documented, calibrate.
     actuation_delay_s: Duration = 30.0
     # Decreases per day: 4 at any time, then 1 more per hour without a decrease, 27 in all
@@ -319,6 +330,12 @@ class SqsConsumer(_Strict):
     service_time_ms: Distribution = Field(
         default_factory=lambda: LogNormal(median_ms=25.0, sigma=0.3)  # ASSUMPTION
     )
+
+    @model_validator(mode="after")
+    def _takes_time(self) -> SqsConsumer:
+        if self.service_time_ms.mean_ms() <= 0:
+            raise ValueError("service_time_ms: the consumer's mean time per batch must be > 0 ms")
+        return self
 
 
 class SqsConfig(_Strict):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from crash_load import crash_drill
 from stack_helpers import EVENT, require_node
 
 from emulator.stack import start_local_stack
@@ -69,6 +70,18 @@ def test_killing_the_api_mid_load_loses_no_accepted_event():
         report = stack.audit(accepted=accepted, wait_drain_s=60)
         assert report.accepted == len(accepted) >= 400
         assert report.missing == 0, report.missing_ids
+
+
+def test_killing_the_api_with_idempotent_retries_loses_and_strands_nothing():
+    """Every request retried with its Idempotency-Key until answered: each 202 is stored once
+    and enqueued, including those whose first attempt died between the write and the enqueue
+    (`benchmarks/crash_retries.py` repeats this drill and prints its numbers)."""
+    require_node()
+    with start_local_stack(backend="embedded", tenants=1) as stack:
+        outcome = crash_drill(stack)
+    assert outcome.retried > 0, "the kill did not interrupt the load"
+    assert outcome.accepted >= 400
+    assert (outcome.missing, outcome.not_enqueued, outcome.duplicate_stored) == (0, 0, 0), outcome
 
 
 def test_embedded_dynamodb_survives_a_client_dying_mid_request(tmp_path):
@@ -200,6 +213,107 @@ def test_up_stops_and_says_why_when_a_backend_process_dies(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def _pid_of(parent: int, name: str) -> int:
+    pids = [
+        k for k in _children(parent) if name.encode() in Path(f"/proc/{k}/cmdline").read_bytes()
+    ]
+    assert len(pids) == 1, pids
+    return pids[0]
+
+
+def _audit_cli(tmp_path: Path, ids: list[str]) -> dict:
+    accepted = tmp_path / "accepted.txt"
+    accepted.write_text("\n".join(ids) + "\n")
+    argv = [sys.executable, "-m", "scaling_lab.cli.main", "audit", "--json", "--wait", "30"]
+    argv += ["--state-file", str(tmp_path / "stack.json"), "--accepted", str(accepted)]
+    proc = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode in (0, 99), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_up_restarts_a_killed_api_and_loses_nothing(tmp_path):
+    """SIGKILL of the API under `up`: the backend keeps its data, `up` restarts the API on the
+    same URL, says so, and every event answered 202 before and after is stored and enqueued."""
+    require_node()
+    proc = _start_up(tmp_path, tenants=1)
+    try:
+        ready = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+        headers = {"X-API-Key": ready["api_keys"][0]}
+        with httpx.Client(base_url=ready["url"], headers=headers, timeout=5) as c:
+            ids = [c.post("/v1/events", json=EVENT).json()["event_id"] for _ in range(50)]
+            os.kill(_pid_of(proc.pid, "emulator.app.serve"), signal.SIGKILL)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    resp = c.post("/v1/events", json=EVENT)
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+                    continue
+                if resp.status_code == 202:
+                    ids.append(resp.json()["event_id"])
+                    break
+            ids += [c.post("/v1/events", json=EVENT).json()["event_id"] for _ in range(20)]
+        assert len(ids) == 71 and proc.poll() is None  # still serving
+        report = _audit_cli(tmp_path, ids)
+        assert (report["missing"], report["not_enqueued"], report["stored"]) == (0, 0, 71)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+        stderr = proc.stderr.read()  # type: ignore[union-attr]
+        assert "api exited with code -9" in stderr and "restarted" in stderr, stderr
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_a_second_up_on_the_same_state_file_is_refused(tmp_path):
+    require_node()
+    first = _start_up(tmp_path, tenants=1)
+    try:
+        json.loads(first.stdout.readline())  # type: ignore[union-attr]
+        second = _start_up(tmp_path, tenants=1)
+        assert second.wait(60) == 2
+        stderr = second.stderr.read()  # type: ignore[union-attr]
+        assert "belongs to another running `scaling-lab up`" in stderr, stderr
+        assert f"pid {first.pid}" in stderr
+        assert json.loads((tmp_path / "stack.json").read_text())["pid"] == first.pid
+        assert first.poll() is None
+    finally:
+        first.terminate()
+        first.wait(30)
+
+
+def test_up_persist_keeps_dynamodb_data_on_disk(tmp_path):
+    require_node()
+    argv = [sys.executable, "-m", "scaling_lab.cli.main", "up", "--backend", "embedded"]
+    argv += ["--json", "--persist", "--data-dir", str(tmp_path / "data")]
+    argv += ["--state-file", str(tmp_path / "stack.json")]
+    for round_ in range(2):
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            ready = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+            with httpx.Client(
+                base_url=ready["url"], headers={"X-API-Key": ready["api_keys"][0]}
+            ) as c:
+                if round_ == 0:
+                    event_id = c.post("/v1/events", json=EVENT).json()["event_id"]
+                else:  # a new `up` on the same data: the event is still there
+                    events = c.get("/v1/inbox").json()["events"]
+                    assert event_id in [e["event_id"] for e in events]
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(30) == 0
+            assert "DynamoDB data kept in" in proc.stderr.read()  # type: ignore[union-attr]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert (tmp_path / "data" / "dynamodb").is_dir()
 
 
 def test_audit_without_a_running_stack_is_bad_input(tmp_path):

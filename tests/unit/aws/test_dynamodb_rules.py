@@ -122,3 +122,11 @@ def test_scale_in_stops_when_the_daily_budget_is_spent() -> None:
     for m in range(6):
         _minute(s, 60.0 * m, 1.0 * (10 - m))
     assert len([e for e in s.events if e.direction == "in"]) == 2
+
+
+def test_the_payload_bound_of_scenarios_is_dynamodbs_item_limit() -> None:
+    # scenario/models.py cannot import the rulebook (which depends on it): one number, kept so
+    from scaling_lab.aws.dynamodb import DYNAMODB_MAX_ITEM_BYTES
+    from scaling_lab.scenario.models import MAX_PAYLOAD_BYTES
+
+    assert MAX_PAYLOAD_BYTES == DYNAMODB_MAX_ITEM_BYTES == 400 * 1024

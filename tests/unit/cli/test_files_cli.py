@@ -22,7 +22,85 @@ CATALOGUE = {
     "bad-threshold.yaml": "thresholds.post_events[0]: 'p95 < 100' is not a k6 threshold",
     "systems/bad-system.yaml": "provisioned_concurrency exceeds reserved_concurrency",
     "missing.yaml": "file not found",
+    # numbers: finite, and within what the engines represent (scaling_lab.scenario.limits)
+    "inf-rate.yaml": "traffic.stages[0].target: must be a finite number",
+    "nan-rate.yaml": "traffic.start_rate: must be a finite number",
+    "string-infinity.yaml": "traffic.stages[0].target: must be a finite number (got '1e999')",
+    "huge-rate.yaml": "traffic.stages[0].target: Input should be less than or equal to 1000000",
+    "rate-above-limit.yaml": "traffic.stages[0].target: Input should be less than or equal to",
+    "scale-peak.yaml": "peak rate 2,000,000 req/s (targets x scale 1000) is above",
+    "inf-duration.yaml": "traffic.stages[0].duration: must be a finite number",
+    "huge-duration.yaml": "traffic.stages[0].duration: Input should be less than or equal to 6048",
+    "long-traffic.yaml": "traffic: stages last 90,000 s in all; at most 86,400 s",
+    "bool-duration.yaml": "traffic.stages[0].duration: expected a duration like '30s' or",
+    "huge-seed.yaml": "seed: Input should be less than or equal to 4294967295",
+    "negative-seed.yaml": "seed: Input should be greater than or equal to 0",
+    "huge-int.yaml": "invalid YAML value: Exceeds the limit (4300 digits)",
+    "page-zero.yaml": "inbox.pages[0]: Input should be greater than or equal to 1",
+    "fault-latency-huge.yaml": "faults[0].latency_ms: Input should be less than or equal to 9",
+    "payload-size-huge.yaml": "payload.size_bytes.max: Input should be less than or equal to 4",
+    "systems/zero-interval.yaml": "lambda.scaling.interval_s: Input should be greater than",
+    "systems/zero-datapoint.yaml": "dynamodb.write.auto_scaling.datapoint_s: Input should be",
+    "systems/empty-empirical.yaml": "lambda.cold_start_ms.samples_ms: List should have at least 1",
+    "systems/nan-sample.yaml": "lambda.cold_start_ms.samples_ms[1]: must be a finite number",
+    "systems/inf-capacity.yaml": "dynamodb.write.provisioned: must be a finite number",
+    "systems/huge-capacity.yaml": "lambda.account_concurrency: must be at most 1e+15 in size",
+    "systems/instant-consumer.yaml": "sqs.consumer: service_time_ms: the consumer's mean time",
+    # YAML: unique keys, bounded depth, size and alias expansion, UTF-8
+    "duplicate-key.yaml": "line 4, column 1: duplicate key 'traffic' (first given at line 2)",
+    "duplicate-nested-key.yaml": "duplicate key 'target' (first given at line 3)",
+    "systems/duplicate-key.yaml": "duplicate key 'dynamodb' (first given at line 2)",
+    "deep-nesting.yaml": "nested deeper than 32 levels",
+    "alias-bomb.yaml": "expands (through aliases) to 123,456,808 nodes",
+    "not-utf8.yaml": "not UTF-8 text",
 }
+EDGE = ROOT / "tests" / "fixtures" / "edge"
+STAGING = ROOT / "scenarios" / "systems" / "staging.yaml"
+TINY = EDGE / "tiny-mixed.yaml"  # every endpoint, so a system must define each
+
+
+def _catalogue_files() -> list[Path]:
+    files = [*BAD.glob("*.yaml"), *BAD.glob("systems/*.yaml")]
+    return sorted([*files, *EDGE.glob("*.yaml"), *EDGE.glob("systems/*.yaml")])
+
+
+def test_every_bad_file_has_an_expected_message():
+    named = {str(p.relative_to(BAD)) for p in BAD.rglob("*.yaml")}
+    assert named <= set(CATALOGUE) | {"many-problems.yaml"}, named - set(CATALOGUE)
+
+
+def _predict_argv(path: Path, out: Path) -> list[str]:
+    if path.parent.name == "systems":
+        return ["predict", str(TINY), "--system", str(path), "--out", str(out)]
+    return ["predict", str(path), "--system", str(STAGING), "--out", str(out)]
+
+
+@pytest.mark.parametrize("path", _catalogue_files(), ids=lambda p: p.name)
+def test_validate_and_predict_agree_on_every_catalogue_file(path, tmp_path, capsys):
+    """Both accept, or both refuse with exit 2 and one line naming the file; never exit 1."""
+    validated = main(["validate", str(path)])
+    v = capsys.readouterr()
+    predicted = main(_predict_argv(path, tmp_path))
+    p = capsys.readouterr()
+    assert validated in (0, 2) and predicted in (0, 2, 99), (validated, predicted, p.err)
+    assert (validated == 0) == (predicted in (0, 99)), (v.err, p.err)
+    assert (path.is_relative_to(BAD)) == (validated == 2), v.err
+    if validated == 2:
+        errors = [ln for ln in p.err.splitlines() if ln.startswith("error: ")]
+        assert errors and all(str(path) in ln for ln in errors), p.err
+        assert errors == [ln for ln in v.err.splitlines() if ln.startswith("error: ")]
+    assert "Traceback" not in v.err + p.err and "internal error" not in v.err + p.err
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path, capsys):
+    from scaling_lab.scenario.limits import MAX_FILE_BYTES
+
+    big = tmp_path / "big.yaml"
+    big.write_text("name: big\ndescription: '" + "x" * MAX_FILE_BYTES + "'\n")
+    for argv in (["validate", str(big)], ["predict", str(big), "--system", str(STAGING)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert f"error: {big}: file is larger than 1,048,576 bytes" in err
 
 
 @pytest.mark.parametrize(("name", "expected"), sorted(CATALOGUE.items()))
@@ -96,3 +174,24 @@ def test_env_var_sets_option(monkeypatch, capsys):
     monkeypatch.setenv("SCALING_LAB_JSON", "1")
     assert main(["scenarios"]) == 0
     assert json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("command", ["predict", "run"])
+def test_out_naming_a_file_or_an_unwritable_place_is_exit_2_before_running(
+    command, tmp_path, capsys, monkeypatch
+):
+    import scaling_lab.model
+
+    ran: list[str] = []
+    monkeypatch.setattr(scaling_lab.model, "predict", lambda *a, **k: ran.append("model"))
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    for out_dir, why in ((afile, "is a file"), (afile / "sub", "cannot write in")):
+        assert (
+            main([command, "smoke", "--out", str(out_dir), "--no-live"][: 4 + (command == "run")])
+            == 2
+        )
+        err = capsys.readouterr().err
+        assert err.startswith("error: --out: ") and why in err and str(out_dir) in err
+        assert "internal error" not in err
+    assert ran == []

@@ -4,22 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from emulator.app.core import HttpRequest
 from emulator.app.keys import hash_api_key
-from emulator.app.store import StoredEvent
+from emulator.app.store import (
+    MAX_ITEM_BYTES,
+    EventStore,
+    IdempotencyClaim,
+    StoredEvent,
+    event_item,
+    item_size_bytes,
+)
+
+
+def _validation_error(message: str) -> ClientError:
+    return ClientError({"Error": {"Code": "ValidationException", "Message": message}}, "PutItem")
+
 
 KEYS = {"key-a": "tenant-a", "key-b": "tenant-b"}
 
 
 class FakeStore:
-    """Same methods as EventStore; records calls."""
+    """Same methods as EventStore; records calls. Refuses what DynamoDB refuses: items over
+    400 KB (UTF-8) and text that is not valid Unicode."""
+
+    stored_size_bytes = EventStore.stored_size_bytes
 
     def __init__(self) -> None:
         self.events: dict[tuple[str, str], dict[str, Any]] = {}
-        self.idem: dict[tuple[str, str], str] = {}
+        self.idem: dict[tuple[str, str], tuple[str, str | None]] = {}
         self.enqueued: list[str] = []
         self.key_lookups = 0
         self.fail_enqueue = False
+        #: Raised by put_event once (a crash between the write and the enqueue, say).
+        self.crash_after_put: BaseException | None = None
 
     def tenant_for_key_hash(self, key_hash: str) -> str | None:
         self.key_lookups += 1
@@ -40,19 +59,34 @@ class FakeStore:
     ):
         import json
 
+        item = event_item(tenant_id, event_id, event_type, timestamp, payload_json, "c", "r")
+        try:
+            size = item_size_bytes(item)
+        except UnicodeEncodeError as exc:
+            raise _validation_error("invalid UTF-8") from exc
+        if size > MAX_ITEM_BYTES:
+            raise _validation_error("Item size has exceeded the maximum allowed size")
+        if (tenant_id, event_id) in self.events:
+            raise ClientError(
+                {"Error": {"Code": "ConditionalCheckFailedException", "Message": ""}}, "PutItem"
+            )
         self.events[(tenant_id, event_id)] = {
             "event_type": event_type,
             "timestamp": timestamp,
             "payload": json.loads(payload_json),
             "pending": True,
         }
+        if self.crash_after_put is not None:
+            crash, self.crash_after_put = self.crash_after_put, None
+            raise crash
         return "2026-01-01T00:00:00.000Z"
 
-    def claim_idempotency_key(self, tenant_id, key, event_id):
+    def claim_idempotency_key(self, tenant_id, key, event_id, fingerprint):
         earlier = self.idem.get((tenant_id, key))
         if earlier is None:
-            self.idem[(tenant_id, key)] = event_id
-        return earlier
+            self.idem[(tenant_id, key)] = (event_id, fingerprint)
+            return None
+        return IdempotencyClaim(*earlier)
 
     def event_exists(self, tenant_id, event_id):
         return (tenant_id, event_id) in self.events

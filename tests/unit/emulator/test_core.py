@@ -97,11 +97,109 @@ def test_idempotency_key_stores_once(api, store):
     assert len(store.events) == 1
 
 
-def test_enqueue_failure_still_answers_202_once_stored(api, store):
+def test_enqueue_failure_is_not_a_202_and_the_keyed_retry_finishes_it(api, store):
     store.fail_enqueue = True
-    resp = post(api)
-    assert resp.status == 202
-    assert store.event_exists("tenant-a", resp.body["event_id"])
+    first = post(api, idempotency_key="k-q")
+    assert first.status == 503 and first.body["error"]["code"] == "enqueue_failed"
+    assert first.headers["retry-after"] == "1"
+    assert len(store.events) == 1 and store.enqueued == []
+    store.fail_enqueue = False
+    retry = post(api, idempotency_key="k-q")
+    assert retry.status == 202 and retry.body["duplicate"] is True
+    assert store.enqueued == [retry.body["event_id"]] and len(store.events) == 1
+
+
+def test_retry_after_a_crash_between_write_and_enqueue_enqueues_it(api, store):
+    """The crash test's failure: the first request stored its item and died before SQS; the
+    client's retry with the same Idempotency-Key must not answer 202 without enqueuing."""
+    store.crash_after_put = ConnectionResetError("killed")
+    assert post(api, idempotency_key="k-crash").status == 500  # the process "died" here
+    assert store.enqueued == []
+    retry = post(api, idempotency_key="k-crash")
+    assert retry.status == 202 and retry.body["duplicate"] is True
+    assert store.enqueued == [retry.body["event_id"]]
+    assert len(store.events) == 1
+
+
+def test_retry_after_a_crash_between_claim_and_write_stores_it_once(api, store):
+    store.idem[("tenant-a", "k-early")] = ("evt_01HF7YAT01EQ00S832SF7EQ19P", None)
+    retry = post(api, idempotency_key="k-early")
+    assert retry.status == 202 and retry.body["event_id"] == "evt_01HF7YAT01EQ00S832SF7EQ19P"
+    assert list(store.events) == [("tenant-a", "evt_01HF7YAT01EQ00S832SF7EQ19P")]
+    assert store.enqueued == ["evt_01HF7YAT01EQ00S832SF7EQ19P"]
+
+
+def test_same_idempotency_key_with_another_event_is_a_conflict(api, store):
+    first = post(api, idempotency_key="k-c")
+    assert first.status == 202
+    other = post(api, {**EVENT, "payload": {"a": 2}}, idempotency_key="k-c")
+    assert other.status == 409 and other.body["error"]["code"] == "idempotency_conflict"
+    assert len(store.events) == 1 and store.enqueued == [first.body["event_id"]]
+    # Same event, other key order and spacing: still the same request.
+    same = json.dumps(
+        {"payload": {"a": 1}, "timestamp": EVENT["timestamp"], "event_type": EVENT["event_type"]},
+        indent=1,
+    )
+    assert post(api, same.encode(), idempotency_key="k-c").body["duplicate"] is True
+    # The same key in another tenant is another key.
+    assert (
+        post(api, {**EVENT, "payload": {"a": 2}}, key="key-b", idempotency_key="k-c").status == 202
+    )
+
+
+def test_multibyte_payload_under_the_body_limit_is_stored_not_a_502(store):
+    """UTF-8 text is stored as UTF-8: a 190 KB body under the 200,000-byte limit must not grow
+    past the 400 KB item limit by escaping (each 2-byte character became a 6-byte \\uXXXX)."""
+    from emulator.app.core import TriggersApi
+    from emulator.app.settings import DEFAULT_MAX_BODY_BYTES, AppSettings
+
+    api = TriggersApi(AppSettings(cursor_secret="s" * 32, queue_url="http://q"), store)  # type: ignore[arg-type]
+    text = "\u00e9" * 95_000
+    body = json.dumps({**EVENT, "payload": {"t": text}}, ensure_ascii=False).encode()
+    assert 190_000 < len(body) <= DEFAULT_MAX_BODY_BYTES
+    resp = post(api, body)
+    assert resp.status == 202, resp.body
+    inbox = api.handle(request("GET", "/v1/inbox")).body["events"]
+    assert inbox[0]["payload"]["t"] == text
+
+
+def test_event_stored_larger_than_the_item_limit_is_413_not_502(store):
+    """Numbers are stored as Python writes them: '1e5' (3 bytes) is stored as '100000.0' (8)."""
+    from emulator.app.core import TriggersApi
+    from emulator.app.settings import AppSettings
+
+    big = AppSettings(cursor_secret="s" * 32, queue_url="http://q", max_body_bytes=262_144)
+    api = TriggersApi(big, store)  # type: ignore[arg-type]
+    numbers = ",".join(["1e5"] * 60_000)
+    head = b'{"event_type":"a.b","timestamp":"2026-01-01T00:00:00Z","payload":{"n":['
+    body = head + numbers.encode() + b"]}}"
+    assert len(body) < 262_144
+    resp = post(api, body)
+    assert resp.status == 413 and "409600" in resp.body["error"]["message"]
+    assert not store.events and not store.idem
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"event_type":"a.b","timestamp":"2026-01-01T00:00:00Z","payload":{"x":NaN}}',
+        b'{"event_type":"a.b","timestamp":"2026-01-01T00:00:00Z","payload":{"x":Infinity}}',
+        b'{"event_type":"a.b","timestamp":"2026-01-01T00:00:00Z","payload":{"x":-Infinity}}',
+        b'{"event_type":"a.b","timestamp":"2026-01-01T00:00:00Z","payload":{"x":1e999}}',
+        b'{"event_type":"a.b","timestamp":"2026-01-01T00:00:00Z","payload":{"x":"\\ud800"}}',
+    ],
+)
+def test_non_finite_numbers_and_lone_surrogates_are_400(api, store, raw):
+    resp = post(api, raw)
+    assert resp.status == 400, resp.body
+    assert resp.body["error"]["details"][0]["field"] == "body"
+    assert not store.events
+
+
+def test_stored_payload_is_served_back_as_strict_json(api):
+    post(api, {**EVENT, "payload": {"big": 1.5e308, "tiny": 5e-324, "text": "\u2603\n"}})
+    body = api.handle(request("GET", "/v1/inbox")).body_bytes()
+    json.loads(body, parse_constant=lambda c: pytest.fail(f"non-JSON {c}"))
 
 
 def test_inbox_ack_cycle_and_tenant_isolation(api):
@@ -134,11 +232,25 @@ def test_inbox_pages_with_cursor_and_rejects_tampering(api):
     assert other.status == 400
 
 
-@pytest.mark.parametrize("limit", ["0", "101", "-1", "abc", "1e2", ""])
+@pytest.mark.parametrize(
+    "limit", ["0", "101", "-1", "abc", "1e2", "", "\u00b2", "\u0661", "\uff15", "5\n", " 5"]
+)
 def test_inbox_limit_out_of_range_is_400(api, limit):
     resp = api.handle(request("GET", "/v1/inbox", query={"limit": limit}))
     assert resp.status == 400
     assert resp.body["error"]["details"][0]["field"] == "limit"
+
+
+@pytest.mark.parametrize("event_type", ["order.created\n", "order.created\r", "a b", "\u00e9"])
+def test_inbox_event_type_with_a_trailing_newline_is_400(api, event_type):
+    resp = api.handle(request("GET", "/v1/inbox", query={"event_type": event_type}))
+    assert resp.status == 400
+    assert resp.body["error"]["details"][0]["field"] == "event_type"
+
+
+def test_posted_event_type_with_a_trailing_newline_is_400(api, store):
+    assert post(api, {**EVENT, "event_type": "order.created\n"}).status == 400
+    assert not store.events
 
 
 def test_inbox_event_type_filter(api):
@@ -168,3 +280,12 @@ def test_openapi_document_lists_every_route(api):
     doc = api.handle(request("GET", "/openapi.json", key=None)).body
     assert set(doc["paths"]) == {"/v1/events", "/v1/inbox", "/v1/events/{event_id}/ack"}
     assert "EventIn" in doc["components"]["schemas"]
+
+
+def test_openapi_document_lists_every_answer_post_can_give(api):
+    """502 (backend error), 503 (throttled, unreachable, not queued) and 409 (key reused)."""
+    doc = api.handle(request("GET", "/openapi.json", key=None)).body
+    post_answers = set(doc["paths"]["/v1/events"]["post"]["responses"])
+    assert {"202", "400", "401", "409", "413", "415", "502", "503"} <= post_answers
+    for path, method in (("/v1/inbox", "get"), ("/v1/events/{event_id}/ack", "post")):
+        assert {"502", "503"} <= set(doc["paths"][path][method]["responses"])

@@ -102,3 +102,17 @@ def test_cli_bad_result_file_is_exit_2(tmp_path, capsys):
     bad.write_text("{}")
     assert main(["check", str(bad)]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_partial_result_never_passes_the_gate(sample_scenario, staging, tmp_path, capsys):
+    """An interrupted run (or one whose stack died) measured less than the scenario: a CI gate
+    that passes it would pass a run that never happened in full."""
+    res = build(sample_scenario, staging)
+    res.provenance.partial = True
+    path = tmp_path / "partial.json"
+    save_result(res, path)
+    junit = tmp_path / "junit.xml"
+    assert main(["check", str(path), "--junit", str(junit)]) == 99
+    captured = capsys.readouterr()
+    assert "the run completed" in captured.out and "partial" in captured.err
+    assert ET.parse(junit).getroot().get("failures") == "1"

@@ -100,8 +100,20 @@ def test_all_problems_are_reported_together():
         "staging.example.com",
         "https://user:pw@x.example.com",
         "https://x.example.com/?a=1",
+        "http://127.0.0.1:99999",
+        "http://127.0.0.1:0",
+        "http://127.0.0.1:port",
     ],
 )
 def test_bad_targets(bad):
     with pytest.raises(InputError, match="--target"):
         normalize_target(bad)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0, 0.0])
+def test_max_rate_must_be_a_positive_number(bad):
+    """nan compares false with everything (it was ignored); -1 suggested --scale -0.01."""
+    plan = make_plan(load_scenario(SPIKE), "local")
+    with pytest.raises(InputError, match=r"^--max-rate: expected a positive number") as exc:
+        check_plan(plan, max_rate=bad)
+    assert "--scale" not in str(exc.value)

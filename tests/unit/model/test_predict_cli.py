@@ -49,3 +49,21 @@ def test_failed_thresholds_exit_99(tmp_path: Path) -> None:
 
 def test_bad_mode_is_exit_2(tmp_path: Path) -> None:
     assert main(["predict", "smoke", "--mode", "slow", "--out", str(tmp_path)]) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--seed", "-1"], "--seed"),
+        (["--seed", str(2**64)], "--seed"),
+        (["--seed", "4294967295", "--runs", "2"], "--runs: seeds"),
+        (["--scale", "1000"], "scale x1000: peak 10,000,000 req/s"),
+    ],
+)
+def test_options_out_of_bounds_are_exit_2_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
+    assert main(["predict", "spike", *argv, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "internal error" not in err
+    assert not list(tmp_path.iterdir())
