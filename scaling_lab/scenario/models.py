@@ -57,6 +57,16 @@ ThresholdExpr = Annotated[str, AfterValidator(_threshold)]
 """A k6 threshold expression such as ``p(95)<100`` (see scenario.thresholds)."""
 
 
+def _per_second(value: str) -> str:
+    if parse_threshold(value).window_s is not None:
+        raise ValueError(f"{value!r}: recovery conditions are judged per second; drop 'over ...'")
+    return value
+
+
+SecondExpr = Annotated[str, AfterValidator(_threshold), AfterValidator(_per_second)]
+"""A threshold judged on one second (recovery conditions): no ``over`` window."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -171,7 +181,7 @@ class RecoverySLO(_Strict):
     """When the spike starts, what "recovered" means, how long it must hold, and the deadline."""
 
     spike: str = Field(description="name of the stage that is the spike")
-    condition: list[ThresholdExpr] = Field(
+    condition: list[SecondExpr] = Field(
         default_factory=lambda: ["p(95)<100"],
         description="k6 thresholds every second must meet (latency over 'endpoint')",
     )
