@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +13,9 @@ from scaling_lab.cli.output import err, out
 from scaling_lab.errors import ExitCode, InputError
 
 __all__ = ["register"]
+
+MAX_VUS = 1_000_000
+API_KEY_ENV = "SCALING_LAB_API_KEY"
 
 
 def _run(
@@ -108,10 +112,38 @@ def _run(
             envvar="SCALING_LAB_K6",
         ),
     ] = None,
+    vus: Annotated[
+        int | None,
+        typer.Option(
+            "--vus",
+            help="k6 pre-allocated VUs in all (default: Little's law x 2 at the expected latency)",
+            envvar="SCALING_LAB_VUS",
+            min=1,
+            max=MAX_VUS,
+        ),
+    ] = None,
+    max_vus: Annotated[
+        int | None,
+        typer.Option(
+            "--max-vus",
+            help="k6 maxVUs in all: the pool k6 may grow to when responses slow down",
+            envvar="SCALING_LAB_MAX_VUS",
+            min=1,
+            max=MAX_VUS,
+        ),
+    ] = None,
+    preflight: Annotated[
+        bool,
+        typer.Option(
+            "--preflight/--no-preflight",
+            help="URL target: check DNS, TCP and one authenticated GET before anything else",
+            envvar="SCALING_LAB_PREFLIGHT",
+        ),
+    ] = True,
 ) -> int:
     """Replay a scenario with k6 (local stack or URL); exit 99 if its thresholds fail."""
     from scaling_lab.cli.verify import local_budget, resolve_scale
-    from scaling_lab.load.plan import check_plan
+    from scaling_lab.load.plan import LOCAL, check_plan
     from scaling_lab.load.runner import prepare, run_load
     from scaling_lab.report.terminal import render_summary
     from scaling_lab.scenario.loader import find_scenario, load_scenario, load_system
@@ -125,7 +157,9 @@ def _run(
     factor = resolve_scale(scale, sc.peak_rate, local_budget(scale, target, backend))
     if scale == "auto":
         err.print(f"--scale auto: x{factor:g} of {sc.peak_rate:,.0f} req/s peak")
-    _, _, plan, script = prepare(sc, sysconf, target=target, scale=factor)
+    _, _, plan, script = prepare(
+        sc, sysconf, target=target, scale=factor, preallocated_vus=vus, max_vus=max_vus
+    )
     for line in plan.lines():
         err.print(f"  {line}")
     if dry_run:
@@ -133,10 +167,24 @@ def _run(
         err.print("dry run: nothing sent")
         check_plan(plan, max_rate=max_rate, confirmed=True, allow_production=allow_production)
         return ExitCode.OK
-    if not plan.loopback and not yes and sys.stdin.isatty() and err.is_terminal:
-        yes = typer.confirm(f"Send this load to {plan.target}?", default=False, err=True)
-        if not yes:
-            raise InputError("not confirmed; nothing sent")
+    interactive = sys.stdin.isatty() and err.is_terminal
+    if plan.target != LOCAL:
+        # Everything that can refuse the run is checked before the prompt: the plan, the key,
+        # and the target itself (pre-flight), so a "yes" is never followed by a refusal.
+        check_plan(
+            plan, max_rate=max_rate, confirmed=yes or interactive, allow_production=allow_production
+        )
+        api_key = api_key or os.environ.get(API_KEY_ENV)
+        if not api_key:
+            raise InputError(f"--target {plan.target}: needs --api-key or ${API_KEY_ENV}")
+        if preflight:
+            from scaling_lab.load.preflight import preflight as check_target
+
+            err.print(f"  {check_target(plan.target, api_key).line()}")
+        if not plan.loopback and not yes and interactive:
+            yes = typer.confirm(f"Send this load to {plan.target}?", default=False, err=True)
+            if not yes:
+                raise InputError("not confirmed; nothing sent")
     run = run_load(
         sc,
         sysconf,
@@ -151,6 +199,8 @@ def _run(
         yes=yes,
         allow_production=allow_production,
         k6_path=k6,
+        preallocated_vus=vus,
+        max_vus=max_vus,
     )
     from scaling_lab.errors import ScalingLabError
     from scaling_lab.store import record_result
@@ -164,6 +214,8 @@ def _run(
         err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     out.print(f"result: {run.path}")
     out.print(f"k6 script and log: {run.artifacts}")
+    if run.aborted is not None:
+        err.print(f"[red]{run.aborted.note()}[/red]")
     if run.result.summary.thresholds_passed is False:
         err.print("[red]thresholds failed[/red]")
         return ExitCode.THRESHOLDS_FAILED

@@ -56,6 +56,7 @@ class LiveStats:
         self.requests = 0
         self.errors: dict[str, int] = {c.value: 0 for c in ErrorClass}
         self.dropped = 0
+        self._run_hist = LatencyHistogram()  # every response so far (abort conditions)
 
     def _slot(self, second: int) -> _Slot:
         slot = self._slots[second % len(self._slots)]
@@ -69,6 +70,8 @@ class LiveStats:
             self.requests += 1
             if error is not None:
                 self.errors[error.value] += 1
+            if latency_ms is not None:
+                self._run_hist.record(latency_ms)
             if second < self._latest - _LIVE_WINDOW_S:
                 return
             self._latest = max(self._latest, second)
@@ -80,6 +83,17 @@ class LiveStats:
     def add_dropped(self, n: int) -> None:
         with self._lock:
             self.dropped += n
+
+    def so_far(self, aggregation: str, q: float | None) -> float | None:
+        """A k6 aggregate over every response so far: ``rate`` (failed share), ``count``,
+        or a latency aggregation in ms; None while nothing was measured."""
+        with self._lock:
+            if aggregation == "rate":
+                failed = sum(self.errors.values())
+                return failed / self.requests if self.requests else None
+            if aggregation in ("count", "value"):
+                return float(self.requests)
+            return self._run_hist.aggregate(aggregation, q) if self._run_hist.count else None
 
     def snapshot(self, elapsed_s: float) -> LiveSnapshot:
         with self._lock:

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.live import Live
 
 from scaling_lab.errors import EnvironmentProblem, Interrupted, ScalingLabError
+from scaling_lab.load.abort import Aborted, AbortWatch
 from scaling_lab.load.aggregate import K6CsvAggregator, LiveStats
 from scaling_lab.load.k6bin import find_k6
 from scaling_lab.load.k6proc import K6Process, K6Run
@@ -28,7 +29,7 @@ from scaling_lab.result.models import ResultKind, RunResult
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.system.models import SystemConfig
 
-__all__ = ["LoadRun", "prepare", "run_load", "run_scenario"]
+__all__ = ["LoadRun", "dropped_advice", "prepare", "run_load", "run_scenario"]
 
 K6_EXIT_OK = 0
 K6_EXIT_THRESHOLDS = 99  # errext/exitcodes ThresholdsHaveFailed: a result, not a crash
@@ -44,10 +45,17 @@ class LoadRun:
     plan: LoadPlan
     k6_exit_code: int
     k6_thresholds_failed: list[str]
+    aborted: Aborted | None = None  # an abort condition stopped the run (partial result)
 
 
 def prepare(
-    scenario: Scenario, system: SystemConfig, *, target: str, scale: float = 1.0
+    scenario: Scenario,
+    system: SystemConfig,
+    *,
+    target: str,
+    scale: float = 1.0,
+    preallocated_vus: int | None = None,
+    max_vus: int | None = None,
 ) -> tuple[Scenario, SystemConfig, LoadPlan, str]:
     """Scale the scenario and system, make the plan and render the script (sends nothing)."""
     scaled = scenario.scaled(scale) if scale != 1.0 else scenario
@@ -55,7 +63,10 @@ def prepare(
     # emulation reads it (docs/scaling.md: every rate and capacity x k).
     sys_scaled = system.scaled(scaled.scale) if scaled.scale != 1.0 else system
     plan = make_plan(scaled, target)
-    return scaled, sys_scaled, plan, render_script(scaled, sys_scaled)
+    script = render_script(
+        scaled, sys_scaled, preallocated_vus=preallocated_vus, max_vus=max_vus
+    )
+    return scaled, sys_scaled, plan, script
 
 
 def _k6_failed_thresholds(summary_path: Path) -> list[str]:
@@ -103,6 +114,8 @@ def run_load(
     yes: bool = False,
     allow_production: bool = False,
     k6_path: str | None = None,
+    preallocated_vus: int | None = None,
+    max_vus: int | None = None,
 ) -> LoadRun:
     """Replay ``scenario`` with k6 against ``target`` ("local" or a base URL) and write an
     observed RunResult to ``out_dir/<run_id>.json``.
@@ -110,9 +123,18 @@ def run_load(
     Raises InputError when the plan is refused (production host, ``max_rate`` exceeded, a
     non-loopback target without ``yes``), EnvironmentProblem when k6 or the local stack
     is missing or k6 fails, and Interrupted after Ctrl-C (the partial result is written first).
-    Failed thresholds are a result: see ``result.summary.thresholds_passed``.
+    Failed thresholds are a result: see ``result.summary.thresholds_passed``; so is a run an
+    abort condition stopped (``aborted``, partial result, thresholds failed).
+    ``preallocated_vus`` / ``max_vus`` set k6's VU pool (totals; default from Little's law).
     """
-    scaled, sys_scaled, plan, script = prepare(scenario, system, target=target, scale=scale)
+    scaled, sys_scaled, plan, script = prepare(
+        scenario,
+        system,
+        target=target,
+        scale=scale,
+        preallocated_vus=preallocated_vus,
+        max_vus=max_vus,
+    )
     check_plan(plan, max_rate=max_rate, confirmed=yes, allow_production=allow_production)
     k6 = find_k6(k6_path)
     console = console or Console(stderr=True)
@@ -156,15 +178,27 @@ def run_load(
             f"k6 v{k6.version}: {scaled.name} -> {tgt.url} "
             f"({plan.peak_rate_per_s:,.0f} req/s peak, {plan.duration_s:,.0f} s)"
         )
+        watch = AbortWatch(scaled.abort, stats)
         proc.start()
-        k6run = _wait(proc, agg, stats, scaled, console if live else None)
+        k6run = _wait(proc, agg, stats, scaled, console if live else None, watch)
+        if watch.tripped is not None:
+            console.print(f"[red]{watch.tripped.note()}[/red]")
         try:
             audit_notes = _after_run(tgt, builder, agg, k6run)
         except KeyboardInterrupt:  # still write what was measured
             k6run.interrupted, audit_notes = True, ["interrupted while collecting the audit"]
 
     return _finish(
-        builder, agg, k6run, plan, run_id, artifacts, summary_path, audit_notes, Path(out_dir)
+        builder,
+        agg,
+        k6run,
+        plan,
+        run_id,
+        artifacts,
+        summary_path,
+        audit_notes,
+        Path(out_dir),
+        watch.tripped,
     )
 
 
@@ -188,15 +222,26 @@ def _after_run(
         return [f"audit failed: {type(exc).__name__}: {exc}"]
 
 
+def _elapsed_s(agg: K6CsvAggregator) -> float | None:
+    start_ms = agg.start_ms
+    return None if start_ms is None else max(0.0, time.time() - start_ms / 1000.0)
+
+
 def _wait(
     proc: K6Process,
     agg: K6CsvAggregator,
     stats: LiveStats,
     scenario: Scenario,
     console: Console | None,
+    watch: AbortWatch,
 ) -> K6Run:
+    def judge() -> None:
+        elapsed = _elapsed_s(agg)
+        if elapsed is not None and watch.tripped is None and watch.check(elapsed) is not None:
+            proc.stop()  # like Ctrl-C: k6 ends its iterations and writes its summary
+
     if console is None:
-        return proc.wait()
+        return proc.wait(judge)
 
     def view() -> Any:
         start_ms = agg.start_ms
@@ -207,8 +252,12 @@ def _wait(
             target_rate_per_s=scenario.rate_at(min(elapsed, scenario.duration_s - 1e-6)),
         )
 
+    def tick() -> None:
+        lv.update(view())
+        judge()
+
     with Live(view(), console=console, refresh_per_second=2, transient=False) as lv:
-        k6run = proc.wait(lambda: lv.update(view()))
+        k6run = proc.wait(tick)
         lv.update(view())
     if not console.is_terminal:
         console.print()  # the last frame has no line end when not on a terminal
@@ -225,14 +274,18 @@ def _finish(
     summary_path: Path,
     audit_notes: list[str],
     out_dir: Path,
+    aborted: Aborted | None = None,
 ) -> LoadRun:
     failed = _k6_failed_thresholds(summary_path)
-    crashed = not k6run.interrupted and k6run.exit_code not in (K6_EXIT_OK, K6_EXIT_THRESHOLDS)
+    crashed = (
+        not k6run.interrupted
+        and aborted is None
+        and k6run.exit_code not in (K6_EXIT_OK, K6_EXIT_THRESHOLDS)
+    )
     if agg.dropped:
-        builder.notes.append(
-            f"{agg.dropped} iterations dropped: the load generator could not keep up "
-            "(not API errors; raise VUs or use a bigger load machine)"
-        )
+        builder.notes.append(dropped_advice(agg.dropped, k6run.vus_exhausted))
+    if aborted is not None:
+        builder.notes.append(aborted.note())
     if k6run.request_failed_warnings:
         kinds = ", ".join(f"{k} x{n}" for k, n in k6run.failure_kinds.most_common(3))
         builder.notes.append(
@@ -248,9 +301,18 @@ def _finish(
             k6run.log_tail[-1] if k6run.log_tail else "",
         )
         builder.notes.append(f"k6 exited with code {k6run.exit_code}: {tail}")
-    result = builder.build(run_id=run_id, partial=k6run.interrupted or crashed)
+    result = builder.build(
+        run_id=run_id, partial=k6run.interrupted or crashed or aborted is not None
+    )
+    if aborted is not None:  # like k6's abortOnFail: the run failed its thresholds
+        result.summary.thresholds_passed = False
     ours = result.summary.thresholds_passed
-    if ours is not None and ours == bool(failed) and k6run.exit_code in (0, 99):
+    if (
+        aborted is None
+        and ours is not None
+        and ours == bool(failed)
+        and k6run.exit_code in (0, 99)
+    ):
         result.provenance.notes.append(
             f"k6's own threshold verdict differs: k6 failed {failed or 'none'}"
         )
@@ -275,4 +337,21 @@ def _finish(
         plan=plan,
         k6_exit_code=k6run.exit_code,
         k6_thresholds_failed=failed,
+        aborted=aborted,
+    )
+
+
+def dropped_advice(dropped: int, vus_exhausted: dict[str, int]) -> str:
+    """Name the cause of dropped iterations: k6's VU pool (it said so) or the load machine."""
+    if vus_exhausted:
+        where = ", ".join(f"{name} at {n} VUs" for name, n in sorted(vus_exhausted.items()))
+        return (
+            f"{dropped} iterations dropped: k6 ran out of VUs ({where}; maxVUs reached, "
+            "responses slower than the pool was sized for); raise --max-vus (and --vus), "
+            "not API errors"
+        )
+    return (
+        f"{dropped} iterations dropped with VUs to spare: the load machine could not keep up "
+        "(CPU or network); split the load with --runners N or use a bigger machine; "
+        "not API errors"
     )

@@ -114,14 +114,36 @@ def _expected_ack_requests(scenario: Scenario) -> int:
     return math.ceil(scenario.total_requests() * share)
 
 
-def render_script(scenario: Scenario, system: SystemConfig) -> str:
-    """The k6 script for ``scenario`` (rates already multiplied by ``scenario.scale``)."""
+def _override(
+    auto: VuSizing, share: float, preallocated: int | None, maximum: int | None
+) -> VuSizing:
+    """Totals given by the user (``--vus``, ``--max-vus``) split over endpoints by rate share."""
+    pre = auto.preallocated if preallocated is None else max(1, round(preallocated * share))
+    most = auto.maximum if maximum is None else max(1, round(maximum * share))
+    if maximum is not None:
+        pre = min(pre, most)
+    return VuSizing(auto.expected_latency_ms, pre, max(pre, most))
+
+
+def render_script(
+    scenario: Scenario,
+    system: SystemConfig,
+    *,
+    preallocated_vus: int | None = None,
+    max_vus: int | None = None,
+) -> str:
+    """The k6 script for ``scenario`` (rates already multiplied by ``scenario.scale``).
+
+    ``preallocated_vus`` / ``max_vus``: totals over all endpoints (default: Little's law with
+    headroom, see :func:`vu_sizing`), split by each endpoint's share of the rate."""
     request_timeout_s = system.lambda_.timeout_s + 5.0
     executors: dict[str, Any] = {}
     for endpoint, share in scenario.mix.fractions().items():
         service = system.lambda_.service_time_ms.get(endpoint)
         latency_ms = (service.mean_ms() if service is not None else 0.0) + NETWORK_OVERHEAD_MS
-        vus = vu_sizing(scenario.peak_rate * share, latency_ms)
+        vus = _override(
+            vu_sizing(scenario.peak_rate * share, latency_ms), share, preallocated_vus, max_vus
+        )
         executors[endpoint.value] = {
             **_executor(scenario, share, vus, request_timeout_s),
             "exec": endpoint.value,

@@ -13,6 +13,7 @@ from scaling_lab.scenario.thresholds import parse_threshold
 
 __all__ = [
     "ENDPOINTS",
+    "AbortConfig",
     "Endpoint",
     "Fault",
     "FaultKind",
@@ -224,6 +225,29 @@ class Fault(_Strict):
         return self
 
 
+def _no_window(value: str) -> str:
+    if parse_threshold(value).window_s is not None:
+        raise ValueError(f"{value!r}: abort conditions are judged on the run so far; drop 'over'")
+    return value
+
+
+def _abort_list(value: object) -> object:
+    return {"conditions": value} if isinstance(value, list) else value
+
+
+class AbortConfig(_Strict):
+    """Stop a run that is failing badly, like k6's ``abortOnFail``: when any condition fails
+    on the run so far (all endpoints), k6 is stopped and the partial result is kept.
+    ``abort: ["rate<0.2"]`` is short for ``abort: {conditions: ["rate<0.2"]}``."""
+
+    conditions: list[Annotated[str, AfterValidator(_threshold), AfterValidator(_no_window)]] = (
+        Field(min_length=1, description="k6 thresholds the run so far must meet")
+    )
+    delay_s: Duration = Field(
+        10.0, alias="delay", description="judged only after this long (k6 delayAbortEval)"
+    )
+
+
 class Scenario(_Strict):
     """One scenario file: what load to offer and what "passing" means."""
 
@@ -239,6 +263,9 @@ class Scenario(_Strict):
     thresholds: dict[Endpoint | Literal["all"], list[ThresholdExpr]] = Field(default_factory=dict)
     recovery: RecoverySLO | None = None
     faults: list[Fault] = Field(default_factory=list)
+    abort: Annotated[AbortConfig | None, BeforeValidator(_abort_list)] = Field(
+        None, description="stop a k6 run early when it fails badly (run only)"
+    )
     tags: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
