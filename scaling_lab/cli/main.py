@@ -34,6 +34,7 @@ def _register_optional() -> None:
         "history",
         "report",
         "observe",
+        "distributed",
     ):
         try:
             module = importlib.import_module(f"scaling_lab.cli.{name}")

@@ -132,6 +132,25 @@ def _run(
             max=MAX_VUS,
         ),
     ] = None,
+    runners: Annotated[
+        int,
+        typer.Option(
+            "--runners",
+            help="split the load into N k6 execution segments, one k6 process each, merged "
+            "exactly into one result",
+            envvar="SCALING_LAB_RUNNERS",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
+    keep_samples: Annotated[
+        bool,
+        typer.Option(
+            "--keep-samples",
+            help="keep each runner's k6 samples (runner-<i>/samples.csv.gz) for `collect`",
+            envvar="SCALING_LAB_KEEP_SAMPLES",
+        ),
+    ] = False,
     preflight: Annotated[
         bool,
         typer.Option(
@@ -201,6 +220,8 @@ def _run(
         k6_path=k6,
         preallocated_vus=vus,
         max_vus=max_vus,
+        runners=runners,
+        keep_samples=keep_samples,
     )
     from scaling_lab.errors import ScalingLabError
     from scaling_lab.store import record_result

@@ -17,7 +17,7 @@ from scaling_lab.result.builder import ResultBuilder, classify_status
 from scaling_lab.result.histogram import LatencyHistogram
 from scaling_lab.result.models import ErrorClass
 
-__all__ = ["START_METRIC", "K6CsvAggregator", "LiveSnapshot", "LiveStats"]
+__all__ = ["START_METRIC", "K6CsvAggregator", "LiveSnapshot", "LiveStats", "page_note"]
 
 START_METRIC = "scaling_lab_start_ms"
 _DURATION = "http_req_duration,"
@@ -117,6 +117,18 @@ class LiveStats:
             )
 
 
+def page_note(inbox_pages: dict[int, LatencyHistogram]) -> str | None:
+    """``GET /v1/inbox`` p95/p99 per cursor page (successful reads), for the run's notes."""
+    if not inbox_pages:
+        return None
+    parts = [
+        f"page {page}: p95 {h.percentile_ms(95):.1f} ms, p99 {h.percentile_ms(99):.1f} ms "
+        f"(n={h.count})"
+        for page, h in sorted(inbox_pages.items())
+    ]
+    return "get_inbox latency by cursor page: " + "; ".join(parts)
+
+
 class K6CsvAggregator:
     """Feed k6 ``--out csv`` text (any chunking); results go to ``builder`` and ``live``."""
 
@@ -212,14 +224,7 @@ class K6CsvAggregator:
 
     def page_note(self) -> str | None:
         """``GET /v1/inbox`` p95/p99 per cursor page (successful reads), for the run's notes."""
-        if not self.inbox_pages:
-            return None
-        parts = [
-            f"page {page}: p95 {h.percentile_ms(95):.1f} ms, p99 {h.percentile_ms(99):.1f} ms "
-            f"(n={h.count})"
-            for page, h in sorted(self.inbox_pages.items())
-        ]
-        return "get_inbox latency by cursor page: " + "; ".join(parts)
+        return page_note(self.inbox_pages)
 
     def _lines(self, lines: list[str]) -> None:
         record = self.builder.record

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,7 +69,9 @@ class K6Process:
         env: Mapping[str, str],
         aggregator: K6CsvAggregator,
         summary_export: Path,
+        extra_args: Sequence[str] = (),
     ) -> None:
+        """``extra_args`` go before the script (``--execution-segment`` of one runner)."""
         self.aggregator = aggregator
         self.fifo = work_dir / "samples.csv.fifo"
         self.fifo.unlink(missing_ok=True)
@@ -88,6 +90,7 @@ class K6Process:
             str(summary_export),
             "--out",
             f"csv={self.fifo}",
+            *extra_args,
             str(script),
         ]
         self.env = {

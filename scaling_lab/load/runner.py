@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.live import Live
 
-from scaling_lab.errors import EnvironmentProblem, Interrupted, ScalingLabError
+from scaling_lab.errors import EnvironmentProblem, InputError, Interrupted, ScalingLabError
 from scaling_lab.load.abort import Aborted, AbortWatch
 from scaling_lab.load.aggregate import K6CsvAggregator, LiveStats
 from scaling_lab.load.k6bin import find_k6
@@ -20,6 +21,13 @@ from scaling_lab.load.k6proc import K6Process, K6Run
 from scaling_lab.load.live import render_live
 from scaling_lab.load.plan import LoadPlan, check_plan, make_plan
 from scaling_lab.load.script import render_script
+from scaling_lab.load.segments import (
+    MAX_RUNNERS,
+    AggregatorGroup,
+    K6Group,
+    LockedAggregator,
+    segment_args,
+)
 from scaling_lab.load.target import Target, open_target
 from scaling_lab.observe import apply_to_builder
 from scaling_lab.provenance import make_provenance
@@ -116,6 +124,8 @@ def run_load(
     k6_path: str | None = None,
     preallocated_vus: int | None = None,
     max_vus: int | None = None,
+    runners: int = 1,
+    keep_samples: bool = False,
 ) -> LoadRun:
     """Replay ``scenario`` with k6 against ``target`` ("local" or a base URL) and write an
     observed RunResult to ``out_dir/<run_id>.json``.
@@ -126,7 +136,12 @@ def run_load(
     Failed thresholds are a result: see ``result.summary.thresholds_passed``; so is a run an
     abort condition stopped (``aborted``, partial result, thresholds failed).
     ``preallocated_vus`` / ``max_vus`` set k6's VU pool (totals; default from Little's law).
+    ``runners`` > 1 splits the scenario into k6 execution segments, one k6 process each, all
+    folded into one result (:mod:`scaling_lab.load.segments`); ``keep_samples`` keeps each
+    runner's samples as ``runner-<i>/samples.csv.gz`` (``scaling-lab collect`` re-folds them).
     """
+    if not 1 <= runners <= MAX_RUNNERS:
+        raise InputError(f"--runners {runners}: expected 1 to {MAX_RUNNERS}")
     scaled, sys_scaled, plan, script = prepare(
         scenario,
         system,
@@ -165,18 +180,25 @@ def run_load(
         )
         builder.notes.extend(tgt.notes)
         stats = LiveStats()
-        agg = K6CsvAggregator(
-            builder,
-            [ep.value for ep in scaled.mix.fractions()],
-            live=stats,
-            duration_s=scaled.duration_s,
-        )
-        proc = K6Process(
-            k6.path, script_path, artifacts, _env(tgt, run_id, scaled), agg, summary_path
-        )
+        endpoints = [ep.value for ep in scaled.mix.fractions()]
+        agg: K6CsvAggregator | AggregatorGroup
+        proc: K6Process | K6Group
+        if runners == 1 and not keep_samples:
+            agg = K6CsvAggregator(builder, endpoints, live=stats, duration_s=scaled.duration_s)
+            proc = K6Process(
+                k6.path, script_path, artifacts, _env(tgt, run_id, scaled), agg, summary_path
+            )
+            summaries = [summary_path]
+        else:
+            agg, proc, summaries = _runners(
+                runners, k6.path, script_path, artifacts, tgt, run_id, scaled, builder, stats,
+                endpoints, keep_samples,
+            )
+            builder.provenance.mode = f"k6, {runners} runners (execution segments)"
         console.print(
             f"k6 v{k6.version}: {scaled.name} -> {tgt.url} "
-            f"({plan.peak_rate_per_s:,.0f} req/s peak, {plan.duration_s:,.0f} s)"
+            f"({plan.peak_rate_per_s:,.0f} req/s peak, {plan.duration_s:,.0f} s"
+            + (f", {runners} runners)" if runners > 1 else ")")
         )
         watch = AbortWatch(scaled.abort, stats)
         proc.start()
@@ -199,11 +221,53 @@ def run_load(
         audit_notes,
         Path(out_dir),
         watch.tripped,
+        summaries,
     )
 
 
+def _runners(
+    n: int,
+    k6_path: str,
+    script_path: Path,
+    artifacts: Path,
+    tgt: Target,
+    run_id: str,
+    scenario: Scenario,
+    builder: ResultBuilder,
+    stats: LiveStats,
+    endpoints: list[str],
+    keep_samples: bool,
+) -> tuple[AggregatorGroup, K6Group, list[Path]]:
+    """N local k6 processes, one execution segment each, folding into one builder."""
+    lock = threading.Lock()
+    members: list[K6CsvAggregator] = []
+    procs: list[K6Process] = []
+    summaries: list[Path] = []
+    for i in range(n):
+        work = artifacts / f"runner-{i}"
+        work.mkdir(parents=True, exist_ok=True)
+        agg = LockedAggregator(
+            builder,
+            endpoints,
+            lock,
+            live=stats,
+            duration_s=scenario.duration_s,
+            keep=work / "samples.csv.gz" if keep_samples else None,
+        )
+        env = _env(tgt, run_id, scenario)
+        if i > 0:  # the backlog and the local stack's clock are set up once, by runner 0
+            env.update(SL_PREFILL="0", SL_GOVERNOR="0")
+        summary = work / "k6-summary.json"
+        procs.append(
+            K6Process(k6_path, script_path, work, env, agg, summary, segment_args(i, n))
+        )
+        members.append(agg)
+        summaries.append(summary)
+    return AggregatorGroup(members), K6Group(procs), summaries
+
+
 def _after_run(
-    tgt: Target, builder: ResultBuilder, agg: K6CsvAggregator, k6run: K6Run
+    tgt: Target, builder: ResultBuilder, agg: K6CsvAggregator | AggregatorGroup, k6run: K6Run
 ) -> list[str]:
     """Run time 0, the emulator's per-second figures and the audit (local stack); audit notes."""
     if agg.start_ms is not None:  # run time 0 is k6's start mark
@@ -222,14 +286,14 @@ def _after_run(
         return [f"audit failed: {type(exc).__name__}: {exc}"]
 
 
-def _elapsed_s(agg: K6CsvAggregator) -> float | None:
+def _elapsed_s(agg: K6CsvAggregator | AggregatorGroup) -> float | None:
     start_ms = agg.start_ms
     return None if start_ms is None else max(0.0, time.time() - start_ms / 1000.0)
 
 
 def _wait(
-    proc: K6Process,
-    agg: K6CsvAggregator,
+    proc: K6Process | K6Group,
+    agg: K6CsvAggregator | AggregatorGroup,
     stats: LiveStats,
     scenario: Scenario,
     console: Console | None,
@@ -266,7 +330,7 @@ def _wait(
 
 def _finish(
     builder: ResultBuilder,
-    agg: K6CsvAggregator,
+    agg: K6CsvAggregator | AggregatorGroup,
     k6run: K6Run,
     plan: LoadPlan,
     run_id: str,
@@ -275,8 +339,10 @@ def _finish(
     audit_notes: list[str],
     out_dir: Path,
     aborted: Aborted | None = None,
+    summaries: list[Path] | None = None,
 ) -> LoadRun:
-    failed = _k6_failed_thresholds(summary_path)
+    runner_summaries = summaries or [summary_path]
+    failed = sorted({f for p in runner_summaries for f in _k6_failed_thresholds(p)})
     crashed = (
         not k6run.interrupted
         and aborted is None
@@ -309,6 +375,7 @@ def _finish(
     ours = result.summary.thresholds_passed
     if (
         aborted is None
+        and len(runner_summaries) == 1  # each runner judges only its own segment
         and ours is not None
         and ours == bool(failed)
         and k6run.exit_code in (0, 99)
