@@ -151,6 +151,22 @@ def _run(
             envvar="SCALING_LAB_KEEP_SAMPLES",
         ),
     ] = False,
+    csv_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            help="also write the per-second series as CSV (Locust's stats-history columns)",
+            envvar="SCALING_LAB_CSV",
+        ),
+    ] = None,
+    k6_summary: Annotated[
+        bool,
+        typer.Option(
+            "--k6-summary/--no-k6-summary",
+            help="print a k6-style end-of-run summary (of all runners)",
+            envvar="SCALING_LAB_K6_SUMMARY",
+        ),
+    ] = True,
     preflight: Annotated[
         bool,
         typer.Option(
@@ -230,7 +246,15 @@ def _run(
         record_result(run.result)  # run history (SCALING_LAB_NO_HISTORY=1 turns it off)
     except ScalingLabError as exc:
         err.print(f"[yellow]note:[/yellow] not recorded in the run history: {exc}")
+    if k6_summary:
+        from scaling_lab.report.k6_summary import k6_style_summary
+
+        out.print(k6_style_summary(run.result), markup=False, highlight=False)
     out.print(render_summary(run.result))
+    if csv_path is not None:
+        from scaling_lab.report.series_csv import write_series_csv
+
+        out.print(f"per-second CSV: {write_series_csv(run.result, csv_path)}")
     for note in run.result.provenance.notes:
         err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     out.print(f"result: {run.path}")
