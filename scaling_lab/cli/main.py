@@ -35,6 +35,7 @@ def _register_optional() -> None:
         "report",
         "observe",
         "distributed",
+        "alarms",
     ):
         try:
             module = importlib.import_module(f"scaling_lab.cli.{name}")
