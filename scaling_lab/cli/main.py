@@ -36,6 +36,7 @@ def _register_optional() -> None:
         "observe",
         "distributed",
         "alarms",
+        "importing",
     ):
         try:
             module = importlib.import_module(f"scaling_lab.cli.{name}")
