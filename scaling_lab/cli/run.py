@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -143,6 +144,24 @@ def _run(
             max=64,
         ),
     ] = 1,
+    runner_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--runner-host",
+            help="run one execution segment on this SSH host (repeat for more; URL targets)",
+            envvar="SCALING_LAB_RUNNER_HOSTS",
+        ),
+    ] = None,
+    ssh: Annotated[
+        str,
+        typer.Option("--ssh", help="SSH command for --runner-host", envvar="SCALING_LAB_SSH"),
+    ] = "ssh",
+    remote_k6: Annotated[
+        str,
+        typer.Option(
+            "--remote-k6", help="k6 on the --runner-host hosts", envvar="SCALING_LAB_REMOTE_K6"
+        ),
+    ] = "k6",
     keep_samples: Annotated[
         bool,
         typer.Option(
@@ -238,6 +257,9 @@ def _run(
         max_vus=max_vus,
         runners=runners,
         keep_samples=keep_samples,
+        runner_hosts=runner_host or (),
+        ssh_command=shlex.split(ssh),
+        remote_k6=remote_k6,
     )
     from scaling_lab.errors import ScalingLabError
     from scaling_lab.store import record_result

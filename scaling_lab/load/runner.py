@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from scaling_lab.load.segments import (
     AggregatorGroup,
     K6Group,
     LockedAggregator,
+    RemoteK6Process,
     segment_args,
 )
 from scaling_lab.load.target import Target, open_target
@@ -126,6 +128,9 @@ def run_load(
     max_vus: int | None = None,
     runners: int = 1,
     keep_samples: bool = False,
+    runner_hosts: Sequence[str] = (),
+    ssh_command: Sequence[str] = ("ssh",),
+    remote_k6: str = "k6",
 ) -> LoadRun:
     """Replay ``scenario`` with k6 against ``target`` ("local" or a base URL) and write an
     observed RunResult to ``out_dir/<run_id>.json``.
@@ -139,7 +144,16 @@ def run_load(
     ``runners`` > 1 splits the scenario into k6 execution segments, one k6 process each, all
     folded into one result (:mod:`scaling_lab.load.segments`); ``keep_samples`` keeps each
     runner's samples as ``runner-<i>/samples.csv.gz`` (``scaling-lab collect`` re-folds them).
+    ``runner_hosts``: one segment per host, each k6 started there over ``ssh_command``
+    (``remote_k6`` is k6 on those hosts); the target must be a URL they can reach.
     """
+    if runner_hosts:
+        runners = len(runner_hosts)
+        if target == "local":
+            raise InputError(
+                "--runner-host: remote runners cannot reach the local stack on this machine's "
+                "loopback; give --target URL"
+            )
     if not 1 <= runners <= MAX_RUNNERS:
         raise InputError(f"--runners {runners}: expected 1 to {MAX_RUNNERS}")
     scaled, sys_scaled, plan, script = prepare(
@@ -183,7 +197,7 @@ def run_load(
         endpoints = [ep.value for ep in scaled.mix.fractions()]
         agg: K6CsvAggregator | AggregatorGroup
         proc: K6Process | K6Group
-        if runners == 1 and not keep_samples:
+        if runners == 1 and not keep_samples and not runner_hosts:
             agg = K6CsvAggregator(builder, endpoints, live=stats, duration_s=scaled.duration_s)
             proc = K6Process(
                 k6.path, script_path, artifacts, _env(tgt, run_id, scaled), agg, summary_path
@@ -192,9 +206,10 @@ def run_load(
         else:
             agg, proc, summaries = _runners(
                 runners, k6.path, script_path, artifacts, tgt, run_id, scaled, builder, stats,
-                endpoints, keep_samples,
+                endpoints, keep_samples, list(runner_hosts), list(ssh_command), remote_k6,
             )
-            builder.provenance.mode = f"k6, {runners} runners (execution segments)"
+            where = f" on {', '.join(runner_hosts)}" if runner_hosts else ""
+            builder.provenance.mode = f"k6, {runners} runners (execution segments){where}"
         console.print(
             f"k6 v{k6.version}: {scaled.name} -> {tgt.url} "
             f"({plan.peak_rate_per_s:,.0f} req/s peak, {plan.duration_s:,.0f} s"
@@ -237,8 +252,12 @@ def _runners(
     stats: LiveStats,
     endpoints: list[str],
     keep_samples: bool,
+    hosts: list[str],
+    ssh: list[str],
+    remote_k6: str,
 ) -> tuple[AggregatorGroup, K6Group, list[Path]]:
-    """N local k6 processes, one execution segment each, folding into one builder."""
+    """N k6 processes (local, or one per SSH host), one execution segment each, folding into
+    one builder."""
     lock = threading.Lock()
     members: list[K6CsvAggregator] = []
     procs: list[K6Process] = []
@@ -258,9 +277,17 @@ def _runners(
         if i > 0:  # the backlog and the local stack's clock are set up once, by runner 0
             env.update(SL_PREFILL="0", SL_GOVERNOR="0")
         summary = work / "k6-summary.json"
-        procs.append(
-            K6Process(k6_path, script_path, work, env, agg, summary, segment_args(i, n))
-        )
+        if hosts:
+            procs.append(
+                RemoteK6Process(
+                    ssh, hosts[i], remote_k6, script_path, work, env, agg, summary,
+                    segment_args(i, n),
+                )
+            )
+        else:
+            procs.append(
+                K6Process(k6_path, script_path, work, env, agg, summary, segment_args(i, n))
+            )
         members.append(agg)
         summaries.append(summary)
     return AggregatorGroup(members), K6Group(procs), summaries

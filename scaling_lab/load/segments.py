@@ -12,19 +12,22 @@ Each runner's times are taken from its own start mark, so runners need no shared
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gzip
+import os
+import shlex
 import signal
 import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import IO
 
-from scaling_lab.errors import InputError
+from scaling_lab.errors import EnvironmentProblem, InputError
 from scaling_lab.load.aggregate import (
     START_METRIC,
     K6CsvAggregator,
@@ -43,6 +46,7 @@ __all__ = [
     "AggregatorGroup",
     "K6Group",
     "LockedAggregator",
+    "RemoteK6Process",
     "collect_result",
     "fold_csv_files",
     "segment_args",
@@ -295,3 +299,86 @@ def collect_result(
     if note:
         builder.notes.append(note)
     return builder.build(run_id=new_run_id(scaled.name, ResultKind.OBSERVED))
+
+
+class RemoteK6Process(K6Process):
+    """One ``k6 run`` on another host over SSH: the script and the API keys go through stdin
+    (never a command line), samples come back on stdout (``--out csv=/dev/stdout``), k6's log
+    on stderr. Stopping it ends the SSH session; the remote k6 then stops writing into a
+    closed pipe."""
+
+    def __init__(
+        self,
+        ssh: Sequence[str],
+        host: str,
+        remote_k6: str,
+        script: Path,
+        work_dir: Path,
+        env: Mapping[str, str],
+        aggregator: K6CsvAggregator,
+        summary_export: Path,
+        extra_args: Sequence[str] = (),
+    ) -> None:
+        super().__init__(remote_k6, script, work_dir, env, aggregator, summary_export, extra_args)
+        self.fifo.unlink(missing_ok=True)  # samples come on stdout instead
+        self.host = host
+        self._script_text = script.read_text(encoding="utf-8")
+        keys = env.get("SL_API_KEYS", "")
+        self._stdin = (keys + "\n" + self._script_text).encode("utf-8")
+        plain = {k: v for k, v in env.items() if k != "SL_API_KEYS"}
+        plain.update(K6_CSV_TIME_FORMAT="unix_milli", K6_NO_USAGE_REPORT="true")
+        k6_cmd = [
+            remote_k6, "run", "--quiet", "--no-color", "--no-usage-report", "--no-summary",
+            "--address", "", "--out", "csv=/dev/stdout", *extra_args, "-",
+        ]
+        remote = (
+            "IFS= read -r SL_API_KEYS; export SL_API_KEYS; exec env "
+            + " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(plain.items()))
+            + " "
+            + " ".join(shlex.quote(a) for a in k6_cmd)
+        )
+        self.cmd = [*ssh, "-o", "BatchMode=yes", host, "sh -c " + shlex.quote(remote)]
+        self.env = dict(os.environ)
+
+    def _read_remote(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        try:
+            fd = self.proc.stdout.fileno()
+            while data := os.read(fd, 1 << 20):
+                self.aggregator.feed(decoder.decode(data))
+            self.aggregator.feed(decoder.decode(b"", final=True))
+            self.aggregator.finish()
+        except BaseException as exc:  # surfaced by wait()
+            self._reader_error = exc
+
+    def _write_stdin(self) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        with contextlib.suppress(OSError):
+            self.proc.stdin.write(self._stdin)
+            self.proc.stdin.close()
+
+    def start(self) -> None:
+        try:
+            self.proc = subprocess.Popen(
+                self.cmd,
+                env=self.env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise EnvironmentProblem(f"cannot start {self.cmd[0]} for {self.host}: {exc}") from None
+        self._opened.set()
+        for target, name in (
+            (self._write_stdin, "k6-stdin"),
+            (self._read_remote, "k6-samples"),
+            (self._read_stderr, "k6-stderr"),
+        ):
+            thread = threading.Thread(target=target, name=f"{name}-{self.host}", daemon=True)
+            thread.start()
+            if name == "k6-samples":
+                self._reader = thread
+            elif name == "k6-stderr":
+                self._stderr = thread

@@ -127,3 +127,64 @@ def test_segment_options():
         "--execution-segment-sequence",
         "0,1/3,2/3,1",
     ]
+
+
+FAKE_SSH = """#!/bin/sh
+# stand-in for ssh: skips options, records the host and command, runs the command here
+while [ "${1#-}" != "$1" ]; do shift 2; done
+echo "$@" >> "$FAKE_SSH_LOG"
+shift
+exec sh -c "$*"
+"""
+
+
+def test_runners_on_ssh_hosts_merge_into_one_result(tmp_path, monkeypatch):
+    """Two "hosts" through a stand-in ssh (the same code path as real SSH): the key travels on
+    stdin, never a command line; samples come back on stdout and merge into one result."""
+    from fake_api import running, stats_of
+
+    from scaling_lab.load.k6bin import find_k6
+
+    ssh = tmp_path / "ssh"
+    ssh.write_text(FAKE_SSH)
+    ssh.chmod(0o755)
+    log = tmp_path / "ssh.log"
+    monkeypatch.setenv("FAKE_SSH_LOG", str(log))
+    sc = load_scenario(FIXTURES / "smoke-short.yaml")
+    with running({"FAKE_API_KEY": "slk_remote_secret"}) as url:
+        run = run_load(
+            sc,
+            load_system("staging"),
+            target=url,
+            api_key="slk_remote_secret",
+            scale=0.3,
+            out_dir=tmp_path / "runs",
+            live=False,
+            runner_hosts=["alpha", "beta"],
+            ssh_command=[str(ssh)],
+            remote_k6=find_k6().path,
+        )
+        served = stats_of(url)["post_events"]
+    s = run.result.summary
+    assert s.requests == served and 235 <= s.requests <= 245
+    assert s.errors.total == 0  # every request carried the key
+    lines = log.read_text().splitlines()
+    assert sorted(line.split()[0] for line in lines) == ["alpha", "beta"]
+    assert all("--execution-segment" in line for line in lines)
+    assert "slk_remote_secret" not in log.read_text()
+    assert run.result.provenance.mode == "k6, 2 runners (execution segments) on alpha, beta"
+
+
+def test_ssh_runners_need_a_url_target(tmp_path):
+    from scaling_lab.errors import InputError
+
+    sc = load_scenario(FIXTURES / "smoke-short.yaml")
+    with pytest.raises(InputError, match="cannot reach the local stack"):
+        run_load(
+            sc,
+            load_system("staging"),
+            target="local",
+            out_dir=tmp_path,
+            live=False,
+            runner_hosts=["alpha"],
+        )
