@@ -19,7 +19,9 @@ def _alarms(
     scenario: Annotated[str, typer.Argument(help="scenario name or file (its thresholds)")],
     system: Annotated[
         str | None,
-        typer.Option("--system", help="system file (default: the scenario's)"),
+        typer.Option(
+            "--system", help="system file (default: the scenario's)", envvar="SCALING_LAB_SYSTEM"
+        ),
     ] = None,
     function_name: Annotated[
         str,
@@ -30,11 +32,19 @@ def _alarms(
         ),
     ] = "triggers-api",
     api_name: Annotated[
-        str, typer.Option("--api-name", help="API Gateway ApiName (api_gateway front door)")
+        str,
+        typer.Option(
+            "--api-name",
+            help="API Gateway ApiName (api_gateway front door)",
+            envvar="SCALING_LAB_API_NAME",
+        ),
     ] = "triggers-api",
-    stage: Annotated[str, typer.Option("--stage", help="API Gateway stage")] = "staging",
+    stage: Annotated[
+        str, typer.Option("--stage", help="API Gateway stage", envvar="SCALING_LAB_STAGE")
+    ] = "staging",
     prefix: Annotated[
-        str | None, typer.Option("--prefix", help="alarm/dashboard name prefix")
+        str | None,
+        typer.Option("--prefix", help="alarm/dashboard name prefix", envvar="SCALING_LAB_PREFIX"),
     ] = None,
     out_dir: Annotated[
         Path,
@@ -43,10 +53,18 @@ def _alarms(
         ),
     ] = Path("monitoring"),
     apply: Annotated[
-        bool, typer.Option("--apply", help="also create them now with boto3 (PutMetricAlarm)")
+        bool,
+        typer.Option(
+            "--apply",
+            help="also create them now with boto3 (PutMetricAlarm)",
+            envvar="SCALING_LAB_APPLY",
+        ),
     ] = False,
     region: Annotated[
-        str | None, typer.Option("--region", help="AWS region (default: the system file's)")
+        str | None,
+        typer.Option(
+            "--region", help="AWS region (default: the system file's)", envvar="SCALING_LAB_REGION"
+        ),
     ] = None,
     endpoint_url: Annotated[
         str | None,

@@ -38,25 +38,46 @@ def _k6_operator(
     ] = 1.0,
     system: Annotated[
         str | None,
-        typer.Option("--system", help="system file (default: the scenario's)"),
+        typer.Option(
+            "--system", help="system file (default: the scenario's)", envvar="SCALING_LAB_SYSTEM"
+        ),
     ] = None,
     name: Annotated[
-        str | None, typer.Option("--name", help="TestRun name (default scaling-lab-<scenario>)")
+        str | None,
+        typer.Option(
+            "--name",
+            help="TestRun name (default scaling-lab-<scenario>)",
+            envvar="SCALING_LAB_NAME",
+        ),
     ] = None,
-    namespace: Annotated[str | None, typer.Option("--namespace", help="Kubernetes namespace")] = (
-        None
-    ),
+    namespace: Annotated[
+        str | None,
+        typer.Option("--namespace", help="Kubernetes namespace", envvar="SCALING_LAB_NAMESPACE"),
+    ] = (None),
     secret: Annotated[
         str,
-        typer.Option("--secret", help="Secret holding the API key (key 'api-key')"),
+        typer.Option(
+            "--secret",
+            help="Secret holding the API key (key 'api-key')",
+            envvar="SCALING_LAB_SECRET",
+        ),
     ] = "scaling-lab-api-key",
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="write the manifest here (default: stdout)"),
+        typer.Option(
+            "-o",
+            "--output",
+            help="write the manifest here (default: stdout)",
+            envvar="SCALING_LAB_OUTPUT",
+        ),
     ] = None,
     allow_production: Annotated[
         bool,
-        typer.Option("--allow-production", help="allow a host that looks like production"),
+        typer.Option(
+            "--allow-production",
+            help="allow a host that looks like production",
+            envvar="SCALING_LAB_ALLOW_PRODUCTION",
+        ),
     ] = False,
 ) -> int:
     """Write a k6-operator TestRun (and its script ConfigMap) for a scenario."""
@@ -114,12 +135,26 @@ def _collect(
         list[Path], typer.Argument(help="one k6 CSV sample file per runner (plain or .gz)")
     ],
     target: Annotated[
-        str, typer.Option("--target", help="the URL the runners loaded (for the record)")
+        str,
+        typer.Option(
+            "--target",
+            help="the URL the runners loaded (for the record)",
+            envvar="SCALING_LAB_TARGET",
+        ),
     ] = "unknown",
     scale: Annotated[
-        float, typer.Option("--scale", help="the scale the runners ran at", min=1e-6, max=1000)
+        float,
+        typer.Option(
+            "--scale",
+            help="the scale the runners ran at",
+            min=1e-6,
+            max=1000,
+            envvar="SCALING_LAB_SCALE",
+        ),
     ] = 1.0,
-    system: Annotated[str | None, typer.Option("--system", help="system file")] = None,
+    system: Annotated[
+        str | None, typer.Option("--system", help="system file", envvar="SCALING_LAB_SYSTEM")
+    ] = None,
     out_dir: Annotated[
         Path, typer.Option("--out", help="folder for <run_id>.json", envvar="SCALING_LAB_OUT")
     ] = Path("runs"),

@@ -12,9 +12,7 @@ from scaling_lab.errors import ExitCode, InputError, Problem, ValidationFailed
 
 __all__ = ["register"]
 
-import_app = typer.Typer(
-    help="Write a system file from infrastructure code.", no_args_is_help=True
-)
+import_app = typer.Typer(help="Write a system file from infrastructure code.", no_args_is_help=True)
 
 
 @import_app.command("terraform")
@@ -23,14 +21,24 @@ def _terraform(
         Path, typer.Argument(help="a directory of *.tf files or `terraform show -json` output")
     ],
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="system file to write")
+        Path,
+        typer.Option("-o", "--output", help="system file to write", envvar="SCALING_LAB_OUTPUT"),
     ] = Path("system.yaml"),
     name: Annotated[
-        str | None, typer.Option("--name", help="system name (default: the output file's stem)")
+        str | None,
+        typer.Option(
+            "--name",
+            help="system name (default: the output file's stem)",
+            envvar="SCALING_LAB_NAME",
+        ),
     ] = None,
     function: Annotated[
         str | None,
-        typer.Option("--function", help="the API's Lambda (when several and none has a URL)"),
+        typer.Option(
+            "--function",
+            help="the API's Lambda (when several and none has a URL)",
+            envvar="SCALING_LAB_FUNCTION",
+        ),
     ] = None,
 ) -> int:
     """Read Lambda, front door, DynamoDB and auto scaling settings; unknown values are
