@@ -281,8 +281,6 @@ def _run(
         err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     out.print(f"result: {run.path}")
     out.print(f"k6 script and log: {run.artifacts}")
-    if run.aborted is not None:
-        err.print(f"[red]{run.aborted.note()}[/red]")
     if run.result.summary.thresholds_passed is False:
         err.print("[red]thresholds failed[/red]")
         return ExitCode.THRESHOLDS_FAILED
