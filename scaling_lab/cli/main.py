@@ -37,6 +37,9 @@ def _register_optional() -> None:
         "history",
         "report",
         "observe",
+        "distributed",
+        "alarms",
+        "importing",
     ):
         try:
             module = importlib.import_module(f"scaling_lab.cli.{name}")

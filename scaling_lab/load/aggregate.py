@@ -17,7 +17,7 @@ from scaling_lab.result.builder import ResultBuilder, classify_status
 from scaling_lab.result.histogram import LatencyHistogram
 from scaling_lab.result.models import ErrorClass
 
-__all__ = ["START_METRIC", "K6CsvAggregator", "LiveSnapshot", "LiveStats"]
+__all__ = ["START_METRIC", "K6CsvAggregator", "LiveSnapshot", "LiveStats", "page_note"]
 
 START_METRIC = "scaling_lab_start_ms"
 _DURATION = "http_req_duration,"
@@ -56,6 +56,7 @@ class LiveStats:
         self.requests = 0
         self.errors: dict[str, int] = {c.value: 0 for c in ErrorClass}
         self.dropped = 0
+        self._run_hist = LatencyHistogram()  # every response so far (abort conditions)
 
     def _slot(self, second: int) -> _Slot:
         slot = self._slots[second % len(self._slots)]
@@ -69,6 +70,8 @@ class LiveStats:
             self.requests += 1
             if error is not None:
                 self.errors[error.value] += 1
+            if latency_ms is not None:
+                self._run_hist.record(latency_ms)
             if second < self._latest - _LIVE_WINDOW_S:
                 return
             self._latest = max(self._latest, second)
@@ -80,6 +83,17 @@ class LiveStats:
     def add_dropped(self, n: int) -> None:
         with self._lock:
             self.dropped += n
+
+    def so_far(self, aggregation: str, q: float | None) -> float | None:
+        """A k6 aggregate over every response so far: ``rate`` (failed share), ``count``,
+        or a latency aggregation in ms; None while nothing was measured."""
+        with self._lock:
+            if aggregation == "rate":
+                failed = sum(self.errors.values())
+                return failed / self.requests if self.requests else None
+            if aggregation in ("count", "value"):
+                return float(self.requests)
+            return self._run_hist.aggregate(aggregation, q) if self._run_hist.count else None
 
     def snapshot(self, elapsed_s: float) -> LiveSnapshot:
         with self._lock:
@@ -101,6 +115,18 @@ class LiveStats:
                 errors=dict(self.errors),
                 dropped_iterations=self.dropped,
             )
+
+
+def page_note(inbox_pages: dict[int, LatencyHistogram]) -> str | None:
+    """``GET /v1/inbox`` p95/p99 per cursor page (successful reads), for the run's notes."""
+    if not inbox_pages:
+        return None
+    parts = [
+        f"page {page}: p95 {h.percentile_ms(95):.1f} ms, p99 {h.percentile_ms(99):.1f} ms "
+        f"(n={h.count})"
+        for page, h in sorted(inbox_pages.items())
+    ]
+    return "get_inbox latency by cursor page: " + "; ".join(parts)
 
 
 class K6CsvAggregator:
@@ -198,14 +224,7 @@ class K6CsvAggregator:
 
     def page_note(self) -> str | None:
         """``GET /v1/inbox`` p95/p99 per cursor page (successful reads), for the run's notes."""
-        if not self.inbox_pages:
-            return None
-        parts = [
-            f"page {page}: p95 {h.percentile_ms(95):.1f} ms, p99 {h.percentile_ms(99):.1f} ms "
-            f"(n={h.count})"
-            for page, h in sorted(self.inbox_pages.items())
-        ]
-        return "get_inbox latency by cursor page: " + "; ".join(parts)
+        return page_note(self.inbox_pages)
 
     def _lines(self, lines: list[str]) -> None:
         record = self.builder.record

@@ -70,13 +70,18 @@ def gate(
         # Interrupted, or its target died: what it measured is not the scenario's load.
         out.append(GateVerdict(Source.RUN, "all", "the run completed", 0.0, "count", False))
     if scenario_thresholds:
-        verdicts = s.thresholds or evaluate_thresholds(result.scenario, s)
+        verdicts = s.thresholds or evaluate_thresholds(
+            result.scenario, s, series=result.series
+        )
         for v in verdicts:
+            check = v.expression
+            if v.window_start_s is not None:
+                check += f" (worst window from {v.window_start_s} s)"
             out.append(
                 GateVerdict(
                     Source.SCENARIO,
                     v.endpoint,
-                    v.expression,
+                    check,
                     v.observed,
                     _unit(v.expression),
                     v.passed is True,

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +23,9 @@ from scaling_lab.load.aggregate import K6CsvAggregator
 __all__ = ["K6Process", "K6Run"]
 
 _REQUEST_FAILED = 'msg="Request Failed"'
+# ramping-arrival-rate's warning when it needs a VU beyond maxVUs (the cause of dropped
+# iterations that is not the load machine): "Insufficient VUs, reached N active VUs ..."
+_INSUFFICIENT_VUS = re.compile(r"Insufficient VUs, reached (\d+) active VUs.*?scenario=(\w+)")
 _ERROR_FIELD = re.compile(r'error="((?:[^"\\]|\\.)*)"')  # logfmt value with \" escapes
 _READ_BYTES = 1 << 20
 _STOP_GRACE_S = 20.0
@@ -35,6 +38,7 @@ class K6Run:
     request_failed_warnings: int
     failure_kinds: Counter[str] = field(default_factory=Counter)
     log_tail: list[str] = field(default_factory=list)
+    vus_exhausted: dict[str, int] = field(default_factory=dict)  # k6 scenario -> VUs reached
 
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -65,7 +69,9 @@ class K6Process:
         env: Mapping[str, str],
         aggregator: K6CsvAggregator,
         summary_export: Path,
+        extra_args: Sequence[str] = (),
     ) -> None:
+        """``extra_args`` go before the script (``--execution-segment`` of one runner)."""
         self.aggregator = aggregator
         self.fifo = work_dir / "samples.csv.fifo"
         self.fifo.unlink(missing_ok=True)
@@ -84,6 +90,7 @@ class K6Process:
             str(summary_export),
             "--out",
             f"csv={self.fifo}",
+            *extra_args,
             str(script),
         ]
         self.env = {
@@ -95,6 +102,7 @@ class K6Process:
         self._failed = 0
         self._kinds: Counter[str] = Counter()
         self._tail: deque[str] = deque(maxlen=20)
+        self._vus_exhausted: dict[str, int] = {}
         self._reader_error: BaseException | None = None
         self._opened = threading.Event()
         self.proc: subprocess.Popen[bytes] | None = None
@@ -127,6 +135,12 @@ class K6Process:
                         text = m.group(1).replace('\\"', '"')
                         self._kinds[re.sub(r"\d+", "N", text)[:160]] += 1
                     continue
+                vus = _INSUFFICIENT_VUS.search(line)
+                if vus is not None:
+                    name = vus.group(2)
+                    self._vus_exhausted[name] = max(
+                        self._vus_exhausted.get(name, 0), int(vus.group(1))
+                    )
                 out.write(line + "\n")
                 self._tail.append(line)
 
@@ -200,4 +214,5 @@ class K6Process:
             request_failed_warnings=self._failed,
             failure_kinds=self._kinds,
             log_tail=list(self._tail),
+            vus_exhausted=dict(self._vus_exhausted),
         )

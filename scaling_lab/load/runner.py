@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,13 +14,22 @@ from typing import Any
 from rich.console import Console
 from rich.live import Live
 
-from scaling_lab.errors import EnvironmentProblem, Interrupted, ScalingLabError
+from scaling_lab.errors import EnvironmentProblem, InputError, Interrupted, ScalingLabError
+from scaling_lab.load.abort import Aborted, AbortWatch
 from scaling_lab.load.aggregate import K6CsvAggregator, LiveStats
 from scaling_lab.load.k6bin import find_k6
 from scaling_lab.load.k6proc import K6Process, K6Run
 from scaling_lab.load.live import render_live
 from scaling_lab.load.plan import LoadPlan, check_plan, make_plan
 from scaling_lab.load.script import render_script
+from scaling_lab.load.segments import (
+    MAX_RUNNERS,
+    AggregatorGroup,
+    K6Group,
+    LockedAggregator,
+    RemoteK6Process,
+    segment_args,
+)
 from scaling_lab.load.target import Target, open_target
 from scaling_lab.observe import apply_to_builder
 from scaling_lab.provenance import make_provenance
@@ -29,7 +39,7 @@ from scaling_lab.result.models import ResultKind, RunResult
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.system.models import SystemConfig
 
-__all__ = ["LoadRun", "prepare", "run_load", "run_scenario"]
+__all__ = ["LoadRun", "dropped_advice", "prepare", "run_load", "run_scenario"]
 
 K6_EXIT_OK = 0
 K6_EXIT_THRESHOLDS = 99  # errext/exitcodes ThresholdsHaveFailed: a result, not a crash
@@ -45,10 +55,17 @@ class LoadRun:
     plan: LoadPlan
     k6_exit_code: int
     k6_thresholds_failed: list[str]
+    aborted: Aborted | None = None  # an abort condition stopped the run (partial result)
 
 
 def prepare(
-    scenario: Scenario, system: SystemConfig, *, target: str, scale: float = 1.0
+    scenario: Scenario,
+    system: SystemConfig,
+    *,
+    target: str,
+    scale: float = 1.0,
+    preallocated_vus: int | None = None,
+    max_vus: int | None = None,
 ) -> tuple[Scenario, SystemConfig, LoadPlan, str]:
     """Scale the scenario and system, make the plan and render the script (sends nothing)."""
     scaled = scenario.scaled(scale) if scale != 1.0 else scenario
@@ -56,7 +73,8 @@ def prepare(
     # emulation reads it (docs/scaling.md: every rate and capacity x k).
     sys_scaled = system.scaled(scaled.scale) if scaled.scale != 1.0 else system
     plan = make_plan(scaled, target)
-    return scaled, sys_scaled, plan, render_script(scaled, sys_scaled)
+    script = render_script(scaled, sys_scaled, preallocated_vus=preallocated_vus, max_vus=max_vus)
+    return scaled, sys_scaled, plan, script
 
 
 def _k6_failed_thresholds(summary_path: Path) -> list[str]:
@@ -112,6 +130,13 @@ def run_load(
     yes: bool = False,
     allow_production: bool = False,
     k6_path: str | None = None,
+    preallocated_vus: int | None = None,
+    max_vus: int | None = None,
+    runners: int = 1,
+    keep_samples: bool = False,
+    runner_hosts: Sequence[str] = (),
+    ssh_command: Sequence[str] = ("ssh",),
+    remote_k6: str = "k6",
 ) -> LoadRun:
     """Replay ``scenario`` with k6 against ``target`` ("local" or a base URL) and write an
     observed RunResult to ``out_dir/<run_id>.json``.
@@ -119,9 +144,32 @@ def run_load(
     Raises InputError when the plan is refused (production host, ``max_rate`` exceeded, a
     non-loopback target without ``yes``), EnvironmentProblem when k6 or the local stack
     is missing or k6 fails, and Interrupted after Ctrl-C (the partial result is written first).
-    Failed thresholds are a result: see ``result.summary.thresholds_passed``.
+    Failed thresholds are a result: see ``result.summary.thresholds_passed``; so is a run an
+    abort condition stopped (``aborted``, partial result, thresholds failed).
+    ``preallocated_vus`` / ``max_vus`` set k6's VU pool (totals; default from Little's law).
+    ``runners`` > 1 splits the scenario into k6 execution segments, one k6 process each, all
+    folded into one result (:mod:`scaling_lab.load.segments`); ``keep_samples`` keeps each
+    runner's samples as ``runner-<i>/samples.csv.gz`` (``scaling-lab collect`` re-folds them).
+    ``runner_hosts``: one segment per host, each k6 started there over ``ssh_command``
+    (``remote_k6`` is k6 on those hosts); the target must be a URL they can reach.
     """
-    scaled, sys_scaled, plan, script = prepare(scenario, system, target=target, scale=scale)
+    if runner_hosts:
+        runners = len(runner_hosts)
+        if target == "local":
+            raise InputError(
+                "--runner-host: remote runners cannot reach the local stack on this machine's "
+                "loopback; give --target URL"
+            )
+    if not 1 <= runners <= MAX_RUNNERS:
+        raise InputError(f"--runners {runners}: expected 1 to {MAX_RUNNERS}")
+    scaled, sys_scaled, plan, script = prepare(
+        scenario,
+        system,
+        target=target,
+        scale=scale,
+        preallocated_vus=preallocated_vus,
+        max_vus=max_vus,
+    )
     check_plan(plan, max_rate=max_rate, confirmed=yes, allow_production=allow_production)
     k6 = find_k6(k6_path)
     console = console or Console(stderr=True)
@@ -152,22 +200,45 @@ def run_load(
         )
         builder.notes.extend(tgt.notes)
         stats = LiveStats()
-        agg = K6CsvAggregator(
-            builder,
-            [ep.value for ep in scaled.mix.fractions()],
-            live=stats,
-            duration_s=scaled.duration_s,
-        )
-        proc = K6Process(
-            k6.path, script_path, artifacts, _env(tgt, run_id, scaled), agg, summary_path
-        )
+        endpoints = [ep.value for ep in scaled.mix.fractions()]
+        agg: K6CsvAggregator | AggregatorGroup
+        proc: K6Process | K6Group
+        if runners == 1 and not keep_samples and not runner_hosts:
+            agg = K6CsvAggregator(builder, endpoints, live=stats, duration_s=scaled.duration_s)
+            proc = K6Process(
+                k6.path, script_path, artifacts, _env(tgt, run_id, scaled), agg, summary_path
+            )
+            summaries = [summary_path]
+        else:
+            agg, proc, summaries = _runners(
+                runners,
+                k6.path,
+                script_path,
+                artifacts,
+                tgt,
+                run_id,
+                scaled,
+                builder,
+                stats,
+                endpoints,
+                keep_samples,
+                list(runner_hosts),
+                list(ssh_command),
+                remote_k6,
+            )
+            where = f" on {', '.join(runner_hosts)}" if runner_hosts else ""
+            builder.provenance.mode = f"k6, {runners} runners (execution segments){where}"
         console.print(
             f"k6 v{k6.version}: {scaled.name} -> {tgt.url} "
-            f"({plan.peak_rate_per_s:,.0f} req/s peak, {plan.duration_s:,.0f} s)"
+            f"({plan.peak_rate_per_s:,.0f} req/s peak, {plan.duration_s:,.0f} s"
+            + (f", {runners} runners)" if runners > 1 else ")")
         )
-        watch = _Watch(proc, tgt.exited)
+        watch = AbortWatch(scaled.abort, stats)
+        stack_watch = _StackWatch(proc, tgt.exited)
         proc.start()
-        k6run = _wait(proc, agg, stats, scaled, console if live else None, watch)
+        k6run = _wait(proc, agg, stats, scaled, console if live else None, watch, stack_watch)
+        if watch.tripped is not None:
+            console.print(f"[red]{watch.tripped.note()}[/red]")
         try:
             audit_notes = _after_run(tgt, builder, agg, k6run)
         except KeyboardInterrupt:  # still write what was measured
@@ -183,15 +254,17 @@ def run_load(
         summary_path,
         audit_notes,
         Path(out_dir),
-        watch.died,
+        watch.tripped,
+        summaries,
+        stack_watch.died,
     )
 
 
-class _Watch:
+class _StackWatch:
     """Stops k6 as soon as a process of the local stack exits: from then on the load measures
     a broken stack (a dead API is not 'timeouts', a dead DynamoDB not a slow load generator)."""
 
-    def __init__(self, proc: K6Process, exited: Callable[[], list[str]] | None) -> None:
+    def __init__(self, proc: K6Process | K6Group, exited: Callable[[], list[str]] | None) -> None:
         self._proc = proc
         self._exited = exited
         self._next = 0.0
@@ -206,8 +279,68 @@ class _Watch:
             self._proc.stop()
 
 
+def _runners(
+    n: int,
+    k6_path: str,
+    script_path: Path,
+    artifacts: Path,
+    tgt: Target,
+    run_id: str,
+    scenario: Scenario,
+    builder: ResultBuilder,
+    stats: LiveStats,
+    endpoints: list[str],
+    keep_samples: bool,
+    hosts: list[str],
+    ssh: list[str],
+    remote_k6: str,
+) -> tuple[AggregatorGroup, K6Group, list[Path]]:
+    """N k6 processes (local, or one per SSH host), one execution segment each, folding into
+    one builder."""
+    lock = threading.Lock()
+    members: list[K6CsvAggregator] = []
+    procs: list[K6Process] = []
+    summaries: list[Path] = []
+    for i in range(n):
+        work = artifacts / f"runner-{i}"
+        work.mkdir(parents=True, exist_ok=True)
+        agg = LockedAggregator(
+            builder,
+            endpoints,
+            lock,
+            live=stats,
+            duration_s=scenario.duration_s,
+            keep=work / "samples.csv.gz" if keep_samples else None,
+        )
+        env = _env(tgt, run_id, scenario)
+        if i > 0:  # the backlog and the local stack's clock are set up once, by runner 0
+            env.update(SL_PREFILL="0", SL_GOVERNOR="0")
+        summary = work / "k6-summary.json"
+        if hosts:
+            procs.append(
+                RemoteK6Process(
+                    ssh,
+                    hosts[i],
+                    remote_k6,
+                    script_path,
+                    work,
+                    env,
+                    agg,
+                    summary,
+                    segment_args(i, n),
+                )
+            )
+        else:
+            procs.append(
+                K6Process(k6_path, script_path, work, env, agg, summary, segment_args(i, n))
+            )
+        members.append(agg)
+        summaries.append(summary)
+    return AggregatorGroup(members), K6Group(procs), summaries
+
+
 def _after_run(
-    tgt: Target, builder: ResultBuilder, agg: K6CsvAggregator, k6run: K6Run
+    tgt: Target, builder: ResultBuilder, agg: K6CsvAggregator | AggregatorGroup, k6run: K6Run
 ) -> list[str]:
     """Run time 0, the emulator's per-second figures and the audit (local stack); audit notes."""
     if agg.start_ms is not None:  # run time 0 is k6's start mark
@@ -226,16 +359,28 @@ def _after_run(
         return [f"audit failed: {type(exc).__name__}: {exc}"]
 
 
+def _elapsed_s(agg: K6CsvAggregator | AggregatorGroup) -> float | None:
+    start_ms = agg.start_ms
+    return None if start_ms is None else max(0.0, time.time() - start_ms / 1000.0)
+
+
 def _wait(
-    proc: K6Process,
-    agg: K6CsvAggregator,
+    proc: K6Process | K6Group,
+    agg: K6CsvAggregator | AggregatorGroup,
     stats: LiveStats,
     scenario: Scenario,
     console: Console | None,
-    watch: Callable[[], None],
+    watch: AbortWatch,
+    stack_watch: Callable[[], None],
 ) -> K6Run:
+    def judge() -> None:
+        stack_watch()
+        elapsed = _elapsed_s(agg)
+        if elapsed is not None and watch.tripped is None and watch.check(elapsed) is not None:
+            proc.stop()  # like Ctrl-C: k6 ends its iterations and writes its summary
+
     if console is None:
-        return proc.wait(watch)
+        return proc.wait(judge)
 
     def view() -> Any:
         start_ms = agg.start_ms
@@ -246,11 +391,11 @@ def _wait(
             target_rate_per_s=scenario.rate_at(min(elapsed, scenario.duration_s - 1e-6)),
         )
 
-    with Live(view(), console=console, refresh_per_second=2, transient=False) as lv:
-        def tick() -> None:
-            watch()
-            lv.update(view())
+    def tick() -> None:
+        lv.update(view())
+        judge()
 
+    with Live(view(), console=console, refresh_per_second=2, transient=False) as lv:
         k6run = proc.wait(tick)
         lv.update(view())
     if not console.is_terminal:
@@ -260,7 +405,7 @@ def _wait(
 
 def _finish(
     builder: ResultBuilder,
-    agg: K6CsvAggregator,
+    agg: K6CsvAggregator | AggregatorGroup,
     k6run: K6Run,
     plan: LoadPlan,
     run_id: str,
@@ -268,10 +413,18 @@ def _finish(
     summary_path: Path,
     audit_notes: list[str],
     out_dir: Path,
-    died: list[str],
+    aborted: Aborted | None = None,
+    summaries: list[Path] | None = None,
+    died: list[str] | None = None,
 ) -> LoadRun:
-    failed = _k6_failed_thresholds(summary_path)
-    crashed = not k6run.interrupted and k6run.exit_code not in (K6_EXIT_OK, K6_EXIT_THRESHOLDS)
+    runner_summaries = summaries or [summary_path]
+    failed = sorted({f for p in runner_summaries for f in _k6_failed_thresholds(p)})
+    crashed = (
+        not k6run.interrupted
+        and aborted is None
+        and k6run.exit_code not in (K6_EXIT_OK, K6_EXIT_THRESHOLDS)
+    )
+    died = died or []
     if died:
         # The stack's fault, not the API's figures nor the load generator's: say so first.
         problems = [f"PROBLEM: local stack process {line}" for line in died]
@@ -283,10 +436,9 @@ def _finish(
                 "generator's doing)"
             )
     elif agg.dropped:
-        builder.notes.append(
-            f"{agg.dropped} iterations dropped: the load generator could not keep up "
-            "(not API errors; raise VUs or use a bigger load machine)"
-        )
+        builder.notes.append(dropped_advice(agg.dropped, k6run.vus_exhausted))
+    if aborted is not None:
+        builder.notes.append(aborted.note())
     if k6run.request_failed_warnings:
         kinds = ", ".join(f"{k} x{n}" for k, n in k6run.failure_kinds.most_common(3))
         builder.notes.append(
@@ -302,9 +454,20 @@ def _finish(
             k6run.log_tail[-1] if k6run.log_tail else "",
         )
         builder.notes.append(f"k6 exited with code {k6run.exit_code}: {tail}")
-    result = builder.build(run_id=run_id, partial=k6run.interrupted or crashed or bool(died))
+    result = builder.build(
+        run_id=run_id,
+        partial=k6run.interrupted or crashed or aborted is not None or bool(died),
+    )
+    if aborted is not None:  # like k6's abortOnFail: the run failed its thresholds
+        result.summary.thresholds_passed = False
     ours = result.summary.thresholds_passed
-    if ours is not None and ours == bool(failed) and k6run.exit_code in (0, 99):
+    if (
+        aborted is None
+        and len(runner_summaries) == 1  # each runner judges only its own segment
+        and ours is not None
+        and ours == bool(failed)
+        and k6run.exit_code in (0, 99)
+    ):
         result.provenance.notes.append(
             f"k6's own threshold verdict differs: k6 failed {failed or 'none'}"
         )
@@ -335,4 +498,21 @@ def _finish(
         plan=plan,
         k6_exit_code=k6run.exit_code,
         k6_thresholds_failed=failed,
+        aborted=aborted,
+    )
+
+
+def dropped_advice(dropped: int, vus_exhausted: dict[str, int]) -> str:
+    """Name the cause of dropped iterations: k6's VU pool (it said so) or the load machine."""
+    if vus_exhausted:
+        where = ", ".join(f"{name} at {n} VUs" for name, n in sorted(vus_exhausted.items()))
+        return (
+            f"{dropped} iterations dropped: k6 ran out of VUs ({where}; maxVUs reached, "
+            "responses slower than the pool was sized for); raise --max-vus (and --vus), "
+            "not API errors"
+        )
+    return (
+        f"{dropped} iterations dropped with VUs to spare: the load machine could not keep up "
+        "(CPU or network); split the load with --runners N or use a bigger machine; "
+        "not API errors"
     )

@@ -88,13 +88,16 @@ def _executor(scenario: Scenario, share: float, vus: VuSizing, grace_s: float) -
 
 def k6_thresholds(scenario: Scenario) -> dict[str, list[str]]:
     """The scenario's thresholds on k6 metrics: latency on http_req_duration, rate on
-    http_req_failed, count on http_reqs; per endpoint through the ``scenario`` tag."""
+    http_req_failed, count on http_reqs; per endpoint through the ``scenario`` tag. Windowed
+    thresholds (``over 10s``) have no k6 equivalent: scaling-lab judges them on the result."""
     out: dict[str, list[str]] = {}
     for key, exprs in scenario.thresholds.items():
         name = str(key.value if isinstance(key, Endpoint) else key)
         selector = "{phase:load}" if name == "all" else f"{{scenario:{name}}}"
         for expr in exprs:
             th = parse_threshold(expr)
+            if th.window_s is not None:
+                continue
             if th.aggregation == "rate":
                 metric = "http_req_failed"
             elif th.aggregation in ("count", "value"):
@@ -111,14 +114,36 @@ def _expected_ack_requests(scenario: Scenario) -> int:
     return math.ceil(scenario.total_requests() * share)
 
 
-def render_script(scenario: Scenario, system: SystemConfig) -> str:
-    """The k6 script for ``scenario`` (rates already multiplied by ``scenario.scale``)."""
+def _override(
+    auto: VuSizing, share: float, preallocated: int | None, maximum: int | None
+) -> VuSizing:
+    """Totals given by the user (``--vus``, ``--max-vus``) split over endpoints by rate share."""
+    pre = auto.preallocated if preallocated is None else max(1, round(preallocated * share))
+    most = auto.maximum if maximum is None else max(1, round(maximum * share))
+    if maximum is not None:
+        pre = min(pre, most)
+    return VuSizing(auto.expected_latency_ms, pre, max(pre, most))
+
+
+def render_script(
+    scenario: Scenario,
+    system: SystemConfig,
+    *,
+    preallocated_vus: int | None = None,
+    max_vus: int | None = None,
+) -> str:
+    """The k6 script for ``scenario`` (rates already multiplied by ``scenario.scale``).
+
+    ``preallocated_vus`` / ``max_vus``: totals over all endpoints (default: Little's law with
+    headroom, see :func:`vu_sizing`), split by each endpoint's share of the rate."""
     request_timeout_s = system.lambda_.timeout_s + 5.0
     executors: dict[str, Any] = {}
     for endpoint, share in scenario.mix.fractions().items():
         service = system.lambda_.service_time_ms.get(endpoint)
         latency_ms = (service.mean_ms() if service is not None else 0.0) + NETWORK_OVERHEAD_MS
-        vus = vu_sizing(scenario.peak_rate * share, latency_ms)
+        vus = _override(
+            vu_sizing(scenario.peak_rate * share, latency_ms), share, preallocated_vus, max_vus
+        )
         executors[endpoint.value] = {
             **_executor(scenario, share, vus, request_timeout_s),
             "exec": endpoint.value,

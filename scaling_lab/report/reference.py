@@ -121,7 +121,11 @@ def render_reference() -> str:
         "A scenario file (`scenarios/*.yaml`) says what load to offer and what passing means. "
         'Unknown keys are errors. Durations are written as `"30s"`, `"2m"`, `"1m30s"` '
         "or a number of seconds. Thresholds use k6's grammar (`p(95)<100`, `rate<0.001`, "
-        "`max<5000`). `scaling-lab validate FILE` checks a file and lists every problem; "
+        "`max<5000`); add `over 10s` (`p(95)<100 over 10s`) to judge a threshold on every "
+        "10-second window of the per-second series instead of the whole run, so a spike is "
+        "not averaged away (k6 itself has no windows: scaling-lab judges these on the result, "
+        "in `predict`, `run` and `check`). `scaling-lab validate FILE` checks a file and lists "
+        "every problem; "
         "`scaling-lab schema scenario` prints the JSON Schema for editors.",
         "",
     ]

@@ -121,10 +121,13 @@ def render_summary(result: RunResult) -> RenderableType:
         for col in ("endpoint", "threshold", "observed", "verdict"):
             th.add_column(col)
         for v in s.thresholds:
+            observed = fmt_num(v.observed, 4 if v.observed is not None and v.observed < 1 else 1)
+            if v.window_start_s is not None:
+                observed += f" (window from {v.window_start_s} s)"
             th.add_row(
                 v.endpoint,
                 v.expression,
-                fmt_num(v.observed, 4 if v.observed is not None and v.observed < 1 else 1),
+                observed,
                 verdict_text(v.passed),
             )
         parts.append(th)

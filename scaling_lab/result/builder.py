@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -30,6 +30,7 @@ from scaling_lab.result.models import (
 )
 from scaling_lab.result.recovery import compute_recovery
 from scaling_lab.result.series import max_present, sum_present
+from scaling_lab.result.windows import judge_windows
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.scenario.thresholds import parse_threshold
 from scaling_lab.system.models import SystemConfig
@@ -334,21 +335,37 @@ def summarize(
         if (d := sum_present([s.dropped_iterations for s in series])) is None
         else int(d),
     )
-    summary.thresholds = evaluate_thresholds(scenario, summary, run_hist)
+    summary.thresholds = evaluate_thresholds(scenario, summary, run_hist, series)
     verdicts = [v.passed for v in summary.thresholds]
     summary.thresholds_passed = None if not verdicts else all(v is True for v in verdicts)
     return summary
 
 
 def evaluate_thresholds(
-    scenario: Scenario, summary: Summary, run_hist: Mapping[str, LatencyHistogram] | None = None
+    scenario: Scenario,
+    summary: Summary,
+    run_hist: Mapping[str, LatencyHistogram] | None = None,
+    series: Sequence[SecondSample] | None = None,
 ) -> list[ThresholdVerdict]:
-    """Evaluate the scenario's k6 thresholds against a summary (histograms when available)."""
+    """Evaluate the scenario's k6 thresholds against a summary (histograms when available);
+    windowed ones (``over 10s``) on every window of ``series`` (unobservable without it)."""
     out: list[ThresholdVerdict] = []
     for endpoint, exprs in scenario.thresholds.items():
         ep = str(endpoint)
         for expr in exprs:
             th = parse_threshold(expr)
+            if th.window_s is not None:
+                w = judge_windows(th, series or [], ep)
+                out.append(
+                    ThresholdVerdict(
+                        endpoint=ep,
+                        expression=expr,
+                        observed=w.observed,
+                        passed=w.passed,
+                        window_start_s=w.window_start_s,
+                    )
+                )
+                continue
             observed = threshold_observed(summary, ep, th.aggregation, th.percentile, run_hist)
             passed = None if observed is None else th.holds(observed)
             out.append(

@@ -115,6 +115,8 @@ class ThresholdVerdict(_M):
     expression: str  # k6 grammar
     observed: float | None
     passed: bool | None  # None: unobservable
+    # Windowed thresholds (``over 10s``): start second of the worst window; None otherwise.
+    window_start_s: int | None = None
 
 
 class RecoveryVerdict(_M):

@@ -15,6 +15,7 @@ from scaling_lab.scenario.thresholds import parse_threshold
 
 __all__ = [
     "ENDPOINTS",
+    "AbortConfig",
     "ArrivalProcess",
     "Endpoint",
     "Fault",
@@ -65,6 +66,16 @@ def _threshold(value: str) -> str:
 
 ThresholdExpr = Annotated[str, AfterValidator(_threshold)]
 """A k6 threshold expression such as ``p(95)<100`` (see scenario.thresholds)."""
+
+
+def _per_second(value: str) -> str:
+    if parse_threshold(value).window_s is not None:
+        raise ValueError(f"{value!r}: recovery conditions are judged per second; drop 'over ...'")
+    return value
+
+
+SecondExpr = Annotated[str, AfterValidator(_threshold), AfterValidator(_per_second)]
+"""A threshold judged on one second (recovery conditions): no ``over`` window."""
 
 
 class _Strict(BaseModel):
@@ -233,7 +244,7 @@ class RecoverySLO(_Strict):
     """When the spike starts, what "recovered" means, how long it must hold, and the deadline."""
 
     spike: str = Field(description="name of the stage that is the spike")
-    condition: list[ThresholdExpr] = Field(
+    condition: list[SecondExpr] = Field(
         default_factory=lambda: ["p(95)<100"],
         description="k6 thresholds every second must meet (latency over 'endpoint')",
     )
@@ -278,6 +289,29 @@ class Fault(_Strict):
         return self
 
 
+def _no_window(value: str) -> str:
+    if parse_threshold(value).window_s is not None:
+        raise ValueError(f"{value!r}: abort conditions are judged on the run so far; drop 'over'")
+    return value
+
+
+def _abort_list(value: object) -> object:
+    return {"conditions": value} if isinstance(value, list) else value
+
+
+class AbortConfig(_Strict):
+    """Stop a run that is failing badly, like k6's ``abortOnFail``: when any condition fails
+    on the run so far (all endpoints), k6 is stopped and the partial result is kept.
+    ``abort: ["rate<0.2"]`` is short for ``abort: {conditions: ["rate<0.2"]}``."""
+
+    conditions: list[Annotated[str, AfterValidator(_threshold), AfterValidator(_no_window)]] = (
+        Field(min_length=1, description="k6 thresholds the run so far must meet")
+    )
+    delay_s: Duration = Field(
+        10.0, alias="delay", description="judged only after this long (k6 delayAbortEval)"
+    )
+
+
 class Scenario(_Strict):
     """One scenario file: what load to offer and what "passing" means."""
 
@@ -294,6 +328,9 @@ class Scenario(_Strict):
     thresholds: dict[Endpoint | Literal["all"], list[ThresholdExpr]] = Field(default_factory=dict)
     recovery: RecoverySLO | None = None
     faults: list[Fault] = Field(default_factory=list)
+    abort: Annotated[AbortConfig | None, BeforeValidator(_abort_list)] = Field(
+        None, description="stop a k6 run early when it fails badly (run only)"
+    )
     tags: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")

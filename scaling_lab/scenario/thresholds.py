@@ -4,6 +4,10 @@ Grammar follows k6's ``metrics/thresholds_parser.go``: ``<aggregation> <operator
 aggregation is one of ``avg min max med count rate value p(N)`` (0 <= N <= 100), operator one of
 ``> >= <= < == === !=``, and value a number. Whitespace between tokens is allowed.
 https://grafana.com/docs/k6/latest/using-k6/thresholds/#threshold-syntax
+
+scaling-lab adds one suffix k6 lacks: ``p(95)<100 over 10s`` holds only when it holds in every
+window of 10 consecutive seconds of the per-second series, so a short spike is not averaged away
+by a long run (asked of k6 in grafana/k6#2379 and #1136). Windows are whole seconds, at least 1.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Threshold", "ThresholdSyntaxError", "evaluate", "parse_threshold"]
+from scaling_lab.scenario.durations import parse_duration
+
+__all__ = ["MAX_WINDOW_S", "Threshold", "ThresholdSyntaxError", "evaluate", "parse_threshold"]
 
 _AGGREGATIONS = ("avg", "min", "max", "med", "count", "rate", "value")
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -30,6 +36,8 @@ _EXPR = re.compile(
     r"^\s*(?P<agg>[a-z]+(?:\(\s*(?P<arg>[0-9]*\.?[0-9]+)\s*\))?)\s*"
     r"(?P<op>===|==|!=|>=|<=|>|<)\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
 )
+_OVER = re.compile(r"^(?P<expr>.*?)\s+over\s+(?P<window>\S+)\s*$")
+MAX_WINDOW_S = 86_400.0  # a day: longer than any run the engines execute
 
 
 class ThresholdSyntaxError(ValueError):
@@ -45,6 +53,7 @@ class Threshold:
     percentile: float | None  # N for p(N)
     operator: str
     value: float
+    window_s: int | None = None  # ``over 10s``: judged on every window of this many seconds
 
     @property
     def method(self) -> str:
@@ -60,16 +69,52 @@ class Threshold:
         """True when it applies to a trend (latency) rather than a rate or counter."""
         return self.aggregation in ("avg", "min", "max", "med", "p")
 
+    @property
+    def k6_expression(self) -> str:
+        """The expression without its window, as k6 reads it: ``p(95)<100``."""
+        m = _OVER.match(self.source)
+        return self.source if m is None else m.group("expr").strip()
+
     def holds(self, observed: float) -> bool:
         """Whether the observed aggregate satisfies the threshold (k6: pass)."""
         return _OPERATORS[self.operator](observed, self.value)
 
 
+def _window_s(text: str, window: str) -> int:
+    try:
+        seconds = parse_duration(window)
+    except ValueError:
+        raise ThresholdSyntaxError(
+            f"{text!r}: 'over {window}' is not a duration; expected e.g. 'over 10s' or 'over 1m'"
+        ) from None
+    if seconds != int(seconds) or not 1 <= seconds <= MAX_WINDOW_S:
+        raise ThresholdSyntaxError(
+            f"{text!r}: the window must be whole seconds between 1s and 24h, got {window!r}"
+        )
+    return int(seconds)
+
+
 def parse_threshold(text: str) -> Threshold:
-    """Parse one k6 threshold expression; raise ThresholdSyntaxError naming what is wrong."""
+    """Parse one k6 threshold expression (with an optional ``over <duration>`` window);
+    raise ThresholdSyntaxError naming what is wrong."""
     if not isinstance(text, str):
         raise ThresholdSyntaxError(f"expected a k6 threshold like 'p(95)<100', got {text!r}")
-    m = _EXPR.match(text)
+    over = _OVER.match(text)
+    if over is not None:
+        base = _parse_k6(text, over.group("expr"))
+        return Threshold(
+            text,
+            base.aggregation,
+            base.percentile,
+            base.operator,
+            base.value,
+            _window_s(text, over.group("window")),
+        )
+    return _parse_k6(text, text)
+
+
+def _parse_k6(text: str, expr: str) -> Threshold:
+    m = _EXPR.match(expr)
     if m is None:
         raise ThresholdSyntaxError(
             f"{text!r} is not a k6 threshold; expected '<aggregation> <operator> <value>' "

@@ -124,4 +124,5 @@ def test_dropped_iterations_are_the_load_generator_not_the_api(tmp_path):
     assert s.dropped_iterations is not None and s.dropped_iterations > 0
     assert s.errors.total == 0  # the API answered everything it was sent
     assert 238 <= s.requests + s.dropped_iterations <= 240  # 30 req/s x 8 s were planned
-    assert any("could not keep up" in n for n in run.result.provenance.notes)
+    # the cause k6 reported: its VU pool, not the load machine
+    assert any("k6 ran out of VUs" in n for n in run.result.provenance.notes)

@@ -83,6 +83,7 @@ def test_k6_failing_before_any_load_is_an_environment_problem(tmp_path, monkeypa
             "--out",
             str(tmp_path / "runs"),
             "--no-live",
+            "--no-preflight",  # the closed port would stop the run before k6 starts
         ]
     )
     err = capsys.readouterr().err

@@ -1,0 +1,5 @@
+"""Importers: system files from what infrastructure code already states (Terraform)."""
+
+from scaling_lab.importers.terraform import TerraformImport, import_terraform
+
+__all__ = ["TerraformImport", "import_terraform"]
