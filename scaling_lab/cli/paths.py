@@ -29,14 +29,24 @@ def _why(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def writable_dir(path: Path, option: str) -> Path:
-    """``path`` as a writable folder (made if missing)."""
+def writable_dir(path: Path, option: str, *, create: bool = False) -> Path:
+    """``path`` as a folder that is writable, or can be made where it would be; made now only
+    with ``create`` (a run refused by a later check leaves nothing behind)."""
     if path.exists() and not path.is_dir():
         raise InputError(f"{option}: {path} is a file; expected a folder")
+    if create:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"{option}: cannot write in {path}: {_why(exc)}") from None
+    probe = path
+    while not probe.exists():  # the folder that would hold it
+        probe = probe.parent
+    if not probe.is_dir():
+        raise InputError(f"{option}: cannot write in {path}: {probe} is a file")
     try:
-        path.mkdir(parents=True, exist_ok=True)
         # The only reliable test of writability (ACLs, read-only mounts, root): write.
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+        with tempfile.NamedTemporaryFile(dir=probe, prefix=".write-test-"):
             pass
     except OSError as exc:
         raise InputError(f"{option}: cannot write in {path}: {_why(exc)}") from None
@@ -47,7 +57,7 @@ def writable_file(path: Path, option: str) -> Path:
     """``path`` as a file that can be written (its folder made if missing)."""
     if path.is_dir():
         raise InputError(f"{option}: {path} is a folder; expected a file")
-    writable_dir(path.parent if str(path.parent) else Path("."), option)
+    writable_dir(path.parent if str(path.parent) else Path("."), option, create=True)
     if path.exists() and not os.access(path, os.W_OK):
         raise InputError(f"{option}: cannot write {path}: permission denied")
     return path

@@ -126,7 +126,7 @@ def _up(
     lock = StateLock.acquire(state_file, "--state-file")
     run_dir = None
     if persist:
-        run_dir = writable_dir(data_dir, "--data-dir")
+        run_dir = writable_dir(data_dir, "--data-dir", create=True)
         backend = "embedded"
     # Both signals stop the stack, even where the shell started us with SIGINT ignored.
     previous = {

@@ -229,6 +229,10 @@ def _dynamodb(rd: _Reader, table: TfResource) -> dict[str, Any]:
             continue
         projection = _PROJECTIONS.get(str(g.get("projection_type", "ALL")), "all")
         gsis.append({"name": gname, "projection": projection})
+        rd.notes.append(
+            f"{table.address}: GSI {gname}: how its partition key spreads tenants is not in "
+            "Terraform; taken as one key value per tenant (set dynamodb.gsis[].key)"
+        )
         if g.get("write_capacity") is not None or g.get("read_capacity") is not None:
             rd.notes.append(
                 f"{table.address}: GSI {gname} capacity has no field in the system file "

@@ -35,6 +35,10 @@ def test_story_hcl_imports_to_staging_where_they_overlap():
     staging = load_system(ROOT / "scenarios" / "systems" / "staging.yaml").model_dump(
         by_alias=True, mode="json"
     )
+    # Terraform does not say how an index's key spreads tenants (gsis[].key): not compared
+    for doc in (ours, staging):
+        for g in doc["dynamodb"]["gsis"]:
+            g.pop("key")
     overlap = [p for p in paths(imported.system) if p[0] not in ("name", "description")]
     differences = {
         ".".join(p): (at(ours, p), at(staging, p)) for p in overlap if at(ours, p) != at(staging, p)

@@ -70,8 +70,9 @@ def test_on_demand_and_api_gateway() -> None:
     )
     cost = estimate_cost(r.model_copy(update={"system": system}))
     wru = _line(cost, "on-demand write request units")
-    # 870-byte items -> 1 WRU, written to the table and its status GSI
-    assert wru.quantity == cost.events * 2
+    # 870-byte items -> 1 WRU, written to the table and to its two inbox indexes
+    assert len(system.dynamodb.gsis) == 2
+    assert wru.quantity == cost.events * 3
     apigw = next(ln for ln in cost.lines if ln.service == "API Gateway")
     assert apigw.usd == pytest.approx(r.summary.requests * 3.50 / 1e6)
     assert not any(ln.item.startswith("provisioned") for ln in cost.lines)

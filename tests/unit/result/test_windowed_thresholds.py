@@ -132,6 +132,7 @@ traffic:
   stages:
     - {duration: 40s, target: 100, name: before}
     - {duration: 20s, target: 2000, ramp: step, name: spike}
+keys: {tenants: 50}
 thresholds:
   post_events: [%s]
 """
