@@ -69,4 +69,6 @@ def test_paths_layer_names_the_option(tmp_path: Path):
         writable_dir(tmp_path / "f" / "sub", "--out")
     with pytest.raises(InputError, match=r"^--state-file: .* is a folder"):
         writable_file(tmp_path, "--state-file")
-    assert writable_dir(tmp_path / "new" / "deep", "--out").is_dir()
+    # checked, not made: a run its later checks refuse leaves nothing behind
+    assert not writable_dir(tmp_path / "new" / "deep", "--out").exists()
+    assert writable_dir(tmp_path / "new" / "deep", "--out", create=True).is_dir()
