@@ -145,7 +145,7 @@ class Governor:
             if self.on_demand or table is None or auto is None or not auto.enabled:
                 out.append(None)
             else:
-                out.append(AutoScaler(auto, table, now_s=0.0))
+                out.append(AutoScaler(auto, table, now_s=0.0, epoch_at_zero_s=self.t0 or 0.0))
         return out[0], out[1]
 
     def run_time(self, now: float) -> float:
@@ -477,6 +477,25 @@ class Governor:
             log.log(level, "PutMetricData failed (%d so far): %s", self.publish_failures, exc)
         self._published_until = until
 
+    def _scaling_datapoints(self) -> dict[str, list[dict[str, float]]]:
+        """What each auto scaler's alarms saw: per datapoint its period (run time), consumed
+        units per second, when it was seen and the utilization it was judged at."""
+        out: dict[str, list[dict[str, float]]] = {}
+        with self._lock:
+            for dim, scaler in (("wcu", self.write_scaler), ("rcu", self.read_scaler)):
+                if scaler is not None:
+                    out[dim] = [
+                        {
+                            "start_t_s": d.start_s,
+                            "end_t_s": d.end_s,
+                            "consumed_per_s": round(d.consumed_per_s, 3),
+                            "seen_t_s": d.seen_s,
+                            "utilization": round(d.utilization, 4),
+                        }
+                        for d in scaler.datapoints
+                    ]
+        return out
+
     # -- control ------------------------------------------------------------------------------
     def snapshot(self, since: int | None = None) -> dict[str, Any]:
         """The per-second figures and journals (what ``GET /_governor/metrics`` serves)."""
@@ -492,6 +511,7 @@ class Governor:
             "throttles_by_cause": dict(self.counters.throttles_by_cause),
             "faults": [e.to_json() for e in self.timeline.journal],
             "scaling_actions": list(self.scaling_actions),
+            "scaling_datapoints": self._scaling_datapoints(),
             "cloudwatch_publish_failures": self.publish_failures,
             "state": {
                 "lambda_busy": self.pool.busy,

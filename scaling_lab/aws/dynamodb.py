@@ -347,34 +347,75 @@ class ScalingEvent:
     direction: str  # "out" | "in"
 
 
+@dataclass(frozen=True)
+class Datapoint:
+    """One closed datapoint: its period ``[start_s, end_s)``, the units per second consumed in
+    it, when the alarm saw it (``seen_s``) and the utilization it was judged at."""
+
+    start_s: float
+    end_s: float
+    consumed_per_s: float
+    seen_s: float
+    utilization: float
+
+
+_DAY_S = 86_400.0
+
+
 class AutoScaler:
     """DynamoDB target tracking on consumed capacity, one datapoint per ``datapoint_s``.
 
-    Rules (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/AutoScaling.html and
-    the CloudWatch alarms target tracking creates): scale out when ``scale_out_datapoints``
-    consecutive datapoints exceed the target, to consumed / target; scale in after
-    ``scale_in_datapoints`` consecutive datapoints below target minus ``scale_in_margin_pct``
-    points, to consumed / target, at most ``scale_in_per_day`` decreases per day
-    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html);
-    a decision takes effect ``actuation_delay_s`` later (ASSUMPTION, calibrate). Consumed
-    capacity is what was served, so under throttling it understates demand, as on AWS.
+    The timeline, each step a documented rule or a marked assumption (see ``AutoScaling``):
+
+    1. consumption is summed per datapoint; a datapoint reaches the alarms ``metric_delay_s``
+       after its period ends (ASSUMPTION, calibrate);
+    2. the scale-out alarm is in ALARM while the last ``scale_out_datapoints`` datapoints seen
+       are above the target utilization of the capacity then in force; the scale-in alarm while
+       the last ``scale_in_datapoints`` are below target minus ``scale_in_margin_pct`` points
+       (https://repost.aws/knowledge-center/dynamodb-auto-scaling);
+    3. while an alarm stays in ALARM the policy is invoked again at every datapoint seen
+       ("Except for Auto Scaling actions, the actions happen only on state transitions":
+       https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-actions.html), so a
+       throttled table steps up datapoint after datapoint; a new activity waits for the one in
+       progress and for the cooldown after the last (0 s by default for DynamoDB);
+    4. each activity sets consumed / target, within [min, max], and takes effect
+       ``actuation_delay_s`` later (UpdateTable; ASSUMPTION, calibrate);
+    5. decreases are limited per UTC day: 4 at any time, and one more whenever the last was
+       an hour or more ago
+       (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html).
+
+    Consumed capacity is what was served, so under throttling it understates demand, as on AWS.
+    ``epoch_at_zero_s`` places time 0 on the UTC calendar for the daily budget (the model's
+    runs start at 00:00 UTC unless told: an ASSUMPTION that only matters for runs that cross
+    midnight).
 
     Feed it with :meth:`consume` as units are served and call :meth:`advance` with the current
     time; it returns the provisioned capacity in force.
     """
 
-    def __init__(self, settings: AutoScaling, provisioned: float, *, now_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        settings: AutoScaling,
+        provisioned: float,
+        *,
+        now_s: float = 0.0,
+        epoch_at_zero_s: float = 0.0,
+    ) -> None:
         if not settings.enabled:
             raise ValueError("auto scaling is disabled in these settings")
         self.settings = settings
         self.provisioned = float(provisioned)
+        self.epoch_at_zero_s = epoch_at_zero_s
         self._window_start_s = now_s
         self._consumed = 0.0
+        self._unseen: deque[tuple[float, float, float]] = deque()  # (start, end, per_s)
         self._above = 0
         self._below = 0
         self._pending: ScalingEvent | None = None
-        self._decreases: deque[float] = deque()
+        self._last_done: dict[str, float] = {}
+        self._decreases: list[float] = []  # effective times, run time
         self.events: list[ScalingEvent] = []
+        self.datapoints: list[Datapoint] = []
 
     @property
     def target(self) -> float:
@@ -387,40 +428,61 @@ class AutoScaler:
         s = self.settings
         return min(s.max, max(s.min, math.ceil(consumed_per_s / self.target)))
 
-    def _scale_in_allowed(self, now_s: float) -> bool:
-        while self._decreases and self._decreases[0] <= now_s - 86_400.0:
-            self._decreases.popleft()
-        return len(self._decreases) < self.settings.scale_in_per_day
+    def _utc_day(self, t_s: float) -> int:
+        return math.floor((self.epoch_at_zero_s + t_s) / _DAY_S)
 
-    def _datapoint(self, end_s: float) -> None:
+    def scale_in_allowed(self, t_s: float) -> bool:
+        """The decrease quota at run time ``t_s`` (a decrease counts when it takes effect)."""
         s = self.settings
-        consumed_per_s = self._consumed / s.datapoint_s
-        self._consumed = 0.0
+        today = [d for d in self._decreases if self._utc_day(d) == self._utc_day(t_s)]
+        if len(today) < s.scale_in_anytime_per_day:
+            return True
+        return not today or t_s - today[-1] >= s.scale_in_extra_after_s
+
+    def _cooled(self, direction: str, t_s: float) -> bool:
+        s = self.settings
+        cooldown = s.scale_out_cooldown_s if direction == "out" else s.scale_in_cooldown_s
+        last = self._last_done.get(direction)
+        return last is None or t_s >= last + cooldown
+
+    def _evaluate(self, start_s: float, end_s: float, consumed_per_s: float, t_s: float) -> None:
+        """The alarms see one more datapoint at ``t_s``; invoke the policy if one is in ALARM."""
+        s = self.settings
         util = consumed_per_s / self.provisioned
+        self.datapoints.append(Datapoint(start_s, end_s, consumed_per_s, t_s, util))
         self._above = self._above + 1 if util > self.target else 0
         low = (s.target_utilization_pct - s.scale_in_margin_pct) / 100.0
         self._below = self._below + 1 if util < low else 0
         if self._pending is not None:
-            return
+            return  # an activity is in progress (the table is UPDATING)
         desired = self._desired(consumed_per_s)
-        if self._above >= s.scale_out_datapoints and desired > self.provisioned:
-            self._pending = ScalingEvent(end_s, end_s + s.actuation_delay_s, desired, "out")
-            self._above = 0
+        delay = s.actuation_delay_s
+        if self._above >= s.scale_out_datapoints:
+            if desired > self.provisioned and self._cooled("out", t_s):
+                self._pending = ScalingEvent(t_s, t_s + delay, desired, "out")
         elif (
             self._below >= s.scale_in_datapoints
             and desired < self.provisioned
-            and self._scale_in_allowed(end_s)
+            and self._cooled("in", t_s)
+            and self.scale_in_allowed(t_s + delay)
         ):
-            self._pending = ScalingEvent(end_s, end_s + s.actuation_delay_s, desired, "in")
-            self._below = 0
+            self._pending = ScalingEvent(t_s, t_s + delay, desired, "in")
 
     def advance(self, now_s: float) -> float:
-        """Close the datapoints ended by ``now_s``, apply due decisions; the provisioned units."""
-        dp = self.settings.datapoint_s
+        """Close the datapoints ended by ``now_s``, let the alarms see those published by then
+        and apply the activities due; the provisioned units in force."""
+        s = self.settings
+        dp = s.datapoint_s
         while now_s >= self._window_start_s + dp:
+            start = self._window_start_s
             self._window_start_s += dp
-            self._apply(self._window_start_s)
-            self._datapoint(self._window_start_s)
+            self._unseen.append((start, self._window_start_s, self._consumed / dp))
+            self._consumed = 0.0
+        while self._unseen and self._unseen[0][1] + s.metric_delay_s <= now_s:
+            start, end, per_s = self._unseen.popleft()
+            seen = end + s.metric_delay_s
+            self._apply(seen)
+            self._evaluate(start, end, per_s, seen)
         self._apply(now_s)
         return self.provisioned
 
@@ -430,6 +492,7 @@ class AutoScaler:
             self.provisioned = ev.provisioned
             if ev.direction == "in":
                 self._decreases.append(ev.effective_s)
+            self._last_done[ev.direction] = ev.effective_s
             self.events.append(ev)
             self._pending = None
 

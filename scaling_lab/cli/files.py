@@ -13,7 +13,9 @@ from rich.table import Table
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import ExitCode, InputError, Problem, ValidationFailed
 from scaling_lab.scenario.loader import (
+    find_system,
     list_scenario_files,
+    load_model,
     load_scenario,
     model_from_data,
     read_yaml,
@@ -72,24 +74,84 @@ def _kind_of(path: Path, data: dict[str, Any]) -> type[Scenario] | type[SystemCo
     return Scenario
 
 
+def _index_warnings(
+    scenario: Scenario, path: Path, systems: list[tuple[Path, SystemConfig]]
+) -> list[str]:
+    from scaling_lab.system.indexes import undeclared_indexes
+
+    lines: list[str] = []
+    for sys_path, system in systems:
+        for index, endpoints in undeclared_indexes(scenario, system).items():
+            used_by = ", ".join(e.value for e in endpoints)
+            who = f"endpoints {used_by} use" if len(endpoints) > 1 else f"endpoint {used_by} uses"
+            lines.append(
+                f"{path}: {who} the app's index {index!r}, which system "
+                f"{system.name!r} ({sys_path}) does not declare in dynamodb.gsis: its capacity "
+                "and per-key limits are left out of predictions"
+            )
+    return lines
+
+
 def _validate(
     files: Annotated[list[Path], typer.Argument(help="scenario or system YAML files")],
+    system: Annotated[
+        str | None,
+        typer.Option(
+            "--system",
+            help="check scenarios against this system (name or file; default: the system "
+            "files given, else each scenario's own)",
+        ),
+    ] = None,
 ) -> int:
-    """Validate scenario and system files; list every problem with file and field path."""
+    """Validate scenario and system files; list every problem with file and field path, and
+    warn where a scenario uses an index its system does not declare."""
     problems: list[Problem] = []
+    scenarios: list[tuple[Path, Scenario]] = []
+    systems: list[tuple[Path, SystemConfig]] = []
     for path in files:
         try:
             if not path.is_file():
                 raise InputError(f"{path}: file not found")
             data = read_yaml(path)  # read and parsed once
             model = _kind_of(path, data)
-            model_from_data(data, str(path), model)
+            loaded = model_from_data(data, str(path), model)
             label = "system" if model is SystemConfig else "scenario"
+            if isinstance(loaded, SystemConfig):
+                systems.append((path, loaded))
+            elif isinstance(loaded, Scenario):
+                scenarios.append((path, loaded))
             out.print(f"[green]ok[/green]  {path}  ({label})")
         except ValidationFailed as exc:
             problems.extend(exc.problems)
         except InputError as exc:
             problems.append(Problem(str(path), "", str(exc).removeprefix(f"{path}: ")))
+    warnings: list[str] = []
+    chosen: list[tuple[Path, SystemConfig]] | None = None
+    if system is not None:
+        try:
+            sys_path = find_system(system)
+            chosen = [(sys_path, load_model(sys_path, SystemConfig))]
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+            chosen = []
+        except InputError as exc:
+            problems.append(Problem("--system", "", str(exc)))
+            chosen = []
+    elif systems:
+        chosen = systems
+    for path, sc in scenarios:
+        against = chosen
+        if against is None:
+            try:
+                own = find_system(sc.system, relative_to=path)
+                against = [(own, load_model(own, SystemConfig))]
+            except (ValidationFailed, InputError) as exc:
+                # predict --system can still pair it; the index check just cannot run
+                warnings.append(f"{path}: indexes not checked: system {sc.system!r}: {exc}")
+                continue
+        warnings.extend(_index_warnings(sc, path, against))
+    for w in warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
     for p in problems:
         err.print(f"[red]error:[/red] {escape(str(p))}", highlight=False)
     if problems:

@@ -71,7 +71,11 @@ def _fit_service_times(result: RunResult, cal: Calibration) -> dict[Endpoint, An
     return out
 
 
-def _fit_actuation_delay(result: RunResult, cal: Calibration) -> float | None:
+def _fit_scaling_delays(result: RunResult, cal: Calibration) -> tuple[float, float] | None:
+    """The metric and actuation delays that put the model's first scale-out where the run saw
+    it: the rule fires at the end of the second datapoint above target; what passes between
+    that and the observed change is the metric delay plus UpdateTable's. The metric delay is
+    kept unless the change came sooner than it allows; the actuation delay takes the rest."""
     path = "dynamodb.write.auto_scaling.actuation_delay_s"
     ddb = cal.system.dynamodb
     if ddb.write is None or ddb.write.auto_scaling is None:
@@ -92,12 +96,18 @@ def _fit_actuation_delay(result: RunResult, cal: Calibration) -> float | None:
         above = above + 1 if prov and used / prov * 100 > auto.target_utilization_pct else 0
         if above >= auto.scale_out_datapoints:
             fired = (m + 1) * width
-            delay = max(0.0, observed - fired)
+            total = max(0.0, observed - fired)
+            metric = min(auto.metric_delay_s, total)
             cal.fitted[path] = (
                 f"run {result.run_id}: rule fired at t={fired} s, provisioned WCU rose at "
-                f"t={observed:.0f} s"
+                f"t={observed:.0f} s: {total:.0f} s of metric delay ({metric:.0f} s) and "
+                "UpdateTable"
             )
-            return delay
+            if metric != auto.metric_delay_s:
+                cal.fitted["dynamodb.write.auto_scaling.metric_delay_s"] = (
+                    f"run {result.run_id}: the change came {total:.0f} s after the rule fired"
+                )
+            return metric, total - metric
     cal.kept[path] = "the 2-datapoint scale-out rule never fired on the observed datapoints"
     return None
 
@@ -107,10 +117,13 @@ def calibrate(observed: RunResult, system: SystemConfig) -> Calibration:
     cal = Calibration(system=system)
     service = _fit_service_times(observed, cal)
     lam = system.lambda_.model_copy(update={"service_time_ms": service})
-    delay = _fit_actuation_delay(observed, cal)
+    delays = _fit_scaling_delays(observed, cal)
     ddb = system.dynamodb
-    if delay is not None and ddb.write is not None and ddb.write.auto_scaling is not None:
-        auto = ddb.write.auto_scaling.model_copy(update={"actuation_delay_s": delay})
+    if delays is not None and ddb.write is not None and ddb.write.auto_scaling is not None:
+        metric, actuation = delays
+        auto = ddb.write.auto_scaling.model_copy(
+            update={"metric_delay_s": metric, "actuation_delay_s": actuation}
+        )
         ddb = ddb.model_copy(update={"write": ddb.write.model_copy(update={"auto_scaling": auto})})
     cal.kept.setdefault(
         "lambda.cold_start_ms",

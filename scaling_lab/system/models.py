@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -53,6 +53,13 @@ DDB_AUTOSCALING_URL = (
 DDB_QUOTAS_URL = (
     "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html"
 )
+DDB_AUTOSCALING_KC_URL = "https://repost.aws/knowledge-center/dynamodb-auto-scaling"
+CW_ALARM_ACTIONS_URL = (
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-actions.html"
+)
+# Application Auto Scaling's default cooldowns: "For all other scalable targets, the default
+# value is Duration.seconds(0): DynamoDB tables, DynamoDB global secondary indexes, ..."
+AAS_COOLDOWN_URL = "https://docs.aws.amazon.com/cdk/api/v1/python/aws_cdk.aws_dynamodb/UtilizationScalingProps.html"
 DDB_ON_DEMAND_URL = (
     "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html"
 )
@@ -172,26 +179,56 @@ class DynamoDBMode(StrEnum):
     ON_DEMAND = "on_demand"
 
 
+_DAY_S = 86_400.0  # an extra decrease "an hour after" can never come within the day
+
+
 class AutoScaling(_Strict):
-    """Target tracking on consumed capacity -- DDB_AUTOSCALING_URL."""
+    """Target tracking on consumed capacity -- DDB_AUTOSCALING_URL, DDB_AUTOSCALING_KC_URL."""
 
     enabled: bool = True
     min: float = Field(gt=0)
     max: float = Field(gt=0)
     target_utilization_pct: float = Field(70.0, ge=20, le=90)  # allowed 20-90 %
-    # Scale out when consumed capacity is above target for 2 consecutive 1-minute datapoints,
-    # scale in after 15 consecutive datapoints below (target - 20 points) -- DDB_AUTOSCALING_URL
-    # and the CloudWatch alarms target tracking creates.
+    # "DynamoDB auto scaling increases provisioned capacity when utilization exceeds [the
+    # target] for at least 2 consecutive minutes ... decreases provisioned capacity when
+    # utilization is 20% or more below the target for 15 consecutive minutes"
+    # -- DDB_AUTOSCALING_KC_URL.
     scale_out_datapoints: int = Field(2, ge=1)
     scale_in_datapoints: int = Field(15, ge=1)
     scale_in_margin_pct: float = Field(20.0, ge=0)
     # CloudWatch's finest metric resolution is 1 s (high-resolution metrics)
     datapoint_s: Duration = Field(60.0, ge=1)
-    # ASSUMPTION: time from alarm to UpdateTable taking effect; not documented, calibrate.
-    actuation_delay_s: Duration = 30.0
-    # Decreases per day: 4 at any time, then 1 more per hour without a decrease, 27 in all
-    # -- DDB_QUOTAS_URL ("Decreasing provisioned throughput").
-    scale_in_per_day: int = Field(27, ge=0)
+    # ASSUMPTION: how long after a datapoint's period ends the alarm sees it (CloudWatch
+    # publishes DynamoDB's 1-minute metrics after the minute; no documented figure). Calibrate.
+    metric_delay_s: Duration = Field(60.0, ge=0)
+    # ASSUMPTION: time from the alarm's action to UpdateTable taking effect; not documented,
+    # calibrate.
+    actuation_delay_s: Duration = Field(30.0, ge=0)
+    # "Except for Auto Scaling actions, the actions happen only on state transitions"
+    # -- CW_ALARM_ACTIONS_URL: while the alarm stays in ALARM the policy is invoked at every
+    # evaluation, so capacity keeps stepping up. Cooldowns between activities default to 0 s for
+    # DynamoDB tables and GSIs -- AAS_COOLDOWN_URL.
+    scale_out_cooldown_s: Duration = Field(0.0, ge=0)
+    scale_in_cooldown_s: Duration = Field(0.0, ge=0)
+    # Decreases: "up to four times, anytime per day. A day is defined according to UTC.
+    # Additionally, if there was no decrease in the past hour, an additional decrease is
+    # allowed" (27 a day at most) -- DDB_QUOTAS_URL ("Decreasing provisioned throughput").
+    scale_in_anytime_per_day: int = Field(4, ge=0)
+    scale_in_extra_after_s: Duration = Field(3600.0, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_budget(cls, data: Any) -> Any:
+        """Files written before the documented decrease schedule carry one flat
+        ``scale_in_per_day`` (default 27, which the schedule reaches): read it as the
+        any-time allowance with no hourly extras, unless it is the old default."""
+        if isinstance(data, dict) and "scale_in_per_day" in data:
+            data = dict(data)
+            n = data.pop("scale_in_per_day")
+            if n != 27 and "scale_in_anytime_per_day" not in data:
+                data["scale_in_anytime_per_day"] = n
+                data.setdefault("scale_in_extra_after_s", _DAY_S)
+        return data
 
     @model_validator(mode="after")
     def _ordered(self) -> AutoScaling:

@@ -317,7 +317,8 @@ def test_partition_and_warm_throughput_ceiling(engine, system_kw, ceiling):
 
 def _scaling_events(engine: str, scenario, system):
     if engine == "governor":
-        admin = FakeDynamoDBAdmin(73, 73)
+        assert system.dynamodb.write is not None
+        admin = FakeDynamoDBAdmin(system.dynamodb.write.provisioned, 73)
         out = governor_writes(system, arrival_times(scenario), admin=admin)
         return out, [(u["ProvisionedThroughput"]["WriteCapacityUnits"]) for u in admin.updates]
     w = simulate(scenario, system, seed=7, mode=engine)
@@ -330,17 +331,38 @@ def _scaling_events(engine: str, scenario, system):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_auto_scaling_decides_after_two_datapoints_and_acts_after_the_delay(engine):
-    """Target tracking at 70 % (AutoScaling.html; alarm of 2 consecutive 1-minute datapoints):
-    73 WCU provisioned, 83 WCU/s consumed (burst credit covers it) is 114 % in the datapoints
-    ending at 60 s and 120 s, so the decision is at 120 s, in force after the actuation delay
-    (30 s, ASSUMPTION) at 150 s, to ceil(83 / 0.7) = 119 WCU. Exact to the second."""
+    """Target tracking at 70 % (alarm of 2 consecutive 1-minute datapoints:
+    repost.aws/knowledge-center/dynamodb-auto-scaling): 73 WCU provisioned, 83 WCU/s consumed
+    (burst credit covers it) is 114 % in the datapoints ending at 60 s and 120 s; the alarm
+    sees the second after the metric delay (60 s, ASSUMPTION) at 180 s, UpdateTable is in force
+    after the actuation delay (30 s, ASSUMPTION) at 210 s, to ceil(83 / 0.7) = 119 WCU. Exact
+    to the second."""
     auto = {"min": 73, "max": 1000, "target_utilization_pct": 70}
     out, updates = _scaling_events(
-        engine, step_scenario([("170s", 83.0)], arrivals=EVEN), _provisioned(73, auto=auto)
+        engine, step_scenario([("230s", 83.0)], arrivals=EVEN), _provisioned(73, auto=auto)
     )
     prov = out.per_s["prov_wcu"]
     assert updates[:1] == [119]
-    assert prov[149] == 73 and prov[150] == 119
+    assert prov[209] == 73 and prov[210] == 119
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_throttled_table_steps_up_every_three_datapoints(engine):
+    """Demand far above capacity (400 writes/s over 100 tenants, 100 WCU with 1 s of burst
+    credit): consumption is the capacity in force. With the metric delay (60 s) and UpdateTable
+    (30 s) each step lands mid-datapoint, the datapoint after it is judged against the new
+    capacity at exactly 70 % (not above), the next two are above, and the alarm, still in ALARM,
+    invokes the policy again (CloudWatch alarm-actions: Auto Scaling actions repeat while the
+    alarm stays in ALARM). So capacity goes 100 -> ceil(100/0.7) = 143 at 210 s
+    -> ceil(143/0.7) = 205 at 390 s -> ceil(205/0.7) = 293 at 570 s: x 1/0.7 every 180 s."""
+    auto = {"min": 100, "max": 1000, "target_utilization_pct": 70}
+    system = _provisioned(100, auto=auto, burst_window_s=1)
+    sc = step_scenario([("600s", 400.0)], arrivals=EVEN, keys={"tenants": 100})
+    out, updates = _scaling_events(engine, sc, system)
+    assert updates[:3] == [143, 205, 293]
+    prov = out.per_s["prov_wcu"]
+    for t, before, after in [(210, 100, 143), (390, 143, 205), (570, 205, 293)]:
+        assert (prov[t - 1], prov[t]) == (before, after), t
 
 
 @pytest.mark.parametrize("mode", MODES)

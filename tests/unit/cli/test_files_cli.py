@@ -195,3 +195,37 @@ def test_out_naming_a_file_or_an_unwritable_place_is_exit_2_before_running(
         assert err.startswith("error: --out: ") and why in err and str(out_dir) in err
         assert "internal error" not in err
     assert ran == []
+
+
+def test_shipped_systems_declare_every_index_the_scenarios_use(capsys):
+    files = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted(
+        (ROOT / "scenarios" / "systems").glob("*.yaml")
+    )
+    assert main(["validate", *map(str, files)]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_validate_warns_for_an_index_the_system_does_not_declare(tmp_path, capsys):
+    system = tmp_path / "one-index.yaml"
+    system.write_text(
+        "name: one-index\n"
+        "dynamodb:\n"
+        "  write: {provisioned: 5000}\n"
+        "  read: {provisioned: 5000}\n"
+        "  gsis: [{name: inbox}]\n",
+        encoding="utf-8",
+    )
+    mixed = ROOT / "scenarios" / "mixed.yaml"  # post_events and get_inbox
+    assert main(["validate", str(mixed), "--system", str(system)]) == 0  # a warning, not an error
+    err = " ".join(capsys.readouterr().err.split())
+    assert "endpoint post_events uses the app's index 'inbox_by_type'" in err
+    assert "'inbox' " not in err  # declared
+    # the same when the system file is one of the files validated
+    assert main(["validate", str(mixed), str(system)]) == 0
+    assert "inbox_by_type" in capsys.readouterr().err
+
+
+def test_validate_names_an_unknown_system_option(capsys):
+    assert main(["validate", str(ROOT / "scenarios" / "spike.yaml"), "--system", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "--system: unknown system 'nope'" in err and "Traceback" not in err

@@ -40,25 +40,28 @@ def test_scale_multiplies_rates_and_capacities(clock, app_settings):
 
 
 def test_auto_scaling_raises_wcu_after_two_high_datapoints_plus_delay(clock, app_settings):
-    # WCU 100, target 70 %, 90 WCU/s consumed: 90 % > 70 % in minutes 1 and 2, so the alarm
-    # fires at t=120 s and UpdateTable takes effect 30 s later with ceil(90 / 0.7) = 129.
+    # WCU 100, target 70 %, 90 WCU/s consumed: 90 % > 70 % in minutes 1 and 2; the alarm sees
+    # the second 60 s after it ends (metric delay) at t=180 s, and UpdateTable takes effect 30 s
+    # later with ceil(90 / 0.7) = 129.
     g = make_governor(clock, app_settings)
     ddb = FakeDynamoDB(100, 20)
     t0 = clock()
     g.start(t0)
     applied_at = None
-    for s in range(200):
+    for s in range(260):
         clock.t = t0 + s + 0.5
         assert g.try_consume_write(90, clock())
         clock.t = t0 + s + 1
         g._step_autoscaling(ddb, clock())
         if ddb.updates and applied_at is None:
             applied_at = s + 1
-    assert applied_at == 150
+    assert applied_at == 210
     assert ddb.updates[0]["ProvisionedThroughput"]["WriteCapacityUnits"] == 129
     assert g.provisioned_now()[0] == 129
     (action,) = g.scaling_actions
-    assert action["decided_t_s"] == 120 and action["effective_t_s"] == 150
+    assert action["decided_t_s"] == 180 and action["effective_t_s"] == 210
+    seen = g.snapshot()["scaling_datapoints"]["wcu"]
+    assert [(d["end_t_s"], d["seen_t_s"]) for d in seen[:2]] == [(60, 120), (120, 180)]
 
 
 def test_no_scaling_below_target(clock, app_settings):
@@ -149,9 +152,10 @@ def test_cloudwatch_failure_does_not_stop_the_governor(clock, app_settings):
 
 def test_late_ticks_do_not_move_consumption_between_datapoints(clock, app_settings):
     # 10 WCU/s in the first minute (10 %), 90 WCU/s after: the two high datapoints end at
-    # 180 s. The ticker only comes round every 55 s; if consumption were counted when a tick
-    # closes a datapoint, minute 0 would absorb 50 s of minute 1 (85 %) and the alarm would
-    # fire at 120 s. Decision and effective time follow the datapoints; UpdateTable is late.
+    # 180 s, and the alarm sees the second at 240 s. The ticker only comes round every 55 s; if
+    # consumption were counted when a tick closes a datapoint, minute 0 would absorb 50 s of
+    # minute 1 (85 %) and the alarm would fire at 180 s. Decision and effective time follow the
+    # datapoints; UpdateTable is late.
     g = make_governor(clock, app_settings)
     ddb = FakeDynamoDB(100, 20)
     t0 = clock()
@@ -163,12 +167,15 @@ def test_late_ticks_do_not_move_consumption_between_datapoints(clock, app_settin
         if (s + 1) % 55 == 0:
             g._step_autoscaling(ddb, clock())
     assert g.write_scaler is not None and g.write_scaler.next_change_s() is None
-    assert ddb.updates == []  # minute 2 is closed by the next tick, at 220 s
+    assert ddb.updates == []
     clock.t = t0 + 220
     g._step_autoscaling(ddb, clock())
+    assert ddb.updates == []  # minute 2 is closed, but the alarm sees it only at 240 s
+    clock.t = t0 + 275
+    g._step_autoscaling(ddb, clock())
     (action,) = g.scaling_actions
-    assert action["decided_t_s"] == 180 and action["effective_t_s"] == 210
-    assert action["applied_t_s"] == 220
+    assert action["decided_t_s"] == 240 and action["effective_t_s"] == 270
+    assert action["applied_t_s"] == 275
     assert ddb.updates[0]["ProvisionedThroughput"]["WriteCapacityUnits"] == 129
 
 
@@ -183,8 +190,9 @@ def test_a_scaled_system_is_read_back_with_its_reserved_cap():
 
 
 def test_scale_in_after_fifteen_low_datapoints_back_to_min(clock, app_settings):
-    # 90 WCU/s for 3 min: out to 129 at 150 s. Then 10 WCU/s (< 50 % of 129): the 15th low
-    # datapoint ends at 180 + 15 x 60 = 1,080 s; UpdateTable back to min 100 at 1,110 s.
+    # 90 WCU/s for 3 min: out to 129 at 210 s (seen at 180 s). Then 10 WCU/s (< 50 % of 129):
+    # the 15th low datapoint ends at 180 + 15 x 60 = 1,080 s and is seen at 1,140 s; UpdateTable
+    # back to min 100 at 1,170 s.
     g = make_governor(clock, app_settings)
     ddb = FakeDynamoDB(100, 20)
     t0 = clock()
@@ -195,7 +203,7 @@ def test_scale_in_after_fifteen_low_datapoints_back_to_min(clock, app_settings):
         clock.t = t0 + s + 1
         g._step_autoscaling(ddb, clock())
     out, back = g.scaling_actions
-    assert (out["direction"], out["to_units"], out["effective_t_s"]) == ("out", 129, 150)
-    assert (back["direction"], back["decided_t_s"], back["effective_t_s"]) == ("in", 1080, 1110)
+    assert (out["direction"], out["to_units"], out["effective_t_s"]) == ("out", 129, 210)
+    assert (back["direction"], back["decided_t_s"], back["effective_t_s"]) == ("in", 1140, 1170)
     assert back["to_units"] == 100  # never below the auto-scaling minimum (5,000 x 0.02)
     assert [u["ProvisionedThroughput"]["WriteCapacityUnits"] for u in ddb.updates] == [129, 100]

@@ -69,5 +69,7 @@ def test_auto_scaling_and_sqs_defaults() -> None:
     assert w.write_pool.scaler is not None
     s = w.write_pool.scaler.settings
     assert (s.target_utilization_pct, s.scale_out_datapoints, s.scale_in_datapoints) == (70, 2, 15)
-    assert (s.scale_in_margin_pct, s.datapoint_s, s.scale_in_per_day) == (20, 60, 27)
+    assert (s.scale_in_margin_pct, s.datapoint_s) == (20, 60)
+    assert (s.scale_in_anytime_per_day, s.scale_in_extra_after_s) == (4, 3600)
+    assert (s.scale_out_cooldown_s, s.scale_in_cooldown_s) == (0, 0)
     assert (w.sqs.initial, w.sqs.per_s * 60, w.sqs.max) == (5, 300, 1250)
