@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from scaling_lab.aws.buckets import TokenBucket
 from scaling_lab.system.models import (
+    SECONDS_PER_DAY,
     AutoScaling,
     CapacitySettings,
     DynamoDBConfig,
@@ -359,8 +360,6 @@ class Datapoint:
     utilization: float
 
 
-_DAY_S = 86_400.0
-
 
 class AutoScaler:
     """DynamoDB target tracking on consumed capacity, one datapoint per ``datapoint_s``.
@@ -429,7 +428,7 @@ class AutoScaler:
         return min(s.max, max(s.min, math.ceil(consumed_per_s / self.target)))
 
     def _utc_day(self, t_s: float) -> int:
-        return math.floor((self.epoch_at_zero_s + t_s) / _DAY_S)
+        return math.floor((self.epoch_at_zero_s + t_s) / SECONDS_PER_DAY)
 
     def scale_in_allowed(self, t_s: float) -> bool:
         """The decrease quota at run time ``t_s`` (a decrease counts when it takes effect)."""

@@ -21,6 +21,7 @@ from scaling_lab.scenario.loader import (
     read_yaml,
 )
 from scaling_lab.scenario.models import Scenario
+from scaling_lab.system.indexes import undeclared_indexes
 from scaling_lab.system.models import SystemConfig
 
 __all__ = ["register"]
@@ -77,8 +78,6 @@ def _kind_of(path: Path, data: dict[str, Any]) -> type[Scenario] | type[SystemCo
 def _index_warnings(
     scenario: Scenario, path: Path, systems: list[tuple[Path, SystemConfig]]
 ) -> list[str]:
-    from scaling_lab.system.indexes import undeclared_indexes
-
     lines: list[str] = []
     for sys_path, system in systems:
         for index, endpoints in undeclared_indexes(scenario, system).items():
@@ -90,6 +89,11 @@ def _index_warnings(
                 "and per-key limits are left out of predictions"
             )
     return lines
+
+
+def _system_file(ref: str, relative_to: Path | None = None) -> tuple[Path, SystemConfig]:
+    path = find_system(ref, relative_to)
+    return path, load_model(path, SystemConfig)
 
 
 def _validate(
@@ -129,8 +133,7 @@ def _validate(
     chosen: list[tuple[Path, SystemConfig]] | None = None
     if system is not None:
         try:
-            sys_path = find_system(system)
-            chosen = [(sys_path, load_model(sys_path, SystemConfig))]
+            chosen = [_system_file(system)]
         except ValidationFailed as exc:
             problems.extend(exc.problems)
             chosen = []
@@ -143,8 +146,7 @@ def _validate(
         against = chosen
         if against is None:
             try:
-                own = find_system(sc.system, relative_to=path)
-                against = [(own, load_model(own, SystemConfig))]
+                against = [_system_file(sc.system, relative_to=path)]
             except (ValidationFailed, InputError) as exc:
                 # predict --system can still pair it; the index check just cannot run
                 warnings.append(f"{path}: indexes not checked: system {sc.system!r}: {exc}")

@@ -179,7 +179,7 @@ class DynamoDBMode(StrEnum):
     ON_DEMAND = "on_demand"
 
 
-_DAY_S = 86_400.0  # an extra decrease "an hour after" can never come within the day
+SECONDS_PER_DAY = 86_400.0
 
 
 class AutoScaling(_Strict):
@@ -227,7 +227,8 @@ class AutoScaling(_Strict):
             n = data.pop("scale_in_per_day")
             if n != 27 and "scale_in_anytime_per_day" not in data:
                 data["scale_in_anytime_per_day"] = n
-                data.setdefault("scale_in_extra_after_s", _DAY_S)
+                # an extra decrease "a day after the last" never comes within the UTC day
+                data.setdefault("scale_in_extra_after_s", SECONDS_PER_DAY)
         return data
 
     @model_validator(mode="after")
