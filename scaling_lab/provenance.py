@@ -48,6 +48,7 @@ def make_provenance(
     scale: float = 1.0,
     mode: str | None = None,
     replications: int | None = None,
+    arrivals: str | None = None,
     extra_versions: dict[str, str] | None = None,
 ) -> Provenance:
     return Provenance(
@@ -58,6 +59,7 @@ def make_provenance(
         scale=scale,
         mode=mode,
         replications=replications,
+        arrivals=arrivals,
         tool_versions=tool_versions(extra_versions),
         started_at=datetime.now(UTC),
         host=platform.node() or None,

@@ -49,6 +49,15 @@ def _predict(
             envvar="SCALING_LAB_MODE",
         ),
     ] = "fast",
+    arrivals: Annotated[
+        str | None,
+        typer.Option(
+            "--arrivals",
+            help="poisson (production traffic) | even (what a k6 run sends); default: the "
+            "scenario's traffic.arrivals, else poisson",
+            envvar="SCALING_LAB_ARRIVALS",
+        ),
+    ] = None,
     scale: Annotated[
         float,
         typer.Option(
@@ -77,6 +86,8 @@ def _predict(
 
     if mode not in ("fast", "exact"):
         raise InputError(f"--mode: expected 'fast' or 'exact', got {mode!r}")
+    if arrivals is not None and arrivals not in ("poisson", "even"):
+        raise InputError(f"--arrivals: expected 'poisson' or 'even', got {arrivals!r}")
     if runs < 1 or runs > 1000:
         raise InputError(f"--runs: expected 1..1000, got {runs}")
     if not 0 < scale <= 1000:
@@ -109,6 +120,7 @@ def _predict(
             seed=seed,
             runs=runs,
             mode=mode,
+            arrivals=arrivals,
             progress=lambda f: bar.update(task, completed=f),
         )
     target = out_dir / f"{result.run_id}.json"

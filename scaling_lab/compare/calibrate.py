@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from scaling_lab.compare.core import first_scale_out_s, phases_of
+from scaling_lab.result.figures import first_scale_out_s, phases_of
 from scaling_lab.result.histogram import LatencyHistogram
 from scaling_lab.result.models import RunResult, SecondSample
 from scaling_lab.scenario.models import Endpoint

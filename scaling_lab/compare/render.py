@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.table import Table
 from rich.text import Text
 
@@ -32,18 +34,31 @@ def _delta(ln: Line) -> str:
         return ""
     rel = "" if ln.delta_rel is None else f" ({ln.delta_rel:+.0%})"
     rank = "" if ln.rank is None else f", at predicted p{ln.rank:.1f}"
-    return f"{ln.delta:+,.1f}{rel}{rank}"
+    z = ln.z
+    surprise = ""
+    if z is not None and ln.p_value is not None:
+        surprise = f", z {z:+.1f} (p {ln.p_value:.2g})" if math.isfinite(z) else ", z inf"
+    return f"{ln.delta:+,.1f}{rel}{rank}{surprise}"
 
 
 def _allowed(ln: Line) -> str:
     if ln.tolerance is None:
+        return ""
+    if ln.interval is not None:
+        iv = ln.interval
+        return (
+            f"{fmt_value(iv.low, ln.unit)} .. {fmt_value(iv.high, ln.unit)} "
+            f"(n={iv.n}, {ln.tolerance.describe_interval()})"
+        )
+    if ln.allowed is None:
         return ""
     return f"±{fmt_value(ln.allowed, ln.unit)} ({ln.tolerance.describe()})"
 
 
 def comparison_table(cmp: Comparison, *, only_gated: bool = False) -> Table:
     t = Table(title="Predicted vs observed", title_justify="left", show_edge=False)
-    for col in ("figure", "phase", "predicted", "observed", "delta", "tolerance", "verdict"):
+    t.caption = cmp.describe()
+    for col in ("figure", "phase", "predicted", "observed", "delta", "agrees if", "verdict"):
         t.add_column(col, justify="right" if col in ("predicted", "observed", "delta") else "left")
     for ln in cmp.lines:
         if only_gated and ln.tolerance is None:
@@ -73,13 +88,13 @@ def comparison_markdown(cmp: Comparison) -> str:
         f"backend {o.provenance.backend or 'n/a'})",
         f"- scale: x{o.scenario.scale:g}",
         f"- verdict: **{'PASS' if cmp.passed else 'FAIL'}** "
-        f"({len(cmp.failed)} figure(s) out of tolerance)",
+        f"({len(cmp.failed)} figure(s) out of tolerance), {cmp.describe()}",
         "",
     ]
     lines += [f"> {n}" for n in cmp.notes]
     lines += [
         "",
-        "| figure | phase | predicted | observed | delta | tolerance | verdict |",
+        "| figure | phase | predicted | observed | delta | agrees if | verdict |",
         "|---|---|---:|---:|---:|---|---|",
     ]
     for ln in cmp.lines:

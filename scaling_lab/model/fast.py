@@ -4,7 +4,9 @@ Every tick (1 ms) the arrivals of each endpoint form a cohort that passes the fr
 Lambda admission and its DynamoDB call as a count; a cohort's members that fail together
 are retried together (legacy backoff has no jitter; standard-mode jitter splits the cohort).
 Each request still draws its own service time (which decides when its environment frees up)
-and cold start, so latency percentiles and concurrency keep their per-request spread.
+and cold start, so latency percentiles and concurrency keep their per-request spread. A
+cohort also draws its place inside its millisecond, which the per-key limits see (a hot key
+is one request at a time, where sub-millisecond order decides who is throttled).
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     runs: list[list[int]] = []  # [ep index, arrival second, base ms, first svc index, count]
     last_run: dict[Endpoint, list[int]] = {}
     ep_index = {ep: i for i, ep in enumerate(eps)}
+    # where in its millisecond each cohort arrived (exact places each arrival uniformly in
+    # it); a retry keeps it, since botocore's legacy delays are whole milliseconds
+    phase_rng = np.random.default_rng(int(rng.integers(2**63)))
+    phase = [phase_rng.random(n_ticks) for _ in eps]
 
     lam = world.lam
     fig = world.fig
@@ -110,14 +116,31 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
 
     def by_key(t: float, pool: DdbPool, mine: list[Item]) -> list[Item]:
         """Hot keys first: spread new cohorts over the tracked keys, let each key's partition
-        take what it can, fail the rest (KeyRangeThroughputExceeded); returns what passed."""
+        take what it can, fail the rest (KeyRangeThroughputExceeded); returns what passed.
+        A key's calls in the tick reach its partition in the order of their place in the
+        millisecond (``phase``, kept across retries), each when it gets there: as ``exact``
+        does, so a key loaded at exactly its limit locks into the same pattern (a request
+        that came a fraction of a millisecond early throttled, its retry taking the next
+        request's unit) and a retried request keeps its place in the race."""
         keys = pool.keys
         assert keys is not None
         out: list[Item] = []
+        per_key: dict[int, list[Item]] = {}
         for a_tick, att, c, ep, key in mine:
             parts = pool.split(c, rng) if key is None else [(key, c)]
             for j, n in parts:
-                ok = n if j < 0 else keys.admit(t, j, n, units[ep])
+                if j < 0:
+                    out.append((a_tick, att, n, ep, j))
+                else:
+                    per_key.setdefault(j, []).append((a_tick, att, n, ep, j))
+        for j, group in per_key.items():
+            if len(group) > 1:
+                group.sort(key=lambda it: phase[ep_index[it[3]]][it[0]])
+            oks = [
+                keys.admit(t + phase[ep_index[ep]][a_tick] * TICK_S, j, n, units[ep])
+                for a_tick, _att, n, ep, _j in group
+            ]
+            for (a_tick, att, n, ep, _j), ok in zip(group, oks, strict=True):
                 if ok:
                     out.append((a_tick, att, ok, ep, j))
                 if n - ok:

@@ -14,8 +14,9 @@ from scaling_lab.model.fast import run_fast
 from scaling_lab.model.world import Streams, World
 from scaling_lab.provenance import make_provenance
 from scaling_lab.result.builder import ResultBuilder
+from scaling_lab.result.figures import result_figures
 from scaling_lab.result.models import ResultKind, RunResult, Summary
-from scaling_lab.scenario.models import Scenario
+from scaling_lab.scenario.models import ArrivalProcess, Scenario
 from scaling_lab.system.models import DynamoDBMode, SystemConfig
 
 __all__ = ["Mode", "interval_figures", "predict", "simulate"]
@@ -80,6 +81,7 @@ def _build(
         scale=scenario.scale,
         mode=mode.value,
         replications=runs,
+        arrivals=scenario.traffic.arrivals_or(ArrivalProcess.POISSON).value,
     )
     b = ResultBuilder(scenario, system, ResultKind.PREDICTED, prov, observable=observable)
     f = world.fig
@@ -185,6 +187,7 @@ def predict(
     runs: int = 1,
     mode: Mode | str = Mode.FAST,
     progress: ProgressCallback | None = None,
+    arrivals: ArrivalProcess | str | None = None,
 ) -> RunResult:
     """Predict how ``system`` handles ``scenario``; a RunResult of kind ``predicted``.
 
@@ -192,7 +195,10 @@ def predict(
     the result's series and summary are the first replication's and ``intervals`` holds the mean
     and 95 % confidence interval of each summary figure across replications. When the scenario's
     scale is not 1, the system is scaled by it too (rates and capacities; durations kept).
-    ``progress`` receives the completed fraction (0..1) of all replications.
+    ``progress`` receives the completed fraction (0..1) of all replications. ``arrivals``
+    overrides the scenario's arrival process; both unset, arrivals are Poisson (production
+    traffic; a prediction of a k6 run passes ``even``). The result's scenario and provenance
+    record the process used.
     """
     try:
         mode = Mode(mode)
@@ -200,10 +206,17 @@ def predict(
         raise InputError(f"mode: expected 'fast' or 'exact', got {mode!r}") from None
     if runs < 1:
         raise InputError(f"runs: expected >= 1, got {runs}")
+    if arrivals is not None:
+        try:
+            scenario = scenario.with_arrivals(ArrivalProcess(arrivals))
+        except ValueError:
+            raise InputError(f"arrivals: expected 'poisson' or 'even', got {arrivals!r}") from None
+    scenario = scenario.with_arrivals(scenario.traffic.arrivals_or(ArrivalProcess.POISSON))
     base_seed = scenario.seed if seed is None else seed
     sim_system = system.scaled(scenario.scale) if scenario.scale != 1 else system
     first: ResultBuilder | None = None
     summaries: list[Summary] = []
+    replicates: dict[str, list[float | None]] = {}
     for i in range(runs):
 
         def sub(frac: float, i: int = i) -> None:
@@ -215,7 +228,10 @@ def predict(
         if first is None:
             first = b
         if runs > 1:
-            summaries.append(b.build().summary)
+            built = b.build()
+            summaries.append(built.summary)
+            for key, v in result_figures(built).items():
+                replicates.setdefault(key, []).append(v)
     assert first is not None
     if runs > 1:
         first.provenance = first.provenance.model_copy(update={"seed": base_seed})
@@ -223,4 +239,7 @@ def predict(
             f"{runs} replications, seeds {base_seed}..{base_seed + runs - 1}; "
             "series from the first; intervals: mean and 95 % CI per figure"
         )
-    return first.build(intervals=_intervals(summaries) if runs > 1 else None)
+    if runs == 1:
+        return first.build()
+    result = first.build(intervals=_intervals(summaries))
+    return result.model_copy(update={"replicates": replicates})

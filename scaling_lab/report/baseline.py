@@ -347,7 +347,7 @@ def _targets_section(result: RunResult, cost: CostEstimate, rows: list[EndpointT
         table.append(
             [
                 f"recovery: {' & '.join(r.condition)} within {r.deadline_s:.0f} s of the spike",
-                "never" if r.recovery_s is None else f"{r.recovery_s:.0f} s",
+                r.describe(),
                 status_word(r.recovered),
             ]
         )
@@ -551,7 +551,7 @@ def build_document(results: Sequence[RunResult], *, command: str | None = None) 
         cards.append(
             KeyFigure(
                 "recovery after spike",
-                "never" if recovery.recovery_s is None else f"{recovery.recovery_s:.0f} s",
+                recovery.describe(),
                 status_word(recovery.recovered),
             )
         )

@@ -80,11 +80,10 @@ def render_summary(result: RunResult) -> RenderableType:
     )
     if s.recovery is not None:
         r = s.recovery
-        rec = "never (run ended first)" if r.recovery_s is None else f"{r.recovery_s:.0f} s"
         facts.add_row(
             "recovery",
             Text.assemble(
-                f"{rec} after the spike (deadline {r.deadline_s:.0f} s)  ",
+                f"{r.describe()} (deadline {r.deadline_s:.0f} s after it began)  ",
                 verdict_text(r.recovered),
             ),
         )

@@ -121,11 +121,24 @@ class ThresholdVerdict(_M):
 
 class RecoveryVerdict(_M):
     spike_start_s: float
-    recovery_s: float | None  # None: never recovered within the run
+    recovery_s: float | None  # from the spike's start; None: never recovered within the run
     deadline_s: float
     recovered: bool
     condition: list[str]
     first_violation_s: float | None = None  # None: the condition never broke
+    spike_duration_s: float | None = None  # how long the spike stage lasted
+
+    def describe(self) -> str:
+        """What happened, in words: recovered within the spike, only when it ended, or never."""
+        if self.recovery_s is None:
+            return "never recovered (the run ended first)"
+        if self.recovery_s == 0:
+            return "never degraded"
+        if self.spike_duration_s is not None and self.recovery_s >= self.spike_duration_s - 1e-9:
+            late = self.recovery_s - self.spike_duration_s
+            tail = "when it ended" if late < 0.5 else f"{late:.0f} s after it ended"
+            return f"not recovered before the spike ended: good again {tail}"
+        return f"recovered {self.recovery_s:.0f} s into the spike"
 
 
 class EndpointSummary(_M):
@@ -181,6 +194,7 @@ class Provenance(_M):
     scale: float = 1.0
     mode: str | None = None  # model mode (fast|exact) or runner details
     replications: int | None = None
+    arrivals: str | None = None  # the model's arrival process (poisson | even); None: observed
     tool_versions: dict[str, str] = Field(default_factory=dict)
     started_at: datetime
     finished_at: datetime | None = None
@@ -201,4 +215,9 @@ class RunResult(_M):
     faults: list[Fault] = Field(default_factory=list)  # faults applied (emulator)
     intervals: dict[str, dict[str, float]] | None = Field(
         None, description="95 % confidence half-widths per summary figure (--runs N)"
+    )
+    replicates: dict[str, list[float | None]] | None = Field(
+        None,
+        description="predict --runs N: every replication's value of each figure compare "
+        "judges, keyed 'figure@phase' (scaling_lab.result.figures)",
     )

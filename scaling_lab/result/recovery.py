@@ -111,4 +111,7 @@ def compute_recovery(scenario: Scenario, series: Sequence[SecondSample]) -> Reco
         recovered=recovery is not None and recovery < slo.deadline_s,
         condition=list(slo.condition),
         first_violation_s=None if first_bad is None else first_bad - spike_start,
+        spike_duration_s=next(
+            (st.duration_s for st in scenario.traffic.stages if st.name == slo.spike), None
+        ),
     )

@@ -97,7 +97,10 @@ class Stage(_Strict):
 
 
 class ArrivalProcess(StrEnum):
-    """How the model places arrivals in time (k6 itself always spaces them evenly)."""
+    """How the model places arrivals in time (k6 itself always spaces them evenly). Unset in
+    the scenario, the target decides: a prediction of a k6 run (``verify``, ``predict
+    --arrivals even``) uses ``even``; ``predict`` on its own models production traffic,
+    ``poisson``. Every predicted result records the one it used (``provenance.arrivals``)."""
 
     POISSON = "poisson"  # independent arrivals, as production traffic
     EVEN = "even"  # k6 arrival-rate executors: the i-th arrival when the rate's integral is i
@@ -108,9 +111,15 @@ class Traffic(_Strict):
 
     start_rate: Rate = Field(0, description="rate at t=0 (k6 startRate), requests/s")
     stages: list[Stage] = Field(min_length=1)
-    arrivals: ArrivalProcess = Field(
-        ArrivalProcess.POISSON, description="the model's arrival process: poisson or even (k6)"
+    arrivals: ArrivalProcess | None = Field(
+        None,
+        description="the model's arrival process: poisson or even (k6); unset: even when "
+        "predicting a k6 run (verify), poisson for predict on its own",
     )
+
+    def arrivals_or(self, default: ArrivalProcess) -> ArrivalProcess:
+        """The scenario's arrival process, or ``default`` (the target's) when unset."""
+        return self.arrivals if self.arrivals is not None else default
 
     @model_validator(mode="after")
     def _bounded_length(self) -> Traffic:
@@ -385,3 +394,9 @@ class Scenario(_Strict):
                 f"that keeps the peak at most {MAX_RATE_PER_S:,.0f} req/s"
             )
         return self.model_copy(update={"scale": self.scale * k})
+
+    def with_arrivals(self, arrivals: ArrivalProcess) -> Scenario:
+        """A copy whose model arrival process is ``arrivals``."""
+        return self.model_copy(
+            update={"traffic": self.traffic.model_copy(update={"arrivals": arrivals})}
+        )

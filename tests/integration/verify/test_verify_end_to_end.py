@@ -38,13 +38,17 @@ def test_verify_writes_a_complete_run_folder(
     assert (run_dir / "calibrated.yaml").is_file()
     assert "| recovery_s |" in (run_dir / "compare.md").read_text()
     assert (run_dir / "compare-overview.png").stat().st_size > 10_000
-    # compare on the files gives the same verdict as the job.
-    final = (
-        load_result(run_dir / "predicted-calibrated.json")
-        if (run_dir / "predicted-calibrated.json").exists()
-        else predicted
-    )
-    assert compare(final, observed).passed == verdict["model_agrees"]
+    # both verdicts are on the terminal, and say how they were reached
+    assert "model vs observation, as given" in out.out
+    assert "model vs observation, calibrated on the before phase" in out.out
+    assert verdict["replications"] == 10 and predicted.replicates is not None
+    assert verdict["arrivals"] == "even" and predicted.provenance.arrivals == "even"
+    # compare on the files gives the same verdicts as the job (the calibrated comparison
+    # leaves out the phase it was fitted on)
+    final = load_result(run_dir / "predicted-calibrated.json")
+    assert compare(predicted, observed).passed == verdict["model_agrees_before_calibration"]
+    excluded = compare(final, observed, exclude_phases=("before",))
+    assert excluded.passed == verdict["model_agrees"]
 
 
 SCENARIO_REQUESTS = 12 * 10 + 8 * 30 + 6 * 10

@@ -153,3 +153,38 @@ def test_bad_mode_and_runs_are_input_errors() -> None:
         predict(small(), staging(), mode="slow")
     with pytest.raises(InputError):
         predict(small(), staging(), runs=0)
+
+
+def test_the_arrival_process_is_a_choice_the_result_records() -> None:
+    from scaling_lab.errors import InputError
+    from scaling_lab.scenario.models import ArrivalProcess
+
+    sc = load_scenario("smoke").scaled(0.2)
+    sy = load_system("staging")
+    assert sc.traffic.arrivals is None  # the shipped scenarios leave it to the target
+    poisson = predict(sc, sy, seed=3)
+    even = predict(sc, sy, seed=3, arrivals="even")
+    assert poisson.provenance.arrivals == "poisson"
+    assert poisson.scenario.traffic.arrivals is ArrivalProcess.POISSON
+    assert even.provenance.arrivals == "even"
+    # even spacing: each second gets its rate's share, Poisson counts vary around it
+    offered_even = {s.offered for s in even.series if s.offered}
+    offered_poisson = {s.offered for s in poisson.series if s.offered}
+    assert len(offered_even) <= 3 < len(offered_poisson)
+    # the scenario's own choice stands unless the caller overrides it
+    fixed = sc.with_arrivals(ArrivalProcess.EVEN)
+    assert predict(fixed, sy, seed=3).provenance.arrivals == "even"
+    with pytest.raises(InputError, match="arrivals: expected 'poisson' or 'even'"):
+        predict(sc, sy, arrivals="uniform")
+
+
+def test_predict_cli_takes_arrivals(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from scaling_lab.cli.main import main
+    from scaling_lab.result import load_result
+
+    assert main(
+        ["predict", "smoke", "--scale", "0.1", "--arrivals", "even", "--out", str(tmp_path)]
+    ) in (0, 99)
+    (path,) = list(tmp_path.glob("*.json"))
+    assert load_result(path).provenance.arrivals == "even"
+    assert main(["predict", "smoke", "--arrivals", "nope", "--out", str(tmp_path)]) == 2
