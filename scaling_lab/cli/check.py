@@ -16,7 +16,9 @@ __all__ = ["register"]
 
 
 def _check(
-    result: Annotated[Path, typer.Argument(help="a result JSON file (predicted or observed)")],
+    result: Annotated[
+        str, typer.Argument(help="result file, run folder, run id or latest[:scenario[:kind]]")
+    ],
     p95_ms: Annotated[
         float | None,
         typer.Option(
@@ -63,9 +65,9 @@ def _check(
     """Gate a result: a table of verdicts; exit 99 when any check fails."""
     from scaling_lab.load.gate import GateLimits, gate, junit_xml
     from scaling_lab.report.terminal import verdict_text
-    from scaling_lab.result.io import load_result
+    from scaling_lab.store import resolve_result
 
-    res = load_result(result)
+    res = resolve_result(result)
     limits = GateLimits(
         p95_ms=p95_ms, p99_ms=p99_ms, error_rate=error_rate, min_throughput_per_s=min_throughput
     )

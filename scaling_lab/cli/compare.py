@@ -14,8 +14,18 @@ __all__ = ["register"]
 
 
 def _compare(
-    predicted: Annotated[Path, typer.Argument(help="predicted result JSON")],
-    observed: Annotated[Path, typer.Argument(help="observed result JSON")],
+    predicted: Annotated[
+        str,
+        typer.Argument(
+            help="predicted: result file, run folder, run id or latest:<scenario>:predicted"
+        ),
+    ],
+    observed: Annotated[
+        str,
+        typer.Argument(
+            help="observed: result file, run folder, run id or latest[:scenario[:kind]]"
+        ),
+    ],
     tolerances: Annotated[
         Path | None,
         typer.Option(
@@ -42,9 +52,9 @@ def _compare(
         load_tolerances,
         plot_comparison,
     )
-    from scaling_lab.result.io import load_result
+    from scaling_lab.store import resolve_result
 
-    cmp = compare(load_result(predicted), load_result(observed), load_tolerances(tolerances))
+    cmp = compare(resolve_result(predicted), resolve_result(observed), load_tolerances(tolerances))
     for note in cmp.notes:
         err.print(f"[yellow]note:[/yellow] {note}")
     out.print(comparison_table(cmp, only_gated=not all_lines))

@@ -188,16 +188,18 @@ def _schema(
 
 
 def _show(
-    result: Annotated[Path, typer.Argument(help="a result JSON file (or a run folder)")],
+    result: Annotated[
+        str, typer.Argument(help="result file, run folder, run id or latest[:scenario[:kind]]")
+    ],
     as_json: Annotated[
         bool, typer.Option("--json", help="print the summary as JSON", envvar="SCALING_LAB_JSON")
     ] = False,
 ) -> int:
     """Show a result's summary in the terminal."""
     from scaling_lab.report.terminal import render_summary
-    from scaling_lab.result.io import load_result
+    from scaling_lab.store import resolve_result
 
-    res = load_result(result)
+    res = resolve_result(result)
     if as_json:
         out.print_json(res.summary.model_dump_json(exclude={"endpoints": {"__all__": {"hdr"}}}))
     else:

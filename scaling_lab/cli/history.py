@@ -41,6 +41,36 @@ def _num(v: float | None, fmt: str) -> str:
     return "-" if v is None else format(v, fmt)
 
 
+def _short_target(target: str) -> str:
+    """model, local, or a URL's host."""
+    from urllib.parse import urlsplit
+
+    if "://" not in target:
+        return target
+    return urlsplit(target).netloc or target
+
+
+def _unlike(base: object, cand: object) -> list[str]:
+    """How two results differ in what makes their figures comparable."""
+    from scaling_lab.result.models import RunResult
+
+    assert isinstance(base, RunResult) and isinstance(cand, RunResult)
+    diffs = []
+    pairs = (
+        ("kind", base.kind.value, cand.kind.value),
+        ("target", base.provenance.target, cand.provenance.target),
+        ("backend", base.provenance.backend, cand.provenance.backend),
+        ("system", base.system.name, cand.system.name),
+        ("scale", f"x{base.scenario.scale:g}", f"x{cand.scenario.scale:g}"),
+    )
+    for name, b, c in pairs:
+        if b != c:
+            diffs.append(f"{name} {b} vs {c}")
+    if not diffs and base.system != cand.system:
+        diffs.append(f"system {base.system.name!r} differs in its settings")
+    return diffs
+
+
 def _history(
     scenario: Annotated[
         str | None,
@@ -75,10 +105,11 @@ def _history(
     out.print(f"history: {location}")
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("run", no_wrap=True)
-    for col in ("kind", "started", "p95 ms", "p99 ms", "errors", "ok/s", "gate"):
-        table.add_column(
-            col, no_wrap=True, justify="left" if col in ("kind", "started") else "right"
-        )
+    left = ("kind", "started", "target", "backend", "system")
+    for col in (*left[:2], "target", "backend", "system", "scale", "p95 ms", "p99 ms"):
+        table.add_column(col, no_wrap=True, justify="left" if col in left else "right")
+    for col in ("errors", "ok/s", "gate"):
+        table.add_column(col, no_wrap=True, justify="right")
     for r in runs:
         gate = (
             Text("-", "dim")
@@ -89,6 +120,10 @@ def _history(
             ("*" if r.run_id in base_ids else " ") + r.run_id,
             r.kind,
             r.started_at[5:16].replace("T", " "),
+            _short_target(r.target),
+            r.backend or "-",
+            r.system,
+            f"x{r.scale:g}",
             _num(r.p95_ms, ".1f"),
             _num(r.p99_ms, ".1f"),
             "-" if r.error_rate is None else f"{r.error_rate:.2%}",
@@ -96,7 +131,7 @@ def _history(
             gate,
         )
     _wide().print(table)
-    out.print("* baseline; times in UTC; --json for every column (target, backend, git sha)")
+    out.print("* baseline; times in UTC; --json for every column (full target, git sha)")
     return ExitCode.OK
 
 
@@ -214,6 +249,14 @@ def _regress(
         Path | None,
         typer.Option("--junit", help="write a JUnit XML report here", envvar="SCALING_LAB_JUNIT"),
     ] = None,
+    allow_unlike: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unlike",
+            help="compare even when kind, target, backend, system or scale differ (a warning)",
+            envvar="SCALING_LAB_ALLOW_UNLIKE",
+        ),
+    ] = False,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> int:
@@ -266,6 +309,18 @@ def _regress(
             source = f"history: {len(comparable)} comparable runs"
     if base.run_id == cand.run_id:
         raise InputError(f"run {cand.run_id} is its own baseline; name another with --baseline")
+    unlike = _unlike(base, cand)
+    if unlike and not allow_unlike:
+        raise InputError(
+            f"regress: {cand.run_id} and baseline {base.run_id} are not comparable ("
+            + "; ".join(unlike)
+            + "); --allow-unlike compares them anyway"
+        )
+    if unlike:
+        err.print(
+            "[yellow]warning:[/yellow] comparing unlike runs (" + "; ".join(unlike) + "): "
+            "a difference may be the set-up, not a regression"
+        )
     report = detect_regressions(
         base, cand, threshold=thr, confidence=confidence, run_noise=noise, noise_source=source
     )

@@ -99,11 +99,24 @@ def _observe(
         ) from None
     except BotoCoreError as exc:
         raise EnvironmentProblem(f"observe: CloudWatch: {exc}") from None
+    seen = sorted(figures.observable)
+    empty = sorted(figures.queried - figures.observable)
+    if not seen:
+        raise EnvironmentProblem(
+            f"observe: CloudWatch returned no datapoints for any of {len(empty)} metrics "
+            f"between {start - pad:%Y-%m-%d %H:%M:%S} and {end + pad:%H:%M:%S} UTC (function "
+            f"{function_name!r}, region {region or res.system.region}); nothing merged, "
+            f"{result} left as it was"
+        )
     merged = merge_into_result(res, figures, start.timestamp())
     target = output or result.with_name(result.stem + "-cloudwatch.json")
     save_result(merged, target)
-    seen = sorted(figures.observable)
-    out.print(f"merged {len(seen)} CloudWatch figure(s): {', '.join(seen) or 'none'}")
+    out.print(f"merged {len(seen)} CloudWatch figure(s): {', '.join(seen)}")
+    if empty:
+        err.print(
+            f"[yellow]warning:[/yellow] no datapoints for {len(empty)} figure(s), left null "
+            f"(not observed): {', '.join(empty)}"
+        )
     err.print(f"wrote {target}")
     return ExitCode.OK
 

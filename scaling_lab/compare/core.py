@@ -14,7 +14,9 @@ Two ways to judge a figure:
   ``|observed - predicted| <= max(abs, rel x |predicted|, fraction x requests)``.
 
 A percentile also agrees when the observed value's rank in the predicted distribution is
-within ``rank_points`` of the percentile (latency under legacy retries is a staircase).
+within ``rank_points`` of the percentile (latency under legacy retries is a staircase): the
+rank of the observed value give or take ``model_error`` (a latency 5 % off moves its rank by
+many points where requests crowd on one step of the staircase).
 """
 
 from __future__ import annotations
@@ -90,6 +92,8 @@ class Line:
     allowed: float | None = None
     unit: str = ""
     rank: float | None = None  # percentile lines: observed value's rank in the predicted (0-100)
+    # ranks of observed x (1 -/+ model_error): where the value may sit, given the model's error
+    rank_range: tuple[float, float] | None = None
     interval: Interval | None = None  # interval mode: the prediction's spread
 
     @property
@@ -134,7 +138,9 @@ class Line:
             return Verdict.PASS
         if self.tolerance.rank_points and self.rank is not None and self.figure.startswith("p"):
             target = float(self.figure[1:])
-            if abs(self.rank - target) <= self.tolerance.rank_points + 1e-9:
+            lo, hi = self.rank_range or (self.rank, self.rank)
+            pts = self.tolerance.rank_points + 1e-9
+            if lo <= target + pts and hi >= target - pts:
                 return Verdict.PASS
         return Verdict.FAIL
 
@@ -322,7 +328,12 @@ def compare(
                 add(label, f"{pname}:{name}", pv, ov)
                 if ph is not None and ov is not None:
                     r = ph.rank_of(ov)
-                    cmp.lines[-1].rank = None if r is None else 100.0 * r
+                    ln = cmp.lines[-1]
+                    ln.rank = None if r is None else 100.0 * r
+                    m = ln.tolerance.model_error if ln.tolerance is not None else 0.0
+                    lo, hi = ph.rank_of(ov * (1 - m)), ph.rank_of(ov * (1 + m))
+                    if m and lo is not None and hi is not None:
+                        ln.rank_range = (100.0 * lo, 100.0 * hi)
         add("throttled", pname, pf["throttled"], of["throttled"], of["requests"] or 0.0)
         for figure in _SERIES_FIGURES[1:]:
             add(figure, pname, pf[figure], of[figure])

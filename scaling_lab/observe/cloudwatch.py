@@ -166,8 +166,24 @@ def collect_cloudwatch(
             args["NextToken"] = token
     for name in ("ddb_write_throttles", "ddb_read_throttles"):
         part = series.pop(name, None)
-        if part is not None:
+        if part is not None and part.points:
             series.setdefault("ddb_throttled", FigureSeries("Sum", period_s)).merge_sum(part)
-    observable = {s.figure for s in specs} - {"ddb_write_throttles", "ddb_read_throttles"}
-    observable.add("ddb_throttled")
-    return Figures(series=series, source="cloudwatch", observable=observable)
+    # A figure is observed only when CloudWatch returned datapoints for it: an empty answer
+    # (wrong region, function name or window, or a metric never published) stays null,
+    # never 0. CloudWatch leaves out periods without data, so "no datapoints" cannot tell a
+    # zero from an absent metric.
+    queried = {_merged_name(s.figure) for s in specs}
+    observable = {name for name, fs in series.items() if fs.points}
+    empty = sorted(queried - observable)
+    notes = [f"CloudWatch returned no datapoints (left null): {', '.join(empty)}"] if empty else []
+    return Figures(
+        series={k: v for k, v in series.items() if v.points},
+        source="cloudwatch",
+        observable=observable,
+        notes=notes,
+        queried=queried,
+    )
+
+
+def _merged_name(figure: str) -> str:
+    return "ddb_throttled" if figure in ("ddb_write_throttles", "ddb_read_throttles") else figure

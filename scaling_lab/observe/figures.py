@@ -68,6 +68,8 @@ class Figures:
     observable: set[str] = field(default_factory=set)
     throttles_by_cause: dict[ThrottleCause, int] | None = None
     notes: list[str] = field(default_factory=list)
+    #: Figures asked for (CloudWatch): those not in ``observable`` returned no datapoints.
+    queried: set[str] = field(default_factory=set)
 
     def per_run_second(
         self, started_epoch_s: float, duration_s: int

@@ -39,10 +39,18 @@ def load_result(path: Path | str) -> RunResult:
 
     path = Path(path)
     if path.is_dir():
+        # a run folder: its observed result (verify writes predicted.json next to it)
         candidates = sorted(path.glob("*.json"))
-        if len(candidates) != 1:
-            raise InputError(f"{path} is a folder; name one result file in it")
-        path = candidates[0]
+        observed = path / "observed.json"
+        if observed.is_file():
+            path = observed
+        elif len(candidates) == 1:
+            path = candidates[0]
+        else:
+            names = ", ".join(c.name for c in candidates[:6]) or "none"
+            raise InputError(
+                f"{path} is a folder with {len(candidates)} JSON files ({names}); name one"
+            )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -65,13 +65,30 @@ class HistoryStore(ABC):
         return None
 
     def find(self, ref: str) -> RunRecord:
-        """A stored run by exact id, unique id prefix or fragment, or ``latest[:scenario]``."""
+        """A stored run by exact id, unique id prefix or fragment, or ``latest``:
+        ``latest[:scenario[:kind]]`` is the newest *observed* run (of the scenario) unless
+        ``kind`` says ``predicted`` or ``any``."""
         if ref == "latest" or ref.startswith("latest:"):
-            scenario = ref.partition(":")[2] or None
-            found = self.runs(scenario=scenario, limit=1)
+            parts = ref.split(":")
+            if len(parts) > 3:
+                raise InputError(
+                    f"{ref!r}: expected latest, latest:<scenario> or "
+                    "latest:<scenario>:<observed|predicted|any>"
+                )
+            scenario = (parts[1] if len(parts) > 1 else "") or None
+            kind = parts[2] if len(parts) > 2 else "observed"
+            if kind not in ("observed", "predicted", "any"):
+                raise InputError(f"{ref!r}: kind {kind!r}: expected observed, predicted or any")
+            found = self.runs(scenario=scenario, kind=None if kind == "any" else kind, limit=1)
             if not found:
                 where = f" of scenario {scenario!r}" if scenario else ""
-                raise InputError(f"no run{where} in the history at {self.location}")
+                what = "run" if kind == "any" else f"{kind} run"
+                hint = (
+                    f" (latest:{scenario or ''}:any takes predictions too)"
+                    if kind == "observed"
+                    else ""
+                )
+                raise InputError(f"no {what}{where} in the history at {self.location}{hint}")
             return found[0]
         return pick_record(ref, self.runs(), self.location)
 

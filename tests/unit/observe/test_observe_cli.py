@@ -60,3 +60,41 @@ def test_observe_refuses_a_predicted_result(tmp_path, aws, capsys):
     path = _observed(tmp_path, ResultKind.PREDICTED)
     assert main(["observe", str(path)]) == 2
     assert "needs an observed result" in capsys.readouterr().err
+
+
+def test_an_empty_cloudwatch_answer_merges_nothing_and_says_so(tmp_path, aws, capsys):
+    # an endpoint with no metrics for this function/window: nothing is observed, so nothing
+    # may turn from null (n/a) into 0
+    path = _observed(tmp_path)
+    assert main(["observe", str(path)]) == 3
+    err = capsys.readouterr().err
+    assert "returned no datapoints for any of" in err and "nothing merged" in err
+    assert not (tmp_path / "run-cloudwatch.json").exists()
+    assert load_result(path).summary.ddb_throttled is None
+
+
+def test_figures_without_datapoints_stay_null(tmp_path, aws, capsys):
+    aws.put_metric_data(
+        Namespace="AWS/Lambda",
+        MetricData=[
+            {
+                "MetricName": "ConcurrentExecutions",
+                "Dimensions": [{"Name": "FunctionName", "Value": "triggers-api"}],
+                "Timestamp": START + timedelta(seconds=5),
+                "Value": 7.0,
+            }
+        ],
+    )
+    path = _observed(tmp_path)
+    assert main(["observe", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "merged 1 CloudWatch figure(s): lambda_concurrency" in captured.out
+    assert "left null" in captured.err and "ddb_throttled" in captured.err
+    merged = load_result(tmp_path / "run-cloudwatch.json")
+    s = merged.summary
+    assert s.max_lambda_concurrency == 7.0
+    assert s.ddb_throttled is None and s.max_sqs_depth is None and s.cold_starts is None
+    assert all(x.ddb_throttled is None and x.ddb_consumed_wcu is None for x in merged.series)
+    assert main(["show", str(tmp_path / "run-cloudwatch.json")]) == 0
+    shown = capsys.readouterr().out
+    assert "throttled requests n/a" in shown

@@ -40,8 +40,15 @@ def _exercise(store: HistoryStore) -> None:
     rec = store.find("bbb222")
     assert rec.p95_ms == pytest.approx(b.summary.latency_ms.p95)
     assert rec.git_sha == "0" * 40 and rec.target == "local" and rec.kind == "observed"
-    assert store.find("latest").run_id == p.run_id
-    assert store.find("latest:steady-synth").run_id == p.run_id
+    # latest means the latest observed run, unless asked for predictions or any kind
+    assert store.find("latest").run_id == b.run_id
+    assert store.find("latest:steady-synth").run_id == b.run_id
+    assert store.find("latest:steady-synth:predicted").run_id == p.run_id
+    assert store.find("latest::any").run_id == p.run_id
+    with pytest.raises(InputError, match="kind 'nope'"):
+        store.find("latest:steady-synth:nope")
+    with pytest.raises(InputError, match=r"no observed run of scenario 'other'.*:any"):
+        store.find("latest:other")
     with pytest.raises(InputError, match="ambiguous"):
         store.find("20261101T0")
     with pytest.raises(InputError, match="no such run"):
