@@ -143,15 +143,25 @@ def _validate(
     elif systems:
         chosen = systems
     for path, sc in scenarios:
-        against = chosen
-        if against is None:
-            try:
-                against = [_system_file(sc.system, relative_to=path)]
-            except (ValidationFailed, InputError) as exc:
-                # predict --system can still pair it; the index check just cannot run
-                warnings.append(f"{path}: indexes not checked: system {sc.system!r}: {exc}")
-                continue
-        warnings.extend(_index_warnings(sc, path, against))
+        # the system the scenario names, resolved as predict and run resolve it
+        try:
+            own = [_system_file(sc.system, relative_to=path)]
+        except ValidationFailed as exc:
+            own = None
+            if system is None:
+                problems.extend(exc.problems)
+            else:
+                warnings.append(f"{path}: system {sc.system!r} is not valid (--system used)")
+        except InputError as exc:
+            own = None
+            msg = f"system {sc.system!r}: {exc}"
+            if system is None:
+                problems.append(Problem(str(path), "system", msg))
+            else:
+                warnings.append(f"{path}: {msg} (--system {system} used instead)")
+        against = chosen if chosen is not None else own
+        if against is not None:
+            warnings.extend(_index_warnings(sc, path, against))
     for w in warnings:
         err.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
     for p in problems:

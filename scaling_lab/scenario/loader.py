@@ -120,16 +120,27 @@ def list_scenario_files() -> list[Path]:
     return sorted(p for p in scenarios_dir().glob("*.yaml") if p.is_file())
 
 
-def _resolve(ref: str | Path, folder: Path, kind: str) -> Path:
+def _resolve(
+    ref: str | Path, folder: Path | list[Path], kind: str, base: Path | None = None
+) -> Path:
+    """A name in ``folder`` (the first of several that has it), or a file path; a relative
+    path is looked up in ``base`` (the folder of the file that names it) first, then in the
+    working directory."""
     path = Path(ref)
     if path.suffix in (".yaml", ".yml") or path.exists() or os.sep in str(ref):
-        if not path.is_file():
-            raise InputError(f"{kind} file not found: {path}")
-        return path
-    candidate = folder / f"{ref}.yaml"
-    if candidate.is_file():
-        return candidate
-    known = sorted(p.stem for p in folder.glob("*.yaml"))
+        tried = [path]
+        if base is not None and not path.is_absolute():
+            tried.insert(0, base / path)
+        for candidate in tried:
+            if candidate.is_file():
+                return candidate
+        raise InputError(f"{kind} file not found: {' or '.join(str(t) for t in tried)}")
+    folders = folder if isinstance(folder, list) else [folder]
+    for f in folders:
+        candidate = f / f"{ref}.yaml"
+        if candidate.is_file():
+            return candidate
+    known = sorted({p.stem for f in folders for p in f.glob("*.yaml")})
     raise InputError(
         f"unknown {kind} {str(ref)!r}; expected a file path or one of: {', '.join(known)}"
     )
@@ -140,10 +151,15 @@ def find_scenario(ref: str | Path) -> Path:
 
 
 def find_system(ref: str | Path, relative_to: Path | None = None) -> Path:
-    folder = (relative_to.parent if relative_to else scenarios_dir()) / "systems"
-    if not folder.is_dir():
-        folder = scenarios_dir() / "systems"
-    return _resolve(ref, folder, "system")
+    """A system by name (the ``systems`` folder next to ``relative_to``, then the shipped
+    one) or by path (relative to ``relative_to``'s folder first, then the working directory)."""
+    shipped = scenarios_dir() / "systems"
+    folders = [shipped]
+    if relative_to is not None:
+        local = relative_to.parent / "systems"
+        if local.is_dir() and local.resolve() != shipped.resolve():
+            folders.insert(0, local)
+    return _resolve(ref, folders, "system", relative_to.parent if relative_to else None)
 
 
 def _problem(path: Path, message: str) -> ValidationFailed:

@@ -229,3 +229,37 @@ def test_validate_names_an_unknown_system_option(capsys):
     assert main(["validate", str(ROOT / "scenarios" / "spike.yaml"), "--system", "nope"]) == 2
     err = capsys.readouterr().err
     assert "--system: unknown system 'nope'" in err and "Traceback" not in err
+
+
+def test_validate_checks_the_system_a_scenario_names(tmp_path, capsys):
+    scen = Path(__file__).resolve().parents[3] / "scenarios" / "smoke.yaml"
+    text = scen.read_text()
+    bad = tmp_path / "nosuch.yaml"
+    bad.write_text(text.replace("system: staging", "system: nosuch"))
+    assert "system: nosuch" in bad.read_text()
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "system 'nosuch'" in err and "unknown system" in err
+    # with --system the scenario is paired explicitly: a warning, not an error
+    assert main(["validate", str(bad), "--system", "staging"]) == 0
+    assert "--system staging used instead" in capsys.readouterr().err
+
+
+def test_a_relative_system_path_resolves_against_the_scenario_folder(tmp_path, capsys, monkeypatch):
+    shipped = Path(__file__).resolve().parents[3] / "scenarios"
+    (tmp_path / "team" / "sys").mkdir(parents=True)
+    (tmp_path / "team" / "sys" / "mine.yaml").write_text(
+        (shipped / "systems" / "staging.yaml").read_text().replace("name: staging", "name: mine")
+    )
+    scen = tmp_path / "team" / "spike-mine.yaml"
+    scen.write_text(
+        (shipped / "smoke.yaml").read_text().replace("system: staging", "system: sys/mine.yaml")
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # not the scenario's folder
+    assert main(["validate", str(scen)]) == 0, capsys.readouterr().err
+    assert main(["predict", str(scen), "--scale", "0.1", "--out", str(tmp_path / "o")]) in (0, 99)
+    (tmp_path / "team" / "sys" / "mine.yaml").unlink()
+    assert main(["validate", str(scen)]) == 2
+    assert "system file not found" in capsys.readouterr().err

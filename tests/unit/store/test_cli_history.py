@@ -66,3 +66,64 @@ def test_regress_uses_run_to_run_noise_from_the_history(
     assert main(["history"]) == 0
     text = capsys.readouterr().out
     assert "*run-0" in text and "run-3" in text  # not cut at 80 columns
+
+
+def test_regress_refuses_unlike_runs_and_history_shows_what_makes_them_unlike(
+    tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a staging run at x0.2 against a local baseline at x1: a set-up difference, not a
+    # regression
+    local = synth_run(300, run_id="local-x1")
+    remote = synth_run(301, run_id="url-x02")
+    remote = remote.model_copy(
+        update={
+            "provenance": remote.provenance.model_copy(
+                update={"target": "https://staging.example/v1", "backend": "aws", "scale": 0.2}
+            ),
+            "scenario": remote.scenario.scaled(0.2),
+        }
+    )
+    files = [save_result(r, tmp_path / f"{r.run_id}.json") for r in (local, remote)]
+    assert main(["history-add", *map(str, files)]) == 0
+    assert main(["baseline", "set", "local-x1"]) == 0
+    capsys.readouterr()
+    assert main(["regress", "url-x02"]) == 2
+    msg = capsys.readouterr().err
+    assert "not comparable" in msg and "--allow-unlike" in msg
+    assert "target local vs https://staging.example/v1" in msg and "scale x1 vs x0.2" in msg
+    assert main(["regress", "url-x02", "--allow-unlike"]) in (0, 99)
+    assert "comparing unlike runs" in capsys.readouterr().err
+    assert main(["history"]) == 0
+    table = capsys.readouterr().out
+    for col in ("target", "backend", "system", "scale"):
+        assert col in table
+    assert "staging.example" in table and "x0.2" in table and "embedded" in table
+
+
+def test_latest_means_observed_and_show_takes_run_references(
+    tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scaling_lab.result import ResultKind
+
+    obs = synth_run(400, run_id="obs-run")
+    pred = synth_run(401, kind=ResultKind.PREDICTED, run_id="pred-run")  # recorded later
+    files = [save_result(r, tmp_path / f"{r.run_id}.json") for r in (obs, pred)]
+    assert main(["history-add", *map(str, files)]) == 0
+    capsys.readouterr()
+    scenario = obs.scenario.name
+    assert main(["show", f"latest:{scenario}", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["requests"] == obs.summary.requests
+    assert main(["baseline", "set", f"latest:{scenario}"]) == 0
+    assert "obs-run" in capsys.readouterr().out  # not the newer prediction
+    assert main(["baseline", "set", f"latest:{scenario}:predicted"]) == 0
+    assert "pred-run" in capsys.readouterr().out
+    assert main(["check", "obs-run"]) in (0, 99)
+    assert main(["compare", f"latest:{scenario}:predicted", "obs-run"]) in (0, 99)
+    # a run folder (verify's) means its observed result
+    folder = tmp_path / "verify-folder"
+    folder.mkdir()
+    save_result(obs, folder / "observed.json")
+    save_result(pred, folder / "predicted.json")
+    capsys.readouterr()
+    assert main(["show", str(folder), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["requests"] == obs.summary.requests
