@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from scaling_lab.aws.buckets import TokenBucket
 from scaling_lab.system.models import (
+    DDB_THROTTLED_CALL_MS,
     SECONDS_PER_DAY,
     AutoScaling,
     CapacitySettings,
@@ -66,8 +67,8 @@ KEYS_ONLY_BYTES = 200
 # -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items
 DYNAMODB_MAX_ITEM_BYTES = 400 * 1024
 # ASSUMPTION: a throttled call (ProvisionedThroughputExceededException) takes 4 ms before the
-# SDK sleeps; undocumented, small next to the backoff. Calibrate from runs.
-DDB_THROTTLED_CALL_MS = 4.0
+# SDK sleeps on AWS; undocumented. The default of ``dynamodb.throttled_call_ms``
+# (scaling_lab.system.models), which the engines use.
 
 
 def gsi_item_bytes(item_bytes: int, gsi: GsiConfig) -> int:
@@ -358,7 +359,6 @@ class Datapoint:
     consumed_per_s: float
     seen_s: float
     utilization: float
-
 
 
 class AutoScaler:

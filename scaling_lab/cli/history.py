@@ -351,6 +351,7 @@ def _regress(
                             "ci_high": v.ci_high,
                             "threshold": v.threshold,
                             "verdict": v.verdict.value,
+                            "detectable": v.detectable,
                         }
                         for v in report.verdicts
                     ],
@@ -391,11 +392,19 @@ def _print_report(report: object) -> None:
         f"({report.block_s} s blocks), run-to-run noise: {report.noise_source}"
     )
     table = Table(show_edge=False)
-    for col in ("endpoint", "figure", "baseline", "candidate", "degradation", "CI", "verdict"):
-        table.add_column(
-            col,
-            justify="right" if col in ("baseline", "candidate", "degradation", "CI") else "left",
-        )
+    cols = (
+        "endpoint",
+        "figure",
+        "baseline",
+        "candidate",
+        "degradation",
+        "CI",
+        "detects",
+        "verdict",
+    )
+    right = ("baseline", "candidate", "degradation", "CI", "detects")
+    for col in cols:
+        table.add_column(col, justify="right" if col in right else "left")
     for v in report.verdicts:
         ci = (
             "-"
@@ -409,9 +418,14 @@ def _print_report(report: object) -> None:
             _fmt(v, v.candidate),
             _pct(v, v.degradation),
             ci,
+            "-" if v.detectable is None else ">" + _pct(v, v.detectable).lstrip("+"),
             Text(v.verdict.value, _STYLE[v.verdict.value]),
         )
     _wide().print(table)
+    out.print(
+        "detects: the smallest degradation these runs could flag (threshold + the interval's "
+        "half-width); more or longer runs lower it"
+    )
     for note in report.notes:
         err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
 

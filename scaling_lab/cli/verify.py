@@ -17,7 +17,7 @@ from scaling_lab.cli.output import err, out
 from scaling_lab.errors import ExitCode, InputError
 from scaling_lab.scenario.limits import MAX_SEED
 
-__all__ = ["local_budget", "register", "resolve_scale"]
+__all__ = ["LOCAL_THROTTLED_CALL_MS", "for_target", "local_budget", "register", "resolve_scale"]
 
 BUDGET_ENV = "SCALING_LAB_LOCAL_BUDGET"  # a peak rate in req/s; overrides the probe (tests, CI)
 
@@ -53,6 +53,20 @@ def resolve_scale(scale: str, peak_rate_per_s: float, budget_per_s: float) -> fl
     if not 0 < k <= 1000:
         raise InputError(f"--scale: must be > 0 and <= 1000, got {scale}")
     return k
+
+
+# The local stack refuses a throttled DynamoDB call in botocore's before-send hook: nothing is
+# sent, the SDK's sleep starts at once (emulator/governor/ddb.py).
+LOCAL_THROTTLED_CALL_MS = 0.0
+
+
+def for_target(system: Any, target: str) -> Any:
+    """The system as the run's target serves it: locally a throttled call takes no round trip
+    (unless the system file sets ``dynamodb.throttled_call_ms`` itself)."""
+    if target != "local" or "throttled_call_ms" in system.dynamodb.model_fields_set:
+        return system
+    ddb = system.dynamodb.model_copy(update={"throttled_call_ms": LOCAL_THROTTLED_CALL_MS})
+    return system.model_copy(update={"dynamodb": ddb})
 
 
 def _verdict_table(predicted: Any, observed: Any, cmp: Any, first: Any, calibrated: str) -> Table:
@@ -211,7 +225,7 @@ def _verify(
     tol = load_tolerances(tolerances)
     path = find_scenario(scenario)
     sc = load_scenario(path)
-    sysconf = load_system(system or sc.system, relative_to=path)
+    sysconf = for_target(load_system(system or sc.system, relative_to=path), target)
     budget = local_budget(scale, target, backend)
     # 'auto' scales only local runs; staging runs the scenario as written unless told.
     remote_auto = target != "local" and scale == "auto"

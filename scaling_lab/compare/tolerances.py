@@ -94,8 +94,10 @@ class Tolerances(BaseModel):
         description="interval mode: the chance that a correct model fails the comparison (all "
         "gated lines together)",
     )
-    # recovery and scale-out are read off per-second series after a 10 s hold: 5 s resolution
-    recovery_s: Tolerance | None = Tolerance(rel=0.10, abs=5.0, model_error=0.02, resolution=5.0)
+    # recovery and scale-out are read off per-second series after a 10 s hold: 5 s resolution.
+    # Recovery also hangs on single requests at small scales (one slow request of ten makes a
+    # second's p95 bad): 10 % model error, as its fixed tolerance.
+    recovery_s: Tolerance | None = Tolerance(rel=0.10, abs=5.0, model_error=0.10, resolution=5.0)
     p50: Tolerance | None = None
     # Latency under SDK retries is a staircase (legacy backoff 50 ms x 2^(n-1), no jitter): a
     # p95 that falls on a step edge jumps between steps when the mix shifts by a fraction of a

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from scaling_lab.aws import DDB_THROTTLED_CALL_MS, REJECT_MS, ThrottleCause
+from scaling_lab.aws import REJECT_MS, ThrottleCause
 from scaling_lab.model.arrivals import TICK_S, tick_counts
 from scaling_lab.model.world import Streams, World
 from scaling_lab.result.models import ErrorClass
@@ -140,15 +140,15 @@ def run_exact(world: World, streams: Streams, progress: Progress | None = None) 
             if not got:
                 if not injected:
                     causes[ThrottleCause.DYNAMODB_RETRIES_EXHAUSTED] += 1
-                lat = (now - a) * 1000.0 + DDB_THROTTLED_CALL_MS
+                lat = (now - a) * 1000.0 + world.throttled_call_ms
                 sink.add(sec, ep, ErrorClass.SERVER, lat)
-                yield env.timeout(DDB_THROTTLED_CALL_MS / 1000.0)
+                yield env.timeout(world.throttled_call_ms / 1000.0)
                 lam.release(env.now, 1)
                 return
             delay = policy.delay_s(att, rng)
             if policy.jitter:
                 delay = math.ceil(delay * 1000.0) / 1000.0
-            wait = DDB_THROTTLED_CALL_MS / 1000.0 + delay
+            wait = world.throttled_call_ms / 1000.0 + delay
             if now + wait - a >= timeout_s:
                 causes[ThrottleCause.LAMBDA_TIMEOUT] += 1
                 sink.add(sec, ep, ErrorClass.SERVER, timeout_s * 1000.0)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from scaling_lab.aws import DDB_THROTTLED_CALL_MS, REJECT_MS, ThrottleCause
+from scaling_lab.aws import REJECT_MS, ThrottleCause
 from scaling_lab.model.arrivals import TICK_S, tick_counts
 from scaling_lab.model.world import DdbPool, Streams, World
 from scaling_lab.result.models import ErrorClass
@@ -78,7 +78,8 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     lthr = world.lambda_throttle_class
     faults = world.faults
     seconds = world.seconds
-    thr_call = int(DDB_THROTTLED_CALL_MS)
+    thr_call = math.ceil(world.throttled_call_ms - 1e-9)  # whole ticks
+    thr_ms = world.throttled_call_ms
     conc = fig.concurrency
     enq = fig.enqueued
     post = Endpoint.POST_EVENTS
@@ -228,7 +229,7 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                 else:
                     plan = [(math.ceil(policy.ceiling_s(att) * 1000.0), allowed)]
                 for d, c in plan:
-                    nxt = tk + thr_call + d
+                    nxt = max(tk + 1, tk + thr_call + d)  # this tick is already running
                     if nxt - a_tick >= timeout_ms:
                         # the function times out while the SDK sleeps
                         causes[ThrottleCause.LAMBDA_TIMEOUT] += c
@@ -240,10 +241,8 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
         if give_up:
             if throttled:
                 causes[ThrottleCause.DYNAMODB_RETRIES_EXHAUSTED] += give_up
-            sink.add(
-                sec, ep, ErrorClass.SERVER, base_ms(tk, a_tick) + DDB_THROTTLED_CALL_MS, give_up
-            )
-            rel[tk + thr_call] += give_up
+            sink.add(sec, ep, ErrorClass.SERVER, base_ms(tk, a_tick) + thr_ms, give_up)
+            rel[tk + max(1, thr_call)] += give_up
 
     def lambda_error(a_tick: int, end_tick: int, n: int, ep: Endpoint) -> None:
         """An injected function error: 500 before the handler runs."""

@@ -228,6 +228,7 @@ class World:
             else None
         )
         self.timeout_ms = system.lambda_.timeout_s * 1000.0
+        self.throttled_call_ms = system.dynamodb.throttled_call_ms
         self.seconds = math.ceil(scenario.duration_s)
         self.fig = Figures(self.seconds)
         self.sink = LatencySink()

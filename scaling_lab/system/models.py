@@ -180,6 +180,9 @@ class DynamoDBMode(StrEnum):
 
 
 SECONDS_PER_DAY = 86_400.0
+# ASSUMPTION: a throttled DynamoDB call takes 4 ms (one round trip) before the SDK sleeps;
+# undocumented: the default of DynamoDBConfig.throttled_call_ms, calibratable.
+DDB_THROTTLED_CALL_MS = 4.0
 
 
 class AutoScaling(_Strict):
@@ -321,6 +324,12 @@ class DynamoDBConfig(_Strict):
     # second -- DDB_QUOTAS_URL ("Read/write throughput"); the ceiling 2 x the peak grows to.
     on_demand_table_max_units: float = Field(40000.0, gt=0)
     eventually_consistent_reads: bool = True  # 0.5 RCU per 4 KB -- DDB_CAPACITY_URL
+    # How long a throttled call takes before the SDK sleeps (ms). ASSUMPTION on AWS: one
+    # round trip, 4 ms (undocumented; calibrate). The local stack refuses a throttled call in
+    # botocore's before-send hook, before anything is sent: 0 there (verify predicts a local
+    # run with it). It sets when a retry comes round, and so which request gets a hot key's
+    # next unit (docs/validation.md).
+    throttled_call_ms: float = Field(DDB_THROTTLED_CALL_MS, ge=0, le=10_000)
 
     @property
     def initial_partitions(self) -> int:
