@@ -28,6 +28,20 @@ def _observed(tmp_path: Path, kind: ResultKind = ResultKind.OBSERVED) -> Path:
     return save_result(b.build(), tmp_path / "run.json")
 
 
+def _put_concurrency(aws, value: float) -> None:  # type: ignore[no-untyped-def]
+    aws.put_metric_data(
+        Namespace="AWS/Lambda",
+        MetricData=[
+            {
+                "MetricName": "ConcurrentExecutions",
+                "Dimensions": [{"Name": "FunctionName", "Value": "triggers-api"}],
+                "Timestamp": START + timedelta(seconds=5),
+                "Value": value,
+            }
+        ],
+    )
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -37,17 +51,7 @@ def aws(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_observe_merges_lambda_concurrency_from_cloudwatch(tmp_path, aws, capsys):
-    aws.put_metric_data(
-        Namespace="AWS/Lambda",
-        MetricData=[
-            {
-                "MetricName": "ConcurrentExecutions",
-                "Dimensions": [{"Name": "FunctionName", "Value": "triggers-api"}],
-                "Timestamp": START + timedelta(seconds=5),
-                "Value": 42.0,
-            }
-        ],
-    )
+    _put_concurrency(aws, 42.0)
     path = _observed(tmp_path)
     assert load_result(path).summary.max_lambda_concurrency is None  # k6 alone cannot see it
     assert main(["observe", str(path)]) == 0
@@ -74,17 +78,7 @@ def test_an_empty_cloudwatch_answer_merges_nothing_and_says_so(tmp_path, aws, ca
 
 
 def test_figures_without_datapoints_stay_null(tmp_path, aws, capsys):
-    aws.put_metric_data(
-        Namespace="AWS/Lambda",
-        MetricData=[
-            {
-                "MetricName": "ConcurrentExecutions",
-                "Dimensions": [{"Name": "FunctionName", "Value": "triggers-api"}],
-                "Timestamp": START + timedelta(seconds=5),
-                "Value": 7.0,
-            }
-        ],
-    )
+    _put_concurrency(aws, 7.0)
     path = _observed(tmp_path)
     assert main(["observe", str(path)]) == 0
     captured = capsys.readouterr()

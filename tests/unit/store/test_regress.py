@@ -261,3 +261,58 @@ def _fixture_runs_local(name: str):  # type: ignore[no-untyped-def]
         Path(f).stem: load_result(f)
         for f in sorted(glob.glob(str(FIXTURES / f"local-smoke-{name}-*.json")))
     }
+
+
+# -- tails on real local reruns (the tail fixtures: log-normal backend wait, 200 req/s x 60 s) -
+def _latencies_times(result, factor: float):  # type: ignore[no-untyped-def]
+    """The same real run with every latency ``factor`` times longer (an exact tail change on
+    top of the run's own noise)."""
+    from scaling_lab.result.histogram import LatencyHistogram
+
+    series = []
+    for s in result.series:
+        eps = {}
+        for name, sec in s.endpoints.items():
+            if sec.hdr is None:
+                eps[name] = sec
+                continue
+            src = LatencyHistogram.decode(sec.hdr)._h
+            h = LatencyHistogram()
+            for item in src.get_recorded_iterator():
+                h.record(item.value_iterated_to / 1000.0 * factor, item.count_at_value_iterated_to)
+            eps[name] = sec.model_copy(update={"hdr": h.encode()})
+        series.append(s.model_copy(update={"endpoints": eps}))
+    return result.model_copy(update={"series": series, "run_id": result.run_id + "-slowed"})
+
+
+def test_a_10_percent_p95_slowdown_on_real_reruns_is_flagged_and_reruns_are_not() -> None:
+    """Every ordered pair of the four real reruns (200 req/s x 120 s): as they are, none is
+    flagged at any figure; with the candidate's latencies 10 % longer, p95 is flagged in at
+    least 11 of 12 (docs/validation.md has the rates and the smallest detectable change)."""
+    reruns = list(_fixture_runs("tail-rerun").values())
+    assert len(reruns) == 4
+    flagged_same = flagged_p95 = 0
+    pairs = [(a, b) for a in reruns for b in reruns if a is not b]
+    for a, b in pairs:
+        same = detect_regressions(a, b)  # type: ignore[arg-type]
+        flagged_same += same.regressed
+        slow = detect_regressions(a, _latencies_times(b, 1.10))  # type: ignore[arg-type]
+        p95 = _verdict(slow, "post_events", "p95")
+        assert 0.05 < (p95.degradation or 0) < 0.16
+        assert p95.detectable is not None and p95.detectable < 0.10
+        flagged_p95 += p95.verdict is Verdict.REGRESSION
+        assert p95.verdict is not Verdict.OK
+    assert flagged_same == 0
+    assert flagged_p95 >= 11, flagged_p95
+
+
+def test_a_slower_backend_on_real_runs_is_flagged_at_the_tail() -> None:
+    """Real runs whose backend wait is 20 % longer (p95 measured +15-25 %)."""
+    reruns = _fixture_runs("tail-rerun")
+    slow = _fixture_runs("tail-slow20")
+    assert len(slow) == 4
+    for a in reruns.values():
+        for b in slow.values():
+            report = detect_regressions(a, b)  # type: ignore[arg-type]
+            assert _verdict(report, "post_events", "p95").verdict is Verdict.REGRESSION
+            assert _verdict(report, "post_events", "p99").verdict is not Verdict.OK
