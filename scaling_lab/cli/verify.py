@@ -90,8 +90,7 @@ def _verdict_table(predicted: Any, observed: Any, cmp: Any, first: Any, calibrat
         def rec(r: Any) -> Text:
             if r is None:
                 return Text("n/a", style="dim")
-            v = "never" if r.recovery_s is None else f"{r.recovery_s:.0f} s"
-            return Text.assemble(f"{v} ", verdict_text(r.recovered))
+            return Text.assemble(f"{r.describe()} ", verdict_text(r.recovered))
 
         t.add_row(
             "recovery within deadline", rec(ps.recovery), rec(os_.recovery), agree("recovery_s")
