@@ -43,6 +43,14 @@ def _compare(
     all_lines: Annotated[
         bool, typer.Option("--all", help="show informational lines too", envvar="SCALING_LAB_ALL")
     ] = False,
+    exclude_phase: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude-phase",
+            help="show but do not gate this phase (before | during | after | run), e.g. the "
+            "one a calibration was fitted on; repeatable",
+        ),
+    ] = None,
 ) -> int:
     """Compare a predicted with an observed result; exit 99 when out of tolerance."""
     from scaling_lab.compare import (
@@ -54,7 +62,16 @@ def _compare(
     )
     from scaling_lab.store import resolve_result
 
-    cmp = compare(resolve_result(predicted), resolve_result(observed), load_tolerances(tolerances))
+    phases = tuple(exclude_phase or ())
+    for ph in phases:
+        if ph not in ("before", "during", "after", "run"):
+            raise InputError(f"--exclude-phase {ph!r}: expected before, during, after or run")
+    cmp = compare(
+        resolve_result(predicted),
+        resolve_result(observed),
+        load_tolerances(tolerances),
+        exclude_phases=phases,
+    )
     for note in cmp.notes:
         err.print(f"[yellow]note:[/yellow] {note}")
     out.print(comparison_table(cmp, only_gated=not all_lines))

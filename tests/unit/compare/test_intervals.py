@@ -139,3 +139,21 @@ def _with_phase_throttles(result: RunResult, phase: str, count: int) -> RunResul
             s = s.model_copy(update={"errors": s.errors.model_copy(update={"throttled": n})})
         series.append(s)
     return result.model_copy(update={"series": series, "replicates": None})
+
+
+def test_compare_cli_judges_intervals_and_leaves_a_phase_ungated(
+    replicated: RunResult, tmp_path, capsys  # type: ignore[no-untyped-def]
+) -> None:
+    from scaling_lab.cli.main import main
+    from scaling_lab.result import save_result
+
+    pred = save_result(replicated, tmp_path / "pred.json")
+    obs = save_result(_with_phase_throttles(replicated, "before", 500), tmp_path / "obs.json")
+    assert main(["compare", str(pred), str(obs)]) == 99
+    assert "prediction intervals" in capsys.readouterr().out
+    capsys.readouterr()
+    # the before phase is shown, not gated (the whole run's count still carries the 500)
+    assert main(["compare", str(pred), str(obs), "--exclude-phase", "before"]) == 99
+    assert "not gated: the before phase" in capsys.readouterr().out
+    assert main(["compare", str(pred), str(obs), "--exclude-phase", "middle"]) == 2
+    assert "--exclude-phase 'middle'" in capsys.readouterr().err
