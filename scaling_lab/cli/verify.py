@@ -90,7 +90,14 @@ def _verdict_table(predicted: Any, observed: Any, cmp: Any, first: Any, calibrat
         def rec(r: Any) -> Text:
             if r is None:
                 return Text("n/a", style="dim")
-            return Text.assemble(f"{r.describe()} ", verdict_text(r.recovered))
+            # short: "35 s" into the spike, "spike end +18 s" (not within it), or "never"
+            if r.recovery_s is None:
+                v = "never"
+            elif r.spike_duration_s is not None and r.recovery_s >= r.spike_duration_s:
+                v = f"spike end +{r.recovery_s - r.spike_duration_s:.0f} s"
+            else:
+                v = f"{r.recovery_s:.0f} s"
+            return Text.assemble(f"{v} ", verdict_text(r.recovered))
 
         t.add_row(
             "recovery within deadline", rec(ps.recovery), rec(os_.recovery), agree("recovery_s")
