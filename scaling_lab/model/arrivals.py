@@ -26,9 +26,7 @@ def rate_per_tick(scenario: Scenario, n_ticks: int) -> np.ndarray:
     return rate * scenario.scale * TICK_S
 
 
-def tick_counts(
-    scenario: Scenario, rng: np.random.Generator, default: ArrivalProcess = ArrivalProcess.POISSON
-) -> dict[Endpoint, np.ndarray]:
+def tick_counts(scenario: Scenario, rng: np.random.Generator) -> dict[Endpoint, np.ndarray]:
     """Arrival counts per endpoint per tick over the scenario's duration.
 
     Poisson: independent counts with the tick's expected value. Even (k6's arrival-rate
@@ -39,7 +37,7 @@ def tick_counts(
     n_ticks = round(scenario.duration_s / TICK_S)
     lam = rate_per_tick(scenario, n_ticks)
     shares = scenario.mix.fractions().items()
-    if scenario.traffic.arrivals_or(default) is ArrivalProcess.EVEN:
+    if scenario.traffic.arrivals_or(ArrivalProcess.POISSON) is ArrivalProcess.EVEN:
         out = {}
         for ep, share in shares:
             whole = np.floor(np.cumsum(lam * share) + 1e-9)

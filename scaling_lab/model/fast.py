@@ -63,7 +63,7 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     # where in its millisecond each cohort arrived (exact places each arrival uniformly in
     # it); a retry keeps it, since botocore's legacy delays are whole milliseconds
     phase_rng = np.random.default_rng(int(rng.integers(2**63)))
-    phase = [phase_rng.random(n_ticks) for _ in eps]
+    phase: list[np.ndarray] = []  # drawn below, once it is known that a pool tracks keys
 
     lam = world.lam
     fig = world.fig
@@ -89,6 +89,8 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     if not two_pools and eps:
         pools = [pool_of[eps[0]]]
     keyed = any(p.keys is not None for p in pools)
+    if keyed:  # only the per-key limits read the places (one float per tick and endpoint)
+        phase = [phase_rng.random(n_ticks) for _ in eps]
     tk_now = [0]  # the tick DynamoDB answers in (resolve's, after added latency)
 
     def succeed(tk: int, a_tick: int, att: int, ok: int, ep: Endpoint) -> None:

@@ -146,6 +146,8 @@ class _Run:
     errors: dict[str, NDArray[np.float64]]
     # per endpoint: {t_s: (bin ids, counts)} or None when per-second histograms were not kept
     hists: dict[str, dict[int, tuple[NDArray[np.int64], NDArray[np.float64]]] | None]
+    # per-second latency percentiles over all endpoints (dispersion, block length), once
+    quantiles: dict[float, NDArray[np.float64] | None] = field(default_factory=dict)
 
 
 def _bins_of(hdr: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
@@ -432,20 +434,29 @@ def _dispersion(run: _Run, q: float = 50.0) -> float | None:
     return float(1.4826 * np.median(np.abs(logs - np.median(logs))))
 
 
+_SERIES_QUANTILES = (50.0, 95.0)
+
+
 def _per_second_quantile(run: _Run, q: float) -> NDArray[np.float64] | None:
-    rows = _latency_rows(run, run, sorted(run.requests))
-    if rows is None:
-        return None
-    mat, _, values = rows
-    out = _quantile_of_counts(mat, values, q)
-    return np.asarray(out[np.isfinite(out)], dtype=np.float64)
+    """The run's per-second q-th percentile latency (us), seconds with responses only; the
+    per-second rows are built once per run for every percentile the checks read."""
+    if q not in run.quantiles:
+        rows = _latency_rows(run, run, sorted(run.requests))
+        for each in {*_SERIES_QUANTILES, q}:
+            if rows is None:
+                run.quantiles[each] = None
+                continue
+            mat, _, values = rows
+            out = _quantile_of_counts(mat, values, each)
+            run.quantiles[each] = np.asarray(out[np.isfinite(out)], dtype=np.float64)
+    return run.quantiles[q]
 
 
 def _series_block_length(run: _Run) -> int:
     """Block length from the run's per-second median and p95 latency (log; the longer), or,
     without histograms, its per-second responses."""
     lengths = []
-    for q in (50.0, 95.0):
+    for q in _SERIES_QUANTILES:
         series = _per_second_quantile(run, q)
         if series is not None and len(series) >= 8 and np.all(series > 0):
             lengths.append(block_length(np.log(series)))
