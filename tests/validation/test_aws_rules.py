@@ -482,6 +482,20 @@ def test_on_demand_reads_and_writes_share_a_linear_combination(mode):
 
 # -- SDK retries -------------------------------------------------------------------------------
 @pytest.mark.parametrize("mode", MODES)
+def test_a_throttled_calls_duration_adds_once_per_attempt(mode):
+    """``dynamodb.throttled_call_ms`` (37 ms here, not the default) is spent before each of
+    the 10 legacy sleeps: a request that is never admitted fails after 1 ms (cold start
+    floor) + 10 x 37 ms + 50 x (2^9 - 1) ms = 25,921 ms (25,591 ms with the default 4 ms)."""
+    system = _provisioned(0.001, throttled_call_ms=37.0)
+    sc = step_scenario([("3s", 7.0), ("27s", 0.0)], arrivals=EVEN)
+    w = simulate(sc, system, seed=7, mode=mode)
+    assert w.causes[ThrottleCause.DYNAMODB_RETRIES_EXHAUSTED] == int(w.fig.offered.sum()) == 21
+    expected_ms = 1 + 10 * 37.0 + LEGACY_DYNAMODB_BASE_S * 1000 * (2**9 - 1)
+    lats = [lat for _, _, _, lat, _ in w.sink.items()]
+    assert lats and all(lat == pytest.approx(expected_ms, rel=0.005) for lat in lats)
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_legacy_retries_ten_attempts_with_doubling_sleeps(mode):
     """botocore legacy mode for DynamoDB (_retry.json): 10 attempts, sleeping 50 ms x 2^(n-1)
     after failed attempt n. A table that never admits a write makes every request try 10
