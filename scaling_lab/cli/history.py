@@ -50,27 +50,6 @@ def _short_target(target: str) -> str:
     return urlsplit(target).netloc or target
 
 
-def _unlike(base: object, cand: object) -> list[str]:
-    """How two results differ in what makes their figures comparable."""
-    from scaling_lab.result.models import RunResult
-
-    assert isinstance(base, RunResult) and isinstance(cand, RunResult)
-    diffs = []
-    pairs = (
-        ("kind", base.kind.value, cand.kind.value),
-        ("target", base.provenance.target, cand.provenance.target),
-        ("backend", base.provenance.backend, cand.provenance.backend),
-        ("system", base.system.name, cand.system.name),
-        ("scale", f"x{base.scenario.scale:g}", f"x{cand.scenario.scale:g}"),
-    )
-    for name, b, c in pairs:
-        if b != c:
-            diffs.append(f"{name} {b} vs {c}")
-    if not diffs and base.system != cand.system:
-        diffs.append(f"system {base.system.name!r} differs in its settings")
-    return diffs
-
-
 def _history(
     scenario: Annotated[
         str | None,
@@ -222,12 +201,17 @@ def _baseline_show(
 
 
 def _regress(
-    run: Annotated[str, typer.Argument(help="candidate: result file, run id or latest[:scenario]")],
+    runs: Annotated[
+        list[str],
+        typer.Argument(
+            help="candidate: result file, run id or latest[:scenario]; several reruns are pooled"
+        ),
+    ],
     baseline: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--baseline",
-            help="baseline run (default: the scenario's baseline in the history)",
+            help="baseline run (repeat to pool reruns; default: the scenario's baseline)",
             envvar="SCALING_LAB_BASELINE",
         ),
     ] = None,
@@ -260,104 +244,34 @@ def _regress(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> int:
-    """Compare a run with its baseline; exit 99 on a supported degradation over the threshold."""
-    from scaling_lab.store import (
-        detect_regressions,
-        open_store,
-        parse_threshold_pct,
-        resolve_result,
-    )
+    """Compare a run (or reruns) with its baseline; exit 99 on a supported degradation over
+    the threshold."""
+    from scaling_lab.store import open_store, parse_threshold_pct
+    from scaling_lab.store.gate import regression_gate
     from scaling_lab.store.junit import describe, junit_xml
-    from scaling_lab.store.regress import run_noise_from_history
 
     thr = parse_threshold_pct(threshold)
     with open_store(store) as st:
-        cand = resolve_result(run, st)
-        if baseline is not None:
-            base = resolve_result(baseline, st)
-        else:
-            b = st.baseline_for(cand.scenario.name, cand.kind.value)
-            if b is None:
-                raise InputError(
-                    f"no baseline for scenario {cand.scenario.name!r} ({cand.kind.value}) in "
-                    f"{st.location}; set one with `scaling-lab baseline set RUN` or pass "
-                    "--baseline"
-                )
-            base = st.load(b.run_id)
-        peers = [
-            r
-            for r in st.runs(scenario=cand.scenario.name, kind=cand.kind.value, limit=40)
-            if r.run_id != cand.run_id
-            and r.target == cand.provenance.target
-            and r.backend == cand.provenance.backend
-            and r.system == cand.system.name
-            and not r.partial
-        ][:10]
-        # comparable: same scenario and system definitions (not only names), same target
-        comparable = []
-        for peer in peers:
-            try:
-                loaded = st.load(peer.run_id)
-            except InputError:
-                continue  # stored under an older schema: not comparable
-            if loaded.scenario == cand.scenario and loaded.system == cand.system:
-                comparable.append(loaded)
-        noise = None
-        source = None
-        if len(comparable) >= 3:
-            noise = run_noise_from_history(comparable)
-            source = f"history: {len(comparable)} comparable runs"
-    if base.run_id == cand.run_id:
-        raise InputError(f"run {cand.run_id} is its own baseline; name another with --baseline")
-    unlike = _unlike(base, cand)
-    if unlike and not allow_unlike:
-        raise InputError(
-            f"regress: {cand.run_id} and baseline {base.run_id} are not comparable ("
-            + "; ".join(unlike)
-            + "); --allow-unlike compares them anyway"
+        outcome = regression_gate(
+            st,
+            runs,
+            baseline or (),
+            threshold=thr,
+            confidence=confidence,
+            allow_unlike=allow_unlike,
         )
-    if unlike:
+    report = outcome.report
+    if outcome.unlike:
         err.print(
-            "[yellow]warning:[/yellow] comparing unlike runs (" + "; ".join(unlike) + "): "
-            "a difference may be the set-up, not a regression"
+            "[yellow]warning:[/yellow] comparing unlike runs ("
+            + "; ".join(outcome.unlike)
+            + "): a difference may be the set-up, not a regression"
         )
-    report = detect_regressions(
-        base, cand, threshold=thr, confidence=confidence, run_noise=noise, noise_source=source
-    )
     if junit is not None:
         junit.parent.mkdir(parents=True, exist_ok=True)
         junit.write_text(junit_xml(report), encoding="utf-8")
     if as_json:
-        out.print_json(
-            json.dumps(
-                {
-                    "baseline": report.baseline_id,
-                    "candidate": report.candidate_id,
-                    "threshold": report.threshold,
-                    "confidence": report.confidence,
-                    "paired": report.paired,
-                    "block_s": report.block_s,
-                    "run_noise": report.noise_source,
-                    "regressed": report.regressed,
-                    "notes": report.notes,
-                    "verdicts": [
-                        {
-                            "endpoint": v.endpoint,
-                            "metric": v.metric,
-                            "baseline": v.baseline,
-                            "candidate": v.candidate,
-                            "degradation": v.degradation,
-                            "ci_low": v.ci_low,
-                            "ci_high": v.ci_high,
-                            "threshold": v.threshold,
-                            "verdict": v.verdict.value,
-                            "detectable": v.detectable,
-                        }
-                        for v in report.verdicts
-                    ],
-                }
-            )
-        )
+        out.print_json(json.dumps(report.to_dict()))
     else:
         _print_report(report)
     if report.regressed:
@@ -385,11 +299,18 @@ def _print_report(report: object) -> None:
     from scaling_lab.store.regress import RegressionReport
 
     assert isinstance(report, RegressionReport)
-    out.print(f"baseline  {report.baseline_id}\ncandidate {report.candidate_id}")
+    def runs(n: int) -> str:
+        return f"  ({n} runs pooled)" if n > 1 else ""
+
+    out.print(
+        f"baseline  {report.baseline_id}{runs(report.baseline_runs)}\n"
+        f"candidate {report.candidate_id}{runs(report.candidate_runs)}"
+    )
     out.print(
         f"threshold {report.threshold:.1%}, {report.confidence:.0%} CI: "
         f"{'paired' if report.paired else 'independent'} block bootstrap "
-        f"({report.block_s} s blocks), run-to-run noise: {report.noise_source}"
+        f"({report.block_s} s blocks), run-to-run noise: {report.noise_source}\n"
+        f"regression: {report.rule}"
     )
     table = Table(show_edge=False)
     cols = (
@@ -423,8 +344,8 @@ def _print_report(report: object) -> None:
         )
     _wide().print(table)
     out.print(
-        "detects: the smallest degradation these runs could flag (threshold + the interval's "
-        "half-width); more or longer runs lower it"
+        "detects: the smallest degradation these runs could flag; more, longer or pooled "
+        "reruns (regress RUN RUN --baseline B --baseline B) lower it"
     )
     for note in report.notes:
         err.print(f"[yellow]note:[/yellow] {note}", highlight=False)

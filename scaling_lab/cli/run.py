@@ -197,8 +197,8 @@ def _run(
     ] = True,
 ) -> int:
     """Replay a scenario with k6 (local stack or URL); exit 99 if its thresholds fail."""
-    from scaling_lab.cli.verify import local_budget, resolve_scale
     from scaling_lab.load.plan import LOCAL, check_plan
+    from scaling_lab.load.scale import local_budget, resolve_scale
     from scaling_lab.load.runner import prepare, run_load
     from scaling_lab.report.terminal import render_summary
     from scaling_lab.scenario.loader import find_scenario, load_scenario, load_system
@@ -211,7 +211,7 @@ def _run(
     path = find_scenario(scenario)
     sc = load_scenario(path)
     sysconf = load_system(system or sc.system, relative_to=path)
-    factor = resolve_scale(scale, sc.peak_rate, local_budget(scale, target, backend))
+    factor = resolve_scale(scale, sc.peak_rate, local_budget(scale, target, backend, err))
     if scale == "auto":
         err.print(f"--scale auto: x{factor:g} of {sc.peak_rate:,.0f} req/s peak")
     _, _, plan, script = prepare(

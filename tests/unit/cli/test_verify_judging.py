@@ -70,3 +70,25 @@ def test_spike_is_judged_on_replications_with_k6_spacing_and_shows_both_verdicts
     # the observation is a draw of the model itself: the uncalibrated verdict must pass
     assert v["model_agrees_before_calibration"] is True, v["out_of_tolerance_before_calibration"]
     assert code == (0 if v["model_agrees"] else 99)
+
+
+def test_an_unwritable_history_is_a_note_and_the_verdict_is_still_written(
+    tmp_path: Path,
+    fake_run: list[Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the whole run is done when the history is written: failing to record it must not throw
+    # the verdict away (it used to exit 3 before verdict.json)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the history's folder would be\n")
+    monkeypatch.delenv("SCALING_LAB_NO_HISTORY", raising=False)
+    monkeypatch.setenv("SCALING_LAB_STORE", str(blocker / "history.sqlite"))
+    runs_dir = tmp_path / "runs"
+    code = main(["verify", "smoke", "--scale", "0.2", "--out", str(runs_dir), "--runs", "2"])
+    out = capsys.readouterr()
+    assert code in (0, 99), out.err[-1500:]
+    (run_dir,) = list(runs_dir.glob("*-verify-*"))
+    doc = json.loads((run_dir / "verdict.json").read_text())
+    assert any("not recorded in the run history" in n for n in doc["notes"])
+    assert "not recorded in the run history" in out.err

@@ -1,6 +1,6 @@
 import pytest
 
-from scaling_lab.cli.verify import resolve_scale
+from scaling_lab.load.scale import resolve_scale
 from scaling_lab.errors import InputError
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scaling_lab.cli.verify import resolve_scale
+from scaling_lab.load.scale import resolve_scale
 from scaling_lab.errors import EnvironmentProblem, InputError
 from scaling_lab.load import probe as probe_mod
 from scaling_lab.load.probe import (
@@ -194,7 +194,7 @@ def test_a_machine_that_sustains_nothing_is_an_environment_problem(cache_home):
 
 
 def test_the_budget_setting_overrides_the_probe(cache_home, monkeypatch):
-    from scaling_lab.cli.verify import local_budget
+    from scaling_lab.load.scale import local_budget
 
     monkeypatch.setenv("SCALING_LAB_LOCAL_BUDGET", "150")
     monkeypatch.setenv(PROBE_ENV, "not looked at")
@@ -202,7 +202,7 @@ def test_the_budget_setting_overrides_the_probe(cache_home, monkeypatch):
 
 
 def test_auto_budget_is_headroom_times_the_sustained_rate(cache_home, monkeypatch):
-    from scaling_lab.cli.verify import local_budget
+    from scaling_lab.load.scale import local_budget
 
     monkeypatch.delenv("SCALING_LAB_LOCAL_BUDGET", raising=False)
     monkeypatch.setenv(PROBE_ENV, "400")
@@ -210,7 +210,7 @@ def test_auto_budget_is_headroom_times_the_sustained_rate(cache_home, monkeypatc
 
 
 def test_no_budget_is_needed_for_a_number_or_a_remote_target(cache_home, monkeypatch):
-    from scaling_lab.cli.verify import local_budget
+    from scaling_lab.load.scale import local_budget
 
     monkeypatch.setenv("SCALING_LAB_LOCAL_BUDGET", "nonsense")
     monkeypatch.setenv(PROBE_ENV, "nonsense")  # would raise if read
@@ -220,7 +220,7 @@ def test_no_budget_is_needed_for_a_number_or_a_remote_target(cache_home, monkeyp
 
 @pytest.mark.parametrize("bad", ["lots", "0", "-1"])
 def test_a_bad_budget_setting_is_input_error(cache_home, monkeypatch, bad):
-    from scaling_lab.cli.verify import local_budget
+    from scaling_lab.load.scale import local_budget
 
     monkeypatch.setenv("SCALING_LAB_LOCAL_BUDGET", bad)
     with pytest.raises(InputError, match="SCALING_LAB_LOCAL_BUDGET"):

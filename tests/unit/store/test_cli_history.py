@@ -68,6 +68,31 @@ def test_regress_uses_run_to_run_noise_from_the_history(
     assert "*run-0" in text and "run-3" in text  # not cut at 80 columns
 
 
+def test_regress_pools_reruns_on_each_side(
+    tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reruns = [synth_run(500 + i, run_id=f"rerun-{i}") for i in range(4)]
+    slow = [synth_run(510 + i, slowdown=1.10, run_id=f"slow-{i}") for i in range(2)]
+    files = [save_result(r, tmp_path / f"{r.run_id}.json") for r in (*reruns, *slow)]
+    assert main(["history-add", *map(str, files)]) == 0
+    capsys.readouterr()
+    args = ["regress", "slow-0", "slow-1", "--baseline", "rerun-0", "--baseline", "rerun-1"]
+    assert main([*args, "--json"]) == 99
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["baseline_runs"], doc["candidate_runs"]) == (2, 2)
+    assert doc["baseline"] == "rerun-0, rerun-1" and doc["candidate"] == "slow-0, slow-1"
+    # the candidates are not part of the noise estimate: the four reruns are
+    assert doc["run_noise"] == "history: 4 comparable runs"
+    assert doc["rule"].startswith("interval above no change")
+    assert main(args) == 99
+    text = capsys.readouterr().out
+    assert "(2 runs pooled)" in text
+    assert main(["regress", "rerun-2", "rerun-3", "--baseline", "rerun-0", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["regressed"] is False
+    assert main(["regress", "rerun-0", "rerun-1", "--baseline", "rerun-1"]) == 2
+    assert "its own baseline" in capsys.readouterr().err
+
+
 def test_regress_refuses_unlike_runs_and_history_shows_what_makes_them_unlike(
     tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
