@@ -34,7 +34,8 @@ from scaling_lab.load.k6bin import find_k6  # noqa: E402
 from scaling_lab.load.script import render_script  # noqa: E402
 from scaling_lab.provenance import make_provenance  # noqa: E402
 from scaling_lab.result import ResultBuilder, ResultKind  # noqa: E402
-from scaling_lab.scenario import Scenario, load_system  # noqa: E402
+from scaling_lab.scenario import Scenario  # noqa: E402
+from scaling_lab.system import load_system  # noqa: E402
 
 GOAL_REQ_PER_S = 10_000
 CHUNK = 1 << 20  # the runner reads the FIFO in 1 MiB chunks

@@ -21,7 +21,9 @@ import numpy as np
 import simpy
 
 from scaling_lab.model import predict, simulate
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
+from scaling_lab.system import load_system
+from scaling_lab.system.scaling import scale_system
 
 
 def naive_reference(n_requests: int, seed: int = 1) -> float:
@@ -63,7 +65,7 @@ def model_rate(scenario_scale: float, mode: str, *, build: bool) -> tuple[float,
     if build:
         n = predict(sc, sy, mode=mode).summary.requests
     else:
-        sim_sys = sy.scaled(sc.scale) if sc.scale != 1 else sy
+        sim_sys = scale_system(sy, sc.scale) if sc.scale != 1 else sy
         n = int(simulate(sc, sim_sys, seed=sc.seed, mode=mode).fig.offered.sum())
     cpu = time.process_time() - t0
     return n / cpu, n, cpu

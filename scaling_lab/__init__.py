@@ -14,8 +14,8 @@ from scaling_lab.errors import (
     ValidationFailed,
 )
 from scaling_lab.result import ResultBuilder, ResultKind, RunResult, load_result, save_result
-from scaling_lab.scenario import Endpoint, Scenario, load_scenario, load_system
-from scaling_lab.system import SystemConfig
+from scaling_lab.scenario import Endpoint, Scenario, load_scenario
+from scaling_lab.system import SystemConfig, load_system
 
 __version__ = "0.1.0"
 

@@ -42,6 +42,7 @@ from scaling_lab.aws import (
 )
 from scaling_lab.scenario.models import Fault, FaultKind
 from scaling_lab.system.models import CapacitySettings, DynamoDBMode, SystemConfig
+from scaling_lab.system.scaling import scale_system
 
 __all__ = ["Governor"]
 
@@ -58,7 +59,7 @@ class Governor:
         app_settings: AppSettings,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.system = system.scaled(settings.scale) if settings.scale != 1 else system
+        self.system = scale_system(system, settings.scale) if settings.scale != 1 else system
         self.settings = settings
         self.app_settings = app_settings
         self.clock = clock

@@ -20,7 +20,7 @@ class GovernorSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     #: Multiplies every rate and capacity of the system (``--scale k``); 1 when the stack
-    #: already passes ``system.scaled(k)`` as the app's ``system_json``.
+    #: already passes ``scale_system(system, k)`` as the app's ``system_json``.
     scale: float = Field(1.0, gt=0)
     seed: int = Field(42, ge=0)
     #: The scenario's fault timeline (run time from the start mark, see docs/emulation.md).

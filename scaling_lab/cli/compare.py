@@ -106,7 +106,7 @@ def _calibrate(
     from scaling_lab.compare.calibrate import calibrate, write_system_file
     from scaling_lab.result.io import load_result
     from scaling_lab.result.models import ResultKind
-    from scaling_lab.scenario.loader import load_system
+    from scaling_lab.system import load_system
 
     res = load_result(observed)
     if res.kind is not ResultKind.OBSERVED:

@@ -86,7 +86,8 @@ def _k6_operator(
     from scaling_lab.load.runner import prepare
     from scaling_lab.result.builder import new_run_id
     from scaling_lab.result.models import ResultKind
-    from scaling_lab.scenario.loader import find_scenario, load_scenario, load_system
+    from scaling_lab.scenario.loader import find_scenario, load_scenario
+    from scaling_lab.system import load_system
 
     path = find_scenario(scenario)
     sc = load_scenario(path)
@@ -164,7 +165,8 @@ def _collect(
     from scaling_lab.load.segments import collect_result
     from scaling_lab.report.terminal import render_summary
     from scaling_lab.result.io import save_result
-    from scaling_lab.scenario.loader import find_scenario, load_scenario, load_system
+    from scaling_lab.scenario.loader import find_scenario, load_scenario
+    from scaling_lab.system import load_system
 
     path = find_scenario(scenario)
     sc = load_scenario(path)

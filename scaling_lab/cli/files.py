@@ -13,7 +13,6 @@ from rich.table import Table
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import ExitCode, InputError, Problem, ValidationFailed
 from scaling_lab.scenario.loader import (
-    find_system,
     list_scenario_files,
     load_model,
     load_scenario,
@@ -21,6 +20,7 @@ from scaling_lab.scenario.loader import (
     read_yaml,
 )
 from scaling_lab.scenario.models import Scenario
+from scaling_lab.system import find_system
 from scaling_lab.system.indexes import undeclared_indexes
 from scaling_lab.system.models import SystemConfig
 

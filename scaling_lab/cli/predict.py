@@ -82,7 +82,8 @@ def _predict(
     from scaling_lab.model import predict
     from scaling_lab.report.terminal import render_summary
     from scaling_lab.result.io import save_result
-    from scaling_lab.scenario.loader import find_scenario, load_scenario, load_system
+    from scaling_lab.scenario.loader import find_scenario, load_scenario
+    from scaling_lab.system import load_system
 
     if mode not in ("fast", "exact"):
         raise InputError(f"--mode: expected 'fast' or 'exact', got {mode!r}")

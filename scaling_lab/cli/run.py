@@ -198,10 +198,11 @@ def _run(
 ) -> int:
     """Replay a scenario with k6 (local stack or URL); exit 99 if its thresholds fail."""
     from scaling_lab.load.plan import LOCAL, check_plan
-    from scaling_lab.load.scale import local_budget, resolve_scale
     from scaling_lab.load.runner import prepare, run_load
+    from scaling_lab.load.scale import local_budget, resolve_scale
     from scaling_lab.report.terminal import render_summary
-    from scaling_lab.scenario.loader import find_scenario, load_scenario, load_system
+    from scaling_lab.scenario.loader import find_scenario, load_scenario
+    from scaling_lab.system import load_system
 
     if not dry_run:
         writable_dir(out_dir, "--out")  # before anything starts, not after the run

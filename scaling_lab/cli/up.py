@@ -119,7 +119,7 @@ def _up(
         raise InputError("--persist: only for the embedded backend")
     system_config: Any = None
     if system is not None:
-        from scaling_lab.scenario.loader import load_system
+        from scaling_lab.system import load_system
 
         system_config = load_system(system)
     # Before anything starts: the state file must be writable and not another `up`'s.

@@ -61,9 +61,8 @@ def estimate_cost(result: RunResult, prices: PriceTable = PRICE_TABLE) -> CostEs
     charged pro rata for the seconds of the run, as provisioned second by second.
     """
     s = result.summary
-    from scaling_lab.report.analysis import effective_system
 
-    system = effective_system(result)  # as the run saw it (scaled by --scale)
+    system = result.effective_system()  # as the run saw it (scaled by --scale)
     series = result.series
     lines: list[CostLine] = []
     notes: list[str] = []

@@ -29,7 +29,7 @@ from typing import Any
 
 from scaling_lab.errors import InputError
 
-__all__ = ["TerraformImport", "TfResource", "Unknown", "import_terraform", "load_resources"]
+__all__ = ["TerraformImport", "TfResource", "Unknown", "load_resources"]
 
 LAMBDA_CONCURRENCY_QUOTA = "L-B99A9384"  # Service Quotas: Lambda "Concurrent executions"
 _REF = re.compile(r"^\$\{(?P<expr>[^{}]*)\}$")
@@ -239,12 +239,3 @@ def load_resources(path: Path) -> tuple[list[TfResource], str | Unknown | None]:
     if path.is_file() and path.suffix == ".json":
         return _load_plan_json(path)
     return _resolved(path)
-
-
-def import_terraform(path: Path, *, name: str, function: str | None = None) -> TerraformImport:
-    """The system file (as a dict) Terraform at ``path`` describes, with notes on what was
-    unknown or left to defaults."""
-    from scaling_lab.importers.tf_mapping import build_system
-
-    resources, region = load_resources(path)
-    return build_system(resources, region, name=name, function=function, source=str(path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from scaling_lab.errors import InputError
@@ -10,9 +11,10 @@ from scaling_lab.importers.terraform import (
     TerraformImport,
     TfResource,
     Unknown,
+    load_resources,
 )
 
-__all__ = ["build_system"]
+__all__ = ["build_system", "import_terraform"]
 
 # AWS provider defaults for attributes left out of the configuration
 # (registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lambda_function,
@@ -290,3 +292,10 @@ def build_system(
     if sqs:
         system["sqs"] = sqs
     return TerraformImport(system=system, notes=rd.notes)
+
+
+def import_terraform(path: Path, *, name: str, function: str | None = None) -> TerraformImport:
+    """The system file (as a dict) Terraform at ``path`` describes, with notes on what was
+    unknown or left to defaults."""
+    resources, region = load_resources(path)
+    return build_system(resources, region, name=name, function=function, source=str(path))

@@ -150,7 +150,7 @@ def _measure_step(
     from scaling_lab.provenance import make_provenance
     from scaling_lab.result.builder import ResultBuilder, new_run_id
     from scaling_lab.result.models import ResultKind
-    from scaling_lab.scenario.loader import load_system
+    from scaling_lab.system import load_system
 
     scenario = _step_scenario(rate_per_s, step_s)
     # The shipped staging system only sizes k6's VU pool and request timeout (the stack runs

@@ -38,6 +38,7 @@ from scaling_lab.result.io import save_result
 from scaling_lab.result.models import ResultKind, RunResult
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.system.models import SystemConfig
+from scaling_lab.system.scaling import scale_system
 
 __all__ = ["LoadRun", "dropped_advice", "prepare", "run_load", "run_scenario"]
 
@@ -71,7 +72,7 @@ def prepare(
     scaled = scenario.scaled(scale) if scale != 1.0 else scenario
     # The system is scaled by the scenario's total scale, as the local stack's capacity
     # emulation reads it (docs/scaling.md: every rate and capacity x k).
-    sys_scaled = system.scaled(scaled.scale) if scaled.scale != 1.0 else system
+    sys_scaled = scale_system(system, scaled.scale) if scaled.scale != 1.0 else system
     plan = make_plan(scaled, target)
     script = render_script(scaled, sys_scaled, preallocated_vus=preallocated_vus, max_vus=max_vus)
     return scaled, sys_scaled, plan, script

@@ -18,6 +18,7 @@ from scaling_lab.result.figures import result_figures
 from scaling_lab.result.models import ResultKind, RunResult, Summary
 from scaling_lab.scenario.models import ArrivalProcess, Scenario
 from scaling_lab.system.models import DynamoDBMode, SystemConfig
+from scaling_lab.system.scaling import scale_system
 
 __all__ = ["Mode", "interval_figures", "predict", "simulate"]
 
@@ -213,7 +214,7 @@ def predict(
             raise InputError(f"arrivals: expected 'poisson' or 'even', got {arrivals!r}") from None
     scenario = scenario.with_arrivals(scenario.traffic.arrivals_or(ArrivalProcess.POISSON))
     base_seed = scenario.seed if seed is None else seed
-    sim_system = system.scaled(scenario.scale) if scenario.scale != 1 else system
+    sim_system = scale_system(system, scenario.scale) if scenario.scale != 1 else system
     first: ResultBuilder | None = None
     summaries: list[Summary] = []
     replicates: dict[str, list[float | None]] = {}

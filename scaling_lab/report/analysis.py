@@ -9,27 +9,15 @@ from dataclasses import dataclass, field
 from scaling_lab.result.models import RunResult, SecondSample
 from scaling_lab.result.series import max_present
 from scaling_lab.scenario.thresholds import parse_threshold
-from scaling_lab.system.models import SystemConfig
 
 __all__ = [
     "EndpointTargets",
     "Saturation",
     "Utilisation",
-    "effective_system",
     "endpoint_targets",
     "find_saturations",
     "utilisation",
 ]
-
-
-def effective_system(result: RunResult) -> SystemConfig:
-    """The system as the run saw it: the file's system scaled by the run's ``--scale``.
-
-    Every result keeps the system file as written (docs/results.md) and records the factor in
-    ``scenario.scale``.
-    """
-    k = result.scenario.scale
-    return result.system if k == 1 else result.system.scaled(k)
 
 
 _LAT_KEYS = {"p(50)": "p50", "med": "p50", "p(95)": "p95", "p(99)": "p99", "max": "max"}
@@ -135,7 +123,7 @@ class Utilisation:
 
 
 def utilisation(result: RunResult) -> list[Utilisation]:
-    s, series, system = result.summary, result.series, effective_system(result)
+    s, series, system = result.summary, result.series, result.effective_system()
     lam = system.lambda_
     out = [
         Utilisation(
@@ -204,7 +192,7 @@ def _runs_of(series: Sequence[SecondSample], check: Check) -> tuple[list[int], f
 def find_saturations(result: RunResult) -> list[Saturation]:
     """Every limit that was reached during the run, ordered by when it was first reached."""
     series = result.series
-    system = effective_system(result)
+    system = result.effective_system()
     cap = float(system.lambda_.concurrency_cap)
     found: list[Saturation] = []
 

@@ -10,7 +10,6 @@ from scaling_lab.report.analysis import (
     EndpointTargets,
     Saturation,
     Utilisation,
-    effective_system,
     endpoint_targets,
     find_saturations,
     utilisation,
@@ -429,7 +428,7 @@ def _next_steps(
     result: RunResult, sats: list[Saturation], cost: CostEstimate, other: RunResult | None
 ) -> list[str]:
     s = result.summary
-    system = effective_system(result)
+    system = result.effective_system()
     k = result.scenario.scale
 
     def full(x: float) -> str:  # the same figure at full scale, for scaled runs

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from scaling_lab.report.analysis import Saturation, effective_system
+from scaling_lab.report.analysis import Saturation
 from scaling_lab.result.models import RunResult, SecondSample
 from scaling_lab.result.series import points
 from scaling_lab.scenario.thresholds import parse_threshold
@@ -185,7 +185,7 @@ def make_plots(
             label="concurrent executions (max per second)",
             linewidth=1.2,
         )
-        cap = effective_system(result).lambda_.concurrency_cap
+        cap = result.effective_system().lambda_.concurrency_cap
         ax.axhline(cap, color=_COLORS["cap"], linestyle="--", linewidth=0.9, label=f"cap {cap:,}")
         if _has(series, lambda s: s.lambda_throttles):
             ax2 = ax.twinx()

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from scaling_lab.aws.throttles import ThrottleCause
 from scaling_lab.scenario.models import Fault, Scenario
 from scaling_lab.system.models import SystemConfig
+from scaling_lab.system.scaling import scale_system
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -221,3 +222,12 @@ class RunResult(_M):
         description="predict --runs N: every replication's value of each figure compare "
         "judges, keyed 'figure@phase' (scaling_lab.result.figures)",
     )
+
+    def effective_system(self) -> SystemConfig:
+        """The system as the run saw it: the file's system scaled by the run's ``--scale``.
+
+        Every result keeps the system file as written (docs/results.md) and records the factor
+        in ``scenario.scale``.
+        """
+        k = self.scenario.scale
+        return self.system if k == 1 else scale_system(self.system, k)

@@ -3,10 +3,8 @@
 from scaling_lab.scenario.durations import format_duration, parse_duration
 from scaling_lab.scenario.loader import (
     find_scenario,
-    find_system,
     list_scenario_files,
     load_scenario,
-    load_system,
     scenarios_dir,
 )
 from scaling_lab.scenario.models import (
@@ -47,11 +45,9 @@ __all__ = [
     "Traffic",
     "evaluate",
     "find_scenario",
-    "find_system",
     "format_duration",
     "list_scenario_files",
     "load_scenario",
-    "load_system",
     "parse_duration",
     "parse_threshold",
     "scenarios_dir",

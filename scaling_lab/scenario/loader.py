@@ -1,4 +1,5 @@
-"""Load scenario and system files (YAML) into typed models, collecting every problem.
+"""Load scenario files, and the YAML of system files, into typed models, collecting every
+problem (``scaling_lab.system.loader`` loads system files with the same machinery).
 
 YAML is read once, by a safe loader that refuses what would otherwise be silently wrong or
 unbounded: a key given twice in one mapping (YAML 1.2 requires keys to be unique; PyYAML keeps
@@ -24,15 +25,15 @@ from scaling_lab.scenario.limits import (
     MAX_YAML_NODES,
     number_problems,
 )
+from scaling_lab.scenario.models import Scenario
 
 __all__ = [
     "find_scenario",
-    "find_system",
     "list_scenario_files",
     "load_scenario",
-    "load_system",
     "model_from_data",
     "read_yaml",
+    "resolve_file",
     "scenarios_dir",
 ]
 
@@ -120,7 +121,7 @@ def list_scenario_files() -> list[Path]:
     return sorted(p for p in scenarios_dir().glob("*.yaml") if p.is_file())
 
 
-def _resolve(
+def resolve_file(
     ref: str | Path, folder: Path | list[Path], kind: str, base: Path | None = None
 ) -> Path:
     """A name in ``folder`` (the first of several that has it), or a file path; a relative
@@ -147,19 +148,7 @@ def _resolve(
 
 
 def find_scenario(ref: str | Path) -> Path:
-    return _resolve(ref, scenarios_dir(), "scenario")
-
-
-def find_system(ref: str | Path, relative_to: Path | None = None) -> Path:
-    """A system by name (the ``systems`` folder next to ``relative_to``, then the shipped
-    one) or by path (relative to ``relative_to``'s folder first, then the working directory)."""
-    shipped = scenarios_dir() / "systems"
-    folders = [shipped]
-    if relative_to is not None:
-        local = relative_to.parent / "systems"
-        if local.is_dir() and local.resolve() != shipped.resolve():
-            folders.insert(0, local)
-    return _resolve(ref, folders, "system", relative_to.parent if relative_to else None)
+    return resolve_file(ref, scenarios_dir(), "scenario")
 
 
 def _problem(path: Path, message: str) -> ValidationFailed:
@@ -279,15 +268,6 @@ def load_model(path: Path, model: type[M]) -> M:
     return model_from_data(read_yaml(path), str(path), model)
 
 
-def load_scenario(ref: str | Path) -> Any:
-    """Load a scenario by name (``spike``) or path; returns a ``Scenario``."""
-    from scaling_lab.scenario.models import Scenario
-
+def load_scenario(ref: str | Path) -> Scenario:
+    """Load a scenario by name (``spike``) or path."""
     return load_model(find_scenario(ref), Scenario)
-
-
-def load_system(ref: str | Path, relative_to: Path | None = None) -> Any:
-    """Load a system file by name (``staging``) or path; returns a ``SystemConfig``."""
-    from scaling_lab.system.models import SystemConfig
-
-    return load_model(find_system(ref, relative_to), SystemConfig)

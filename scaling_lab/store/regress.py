@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -466,9 +467,13 @@ def detect_regressions(
                     sb = sc = np.full(reps, math.nan)
                 else:
                     mats, values = latency
-                    mb, mc = np.vstack(mats[: len(rbs)]), np.vstack(mats[len(rbs) :])
-                    pb, pc, sb, sc = _stat_samples(mb, mc, wb, wc, metric, values)
-                    pb, pc, sb, sc = pb / 1000.0, pc / 1000.0, sb / 1000.0, sc / 1000.0
+                    sigma = float(run_noise.get(metric, 0.0))
+                    pb, sb = _median_of_runs(
+                        mats[: len(rbs)], w_b, values, metric, sigma, noise_rng
+                    )
+                    pc, sc = _median_of_runs(
+                        mats[len(rbs) :], w_c, values, metric, sigma, noise_rng
+                    )
             elif metric == "throughput":
                 pb, pc, sb, sc = _stat_samples(req_b - err_b, req_c - err_c, wb, wc, metric)
             else:
@@ -486,7 +491,7 @@ def detect_regressions(
                 threshold,
                 alpha,
                 sigma,
-                noise_scale,
+                0.0 if metric in _QUANTILES else noise_scale,  # latency: noise drawn per run
                 noise_known,
                 noise_rng,
             )
@@ -494,6 +499,32 @@ def detect_regressions(
                 v = replace(v, verdict=Verdict.INCONCLUSIVE)
             report.verdicts.append(v)
     return report
+
+
+def _median_of_runs(
+    mats: Sequence[NDArray[np.float64]],
+    weights: Sequence[NDArray[np.float64]],
+    values: NDArray[np.float64],
+    metric: str,
+    sigma: float,
+    rng: np.random.Generator,
+) -> tuple[float, NDArray[np.float64]]:
+    """One side's latency percentile (ms) and its bootstrap replicates: each run's figure
+    off its own histograms (its seconds resampled on their own), each replicate moved by
+    the run-to-run noise ``sigma`` (sd of the log) drawn per run, and the side's figure the
+    median over its runs: one rerun disturbed by the machine among three does not move it."""
+    q = _QUANTILES[metric]
+    points = np.array([float(_quantile_of_counts(m.sum(axis=0), values, q)) for m in mats])
+    reps = np.column_stack(
+        [_quantile_of_counts(w @ m, values, q) for m, w in zip(mats, weights, strict=True)]
+    )
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a run without responses: NaN
+        logs = np.log(reps / 1000.0)
+        if sigma > 0:
+            logs = logs + rng.normal(0.0, sigma, size=logs.shape)
+        point = float(np.exp(np.nanmedian(np.log(points / 1000.0))))
+        return point, np.exp(np.nanmedian(logs, axis=1))
 
 
 def _counts(

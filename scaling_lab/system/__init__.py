@@ -7,6 +7,7 @@ from scaling_lab.system.distributions import (
     Exponential,
     LogNormal,
 )
+from scaling_lab.system.loader import find_system, load_system
 from scaling_lab.system.models import (
     AutoScaling,
     CapacitySettings,
@@ -47,6 +48,8 @@ __all__ = [
     "SqsConfig",
     "SqsConsumer",
     "SystemConfig",
+    "find_system",
+    "load_system",
     "scale_count",
     "scale_system",
 ]

@@ -425,9 +425,3 @@ class SystemConfig(_Strict):
     )
     sqs: SqsConfig = Field(default_factory=SqsConfig)
     sdk: SdkConfig = Field(default_factory=SdkConfig)
-
-    def scaled(self, k: float) -> SystemConfig:
-        """Every rate and capacity multiplied by ``k``; durations kept (``--scale``)."""
-        from scaling_lab.system.scaling import scale_system
-
-        return scale_system(self, k)

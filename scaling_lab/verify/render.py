@@ -95,9 +95,8 @@ def verdict_table(outcome: VerifyOutcome) -> Table:
             fmt_ms(oe.latency_ms.p95 if oe else None),
             agree("p95", f"overall:{name}"),
         )
-    t.add_row(
-        "throttled (429)", f"{ps.errors.throttled:,}", f"{os_.errors.throttled:,}", agree("throttled")
-    )
+    throttled = (f"{ps.errors.throttled:,}", f"{os_.errors.throttled:,}")
+    t.add_row("throttled (429)", *throttled, agree("throttled"))
     t.add_row(
         "thresholds", verdict_text(ps.thresholds_passed), verdict_text(os_.thresholds_passed), ""
     )

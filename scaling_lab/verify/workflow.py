@@ -162,13 +162,12 @@ class VerifyOutcome:
 
 def _plan(scenario: str, options: VerifyOptions) -> VerifyPlan:
     from scaling_lab.load.scale import local_budget, resolve_scale
-    from scaling_lab.scenario.loader import find_scenario, load_scenario, load_system
+    from scaling_lab.scenario.loader import find_scenario, load_scenario
+    from scaling_lab.system import load_system
 
     path = find_scenario(scenario)
     sc = load_scenario(path)
-    system = for_target(
-        load_system(options.system or sc.system, relative_to=path), options.target
-    )
+    system = for_target(load_system(options.system or sc.system, relative_to=path), options.target)
     # 'auto' scales only local runs; staging runs the scenario as written unless told.
     if options.target != "local" and options.scale == "auto":
         k = 1.0

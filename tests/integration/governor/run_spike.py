@@ -2,8 +2,8 @@
 
     python tests/integration/governor/run_spike.py --scenario spike --scale 0.02 --out runs
 
-Starts the embedded stack with ``system.scaled(k)`` and the governor, marks run time 0, replays
-the scenario with k6 (scaling_lab.load), then reads the governor's CloudWatch metrics with
+Starts the embedded stack with ``scale_system(system, k)`` and the governor, marks run time 0,
+replays the scenario with k6 (scaling_lab.load), then reads the governor's CloudWatch metrics with
 GetMetricData (scaling_lab.observe), merges them into the observed result, and prints a
 10-second table: throughput, throttles, DynamoDB throttles and retries, WCU, concurrency.
 """
@@ -23,7 +23,9 @@ from gov_harness import governed_stack, governor_doc, start_run
 from scaling_lab.load.runner import run_load
 from scaling_lab.observe import collect_cloudwatch, merge_into_result
 from scaling_lab.result import save_result
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
+from scaling_lab.system import load_system
+from scaling_lab.system.scaling import scale_system
 
 
 def main() -> None:
@@ -35,7 +37,7 @@ def main() -> None:
     scenario = load_scenario(args.scenario)
     system = load_system(scenario.system)
     k = scenario.scale * args.scale
-    sys_scaled = system.scaled(k)
+    sys_scaled = scale_system(system, k)
     with governed_stack(sys_scaled) as stack:
         t0 = start_run(stack.url, list(scenario.faults))
         run = run_load(

@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 from gov_harness import governed_stack, governor_doc, open_loop, start_run
 
-from scaling_lab.scenario import load_system
 from scaling_lab.scenario.models import Fault
-from scaling_lab.system import SdkConfig
+from scaling_lab.system import SdkConfig, load_system
+from scaling_lab.system.scaling import scale_system
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 def _system():
     # staging at 0.02: 100 WCU (50 events/s), reserved concurrency 20. botocore standard mode
     # (3 attempts) keeps a throttled request's life short so the test stays bounded.
-    base = load_system("staging").scaled(0.02)
+    base = scale_system(load_system("staging"), 0.02)
     # One tenant sends everything; its partition key is given the unscaled 1,000 WCU/s so
     # that the table-level faults, not the per-key ceiling (20 WCU/s at x 0.02), decide.
     ddb = base.dynamodb.model_copy(update={"partition_wcu": 1000.0})

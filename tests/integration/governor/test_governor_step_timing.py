@@ -25,8 +25,7 @@ import pytest
 from gov_harness import governed_stack, governor_doc, open_loop, start_run
 
 from scaling_lab.observe import collect_cloudwatch
-from scaling_lab.scenario import load_system
-from scaling_lab.system import AutoScaling, CapacitySettings, SdkConfig
+from scaling_lab.system import AutoScaling, CapacitySettings, SdkConfig, load_system
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 

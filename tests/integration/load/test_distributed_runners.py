@@ -16,7 +16,8 @@ from scaling_lab.cli.main import main
 from scaling_lab.load import run_load
 from scaling_lab.load.segments import collect_result, segment_args
 from scaling_lab.result import load_result
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
+from scaling_lab.system import load_system
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "k6"
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]

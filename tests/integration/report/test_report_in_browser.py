@@ -55,7 +55,8 @@ def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     from scaling_lab.model import predict
-    from scaling_lab.scenario import load_scenario, load_system
+    from scaling_lab.scenario import load_scenario
+    from scaling_lab.system import load_system
 
     sc = load_scenario("spike").scaled(0.05)
     result = predict(sc, load_system(sc.system), seed=7)

@@ -10,7 +10,8 @@ from moto import mock_aws
 
 from scaling_lab.alarms import apply_plan, cloudformation, monitoring_plan, terraform_json
 from scaling_lab.cli.main import main
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
+from scaling_lab.system import load_system
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import pytest
 
-from scaling_lab.load.scale import resolve_scale
 from scaling_lab.errors import InputError
+from scaling_lab.load.scale import resolve_scale
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,9 @@ from scaling_lab.compare import Tolerance, Tolerances, Verdict, calibrate, compa
 from scaling_lab.compare.calibrate import write_system_file
 from scaling_lab.provenance import make_provenance
 from scaling_lab.result import ErrorClass, ResultBuilder, ResultKind, save_result
-from scaling_lab.scenario import load_system
 from scaling_lab.scenario.loader import load_model
 from scaling_lab.scenario.models import Scenario
-from scaling_lab.system import LogNormal, SystemConfig
+from scaling_lab.system import LogNormal, SystemConfig, load_system
 
 SCENARIO = Scenario.model_validate(
     {

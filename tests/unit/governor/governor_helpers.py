@@ -11,7 +11,8 @@ from botocore.config import Config
 
 from emulator.app.settings import AppSettings
 from emulator.governor import Governor, GovernorSettings
-from scaling_lab.scenario import load_system
+from scaling_lab.system import load_system
+from scaling_lab.system.scaling import scale_system
 
 
 class FakeClock:
@@ -52,7 +53,7 @@ def make_app_settings() -> AppSettings:
 def make_governor(
     clock: FakeClock, app_settings: AppSettings, system: Any = None, **settings: Any
 ) -> Governor:
-    system = system if system is not None else load_system("staging").scaled(0.02)
+    system = system if system is not None else scale_system(load_system("staging"), 0.02)
     return Governor(system, GovernorSettings(publish=False, **settings), app_settings, clock=clock)
 
 

@@ -9,8 +9,9 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from governor_helpers import hooked_client, make_governor
 
 from emulator.governor.ddb import PTEE_MESSAGE, dynamodb_error
-from scaling_lab.scenario import load_system
 from scaling_lab.scenario.models import Fault
+from scaling_lab.system import load_system
+from scaling_lab.system.scaling import scale_system
 
 TABLE = "triggers-events"
 
@@ -54,7 +55,7 @@ def test_write_is_charged_the_tables_own_units(clock, app_settings):
 def test_throttle_is_retried_by_botocore_and_surfaces_as_ptee(clock, app_settings):
     # 0.01 scale -> 50 WCU provisioned; start with no burst credit and drain the second.
     g = make_governor(
-        clock, app_settings, load_system("staging").scaled(0.01), burst_credit_full=False
+        clock, app_settings, scale_system(load_system("staging"), 0.01), burst_credit_full=False
     )
     client = hooked_client(g, mode="legacy", attempts=4)
     admitted = 0
@@ -79,7 +80,7 @@ def test_one_key_value_is_capped_at_one_partition_with_the_reason_dynamodb_gives
     tenant's writes throttle with TableWriteKeyRangeThroughputExceeded while the table still
     has 50 WCU -- warm-throughput-scenarios.html, API_ThrottlingReason.html."""
     g = make_governor(
-        clock, app_settings, load_system("staging").scaled(0.01), burst_credit_full=False
+        clock, app_settings, scale_system(load_system("staging"), 0.01), burst_credit_full=False
     )
     client = hooked_client(g, attempts=1)
     admitted = 0
@@ -102,7 +103,7 @@ def test_one_key_value_is_capped_at_one_partition_with_the_reason_dynamodb_gives
 
 def test_capacity_refills_at_the_provisioned_rate(clock, app_settings):
     g = make_governor(
-        clock, app_settings, load_system("staging").scaled(0.01), burst_credit_full=False
+        clock, app_settings, scale_system(load_system("staging"), 0.01), burst_credit_full=False
     )
     client = hooked_client(g, attempts=1)
     for _ in range(50):
@@ -146,7 +147,7 @@ def test_throttle_storm_forces_capacity_down_and_back(clock, app_settings):
     g = make_governor(
         clock,
         app_settings,
-        load_system("staging").scaled(0.01),
+        scale_system(load_system("staging"), 0.01),
         burst_credit_full=False,
         faults=[fault],
     )
@@ -186,7 +187,7 @@ def test_sqs_unavailable_and_added_latency(clock, app_settings, monkeypatch):
 
 def test_on_demand_table_throttles_with_throttling_exception_over_its_limit(clock, app_settings):
     # on-demand at 0.001: warm throughput 4 WCU/s, so four 1-WCU events per second.
-    g = make_governor(clock, app_settings, load_system("on-demand").scaled(0.001))
+    g = make_governor(clock, app_settings, scale_system(load_system("on-demand"), 0.001))
     client = hooked_client(g, attempts=1)
     for _ in range(4):
         client.put_item(TableName=TABLE, Item=_item(10))

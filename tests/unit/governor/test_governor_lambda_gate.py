@@ -11,8 +11,7 @@ from governor_helpers import make_governor
 
 from emulator.governor.lambda_gate import LambdaGate, throttle_response
 from scaling_lab.aws import ThrottleCause
-from scaling_lab.scenario import load_system
-from scaling_lab.system import FrontDoorKind
+from scaling_lab.system import FrontDoorKind, load_system
 
 
 def test_throttle_answers_per_front_door():

@@ -8,7 +8,8 @@ import pytest
 from governor_helpers import make_governor
 
 from emulator.governor.metrics import MetricNames, cloudwatch_datums
-from scaling_lab.scenario import load_system
+from scaling_lab.system import load_system
+from scaling_lab.system.scaling import scale_system
 
 
 class FakeDynamoDB:
@@ -127,7 +128,7 @@ def test_publish_batches_many_datapoints_per_call(clock, app_settings):
 
 @pytest.mark.parametrize("mode", ["on_demand"])
 def test_on_demand_has_no_provisioned_figures(clock, app_settings, mode):
-    g = make_governor(clock, app_settings, load_system("on-demand").scaled(0.02))
+    g = make_governor(clock, app_settings, scale_system(load_system("on-demand"), 0.02))
     assert g.on_demand and g.provisioned_now() == (None, None)
 
 
@@ -182,7 +183,7 @@ def test_late_ticks_do_not_move_consumption_between_datapoints(clock, app_settin
 def test_a_scaled_system_is_read_back_with_its_reserved_cap():
     from scaling_lab.system import SystemConfig
 
-    scaled = load_system("staging").scaled(0.02)
+    scaled = scale_system(load_system("staging"), 0.02)
     system = SystemConfig.model_validate_json(scaled.model_dump_json(by_alias=True))
     assert system.lambda_.reserved_concurrency == 20
     assert system.lambda_.concurrency_cap == 20

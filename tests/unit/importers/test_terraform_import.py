@@ -9,7 +9,7 @@ import pytest
 
 from scaling_lab.cli.main import main
 from scaling_lab.importers import import_terraform
-from scaling_lab.scenario import load_system
+from scaling_lab.system import load_system
 from scaling_lab.system.models import SystemConfig
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from load_helpers import FIXTURES, ROOT
 
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
+from scaling_lab.system import load_system
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import yaml
 from scaling_lab.cli.main import main
 from scaling_lab.load import operator as k6op
 from scaling_lab.load.runner import prepare
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
+from scaling_lab.system import load_system
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = json.loads(

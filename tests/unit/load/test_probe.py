@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scaling_lab.load.scale import resolve_scale
 from scaling_lab.errors import EnvironmentProblem, InputError
 from scaling_lab.load import probe as probe_mod
 from scaling_lab.load.probe import (
@@ -20,6 +19,7 @@ from scaling_lab.load.probe import (
     search,
     sustainable_rate,
 )
+from scaling_lab.load.scale import resolve_scale
 
 NOW = datetime(2026, 1, 2, 12, 0, tzinfo=UTC)
 

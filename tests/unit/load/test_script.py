@@ -13,7 +13,8 @@ import pytest
 from load_helpers import FIXTURES, ROOT
 
 from scaling_lab.load.script import k6_thresholds, render_script, vu_sizing
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
+from scaling_lab.system import load_system
 
 GOLDEN = FIXTURES / "golden"
 CASES = {

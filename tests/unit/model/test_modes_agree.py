@@ -10,7 +10,8 @@ import pytest
 
 from scaling_lab.model import predict
 from scaling_lab.result.models import RunResult
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
+from scaling_lab.system import load_system
 
 
 def both(

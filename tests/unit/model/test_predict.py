@@ -9,8 +9,9 @@ import pytest
 from scaling_lab.errors import InputError
 from scaling_lab.model import predict, simulate
 from scaling_lab.result.models import ResultKind
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
 from scaling_lab.scenario.models import Scenario
+from scaling_lab.system import load_system
 from scaling_lab.system.models import SystemConfig
 
 

@@ -11,7 +11,8 @@ from moto import mock_aws
 
 from scaling_lab.cli.main import main
 from scaling_lab.result import Provenance, ResultBuilder, ResultKind, load_result, save_result
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
+from scaling_lab.system import load_system
 
 START = datetime(2026, 1, 5, 12, 0, 0, tzinfo=UTC)
 

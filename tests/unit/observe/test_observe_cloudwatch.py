@@ -10,7 +10,8 @@ from botocore.stub import ANY, Stubber
 
 from scaling_lab.observe import collect_cloudwatch, merge_into_result, metric_specs
 from scaling_lab.result import Provenance, ResultBuilder, ResultKind
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
+from scaling_lab.system import load_system
 
 START = datetime(2026, 1, 5, 12, 0, 30, tzinfo=UTC)  # not on a minute boundary
 

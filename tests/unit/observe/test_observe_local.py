@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from scaling_lab.observe import apply_to_builder, figures_from_document, merge_into_result
 from scaling_lab.result import Provenance, ResultBuilder, ResultKind
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
+from scaling_lab.system import load_system
 
 T0 = 1_800_000_000
 

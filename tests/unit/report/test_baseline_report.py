@@ -13,7 +13,8 @@ from scaling_lab.cli.main import main
 from scaling_lab.report import build_document, write_report
 from scaling_lab.report.analysis import find_saturations
 from scaling_lab.result import ResultBuilder, ResultKind, save_result
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
+from scaling_lab.system import load_system
 
 SECTIONS = [
     "Summary",

@@ -8,7 +8,7 @@ import pytest
 from synth_runs import QUIET, steady_scenario, synth_run
 
 from scaling_lab.cost import PRICE_TABLE, estimate_cost
-from scaling_lab.scenario import load_system
+from scaling_lab.system import load_system
 
 
 def test_price_table_is_versioned_and_cited() -> None:

@@ -11,8 +11,8 @@ from scaling_lab.provenance import make_provenance
 from scaling_lab.report.k6_summary import k6_style_summary
 from scaling_lab.report.series_csv import LOCUST_COLUMNS, series_csv
 from scaling_lab.result import ErrorClass, ResultBuilder, ResultKind
-from scaling_lab.scenario import load_system
 from scaling_lab.scenario.models import Scenario
+from scaling_lab.system import load_system
 
 
 @pytest.fixture

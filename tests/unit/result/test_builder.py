@@ -16,8 +16,9 @@ from scaling_lab.result import (
     load_result,
     save_result,
 )
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
 from scaling_lab.scenario.models import Scenario
+from scaling_lab.system import load_system
 
 
 def builder(scenario="spike", observable=None):

@@ -33,7 +33,8 @@ def test_never_and_never_degraded() -> None:
 
 def test_predicted_spike_result_carries_the_spike_length() -> None:
     from scaling_lab.model import predict
-    from scaling_lab.scenario import load_scenario, load_system
+    from scaling_lab.scenario import load_scenario
+    from scaling_lab.system import load_system
 
     r = predict(load_scenario("spike").scaled(0.01), load_system("staging"))
     assert r.summary.recovery is not None

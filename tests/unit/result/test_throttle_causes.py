@@ -10,7 +10,8 @@ from scaling_lab.aws import ThrottleCause
 from scaling_lab.model import predict
 from scaling_lab.observe.local import _causes
 from scaling_lab.result.models import Summary
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
+from scaling_lab.system import load_system
 
 
 def _summary(causes: dict[str, int]) -> Summary:
@@ -38,8 +39,6 @@ def test_observed_causes_are_the_predicted_names() -> None:
 
 
 def test_an_unknown_cause_is_refused_and_the_old_observed_name_is_read() -> None:
-    assert _summary({"lambda_rps": 3}).throttles_by_cause == {
-        ThrottleCause.LAMBDA_REQUEST_RATE: 3
-    }
+    assert _summary({"lambda_rps": 3}).throttles_by_cause == {ThrottleCause.LAMBDA_REQUEST_RATE: 3}
     with pytest.raises(ValidationError):
         _summary({"lambda_burst": 1})

@@ -12,9 +12,9 @@ from scaling_lab.load.gate import GateLimits, gate
 from scaling_lab.load.script import k6_thresholds
 from scaling_lab.provenance import make_provenance
 from scaling_lab.result import ErrorClass, ResultBuilder, ResultKind, load_result, save_result
-from scaling_lab.scenario import load_system
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.scenario.thresholds import ThresholdSyntaxError, parse_threshold
+from scaling_lab.system import load_system
 
 
 def scenario(thresholds, seconds=60):
@@ -117,9 +117,10 @@ def test_check_judges_windows(tmp_path: Path):
     assert "worst window from" in verdicts[1].check
     path = tmp_path / "r.json"
     save_result(result, path)
-    assert load_result(path).summary.thresholds[1].window_start_s == result.summary.thresholds[
-        1
-    ].window_start_s
+    assert (
+        load_result(path).summary.thresholds[1].window_start_s
+        == result.summary.thresholds[1].window_start_s
+    )
     assert main(["check", str(path)]) == 99
     assert main(["check", str(path), "--no-scenario-thresholds", "--p95-ms", "100"]) == 0
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from emulator.app import store
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
 from scaling_lab.scenario.models import Endpoint
+from scaling_lab.system import load_system
 from scaling_lab.system.indexes import ENDPOINT_INDEXES, undeclared_indexes
 
 

@@ -2,8 +2,9 @@
 
 import pytest
 
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
 from scaling_lab.scenario.models import Traffic
+from scaling_lab.system import load_system
 
 
 def traffic(start, stages):

@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from scaling_lab.result import ErrorClass, Provenance, ResultBuilder, ResultKind, RunResult
-from scaling_lab.scenario import load_scenario, load_system
+from scaling_lab.scenario import load_scenario
 from scaling_lab.scenario.models import Scenario
+from scaling_lab.system import load_system
 
 
 @dataclass(frozen=True)

@@ -178,7 +178,8 @@ def _slowed(system, k: float):  # type: ignore[no-untyped-def]
 
 def test_predicted_runs_seeds_and_slowdown() -> None:
     from scaling_lab.model import predict
-    from scaling_lab.scenario import load_scenario, load_system
+    from scaling_lab.scenario import load_scenario
+    from scaling_lab.system import load_system
 
     sc = load_scenario("smoke")
     system = load_system(sc.system)
