@@ -74,8 +74,8 @@ def test_shipped_peaks():
 @pytest.mark.parametrize("k", [0.001, 0.013, 0.02, 0.0337, 0.05, 0.1, 0.37, 1.0, 2.5])
 def test_scaled_shipped_systems_stay_valid(k):
     from scaling_lab.scenario.loader import scenarios_dir
-    from scaling_lab.system import SystemConfig
+    from scaling_lab.system import SystemConfig, scale_system
 
     for path in sorted((scenarios_dir() / "systems").glob("*.yaml")):
-        scaled = load_system(path).scaled(k)
+        scaled = scale_system(load_system(path), k)
         SystemConfig.model_validate(scaled.model_dump(by_alias=True))
