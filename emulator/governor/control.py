@@ -26,7 +26,7 @@ def handle_control(
     if name == "metrics" and method == "GET":
         qs = parse_qs(query.decode())
         since = int(qs["since"][0]) if qs.get("since", [""])[0].isdigit() else None
-        return 200, g.snapshot(since)
+        return 200, g.snapshot(since).model_dump(mode="json")
     if name == "start" and method == "POST":
         faults = None
         if body.strip():

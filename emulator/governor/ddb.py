@@ -18,17 +18,16 @@ import time
 import uuid
 import zlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
 
 from emulator.governor.items import item_size_bytes
+from emulator.governor.ports import HookHost
 from scaling_lab.aws import ThrottleReason, read_units, update_units, write_units
+from scaling_lab.aws.metrics import Figure
 from scaling_lab.scenario.models import FaultKind
-
-if TYPE_CHECKING:
-    from emulator.governor.runtime import Governor
 
 __all__ = ["DynamoDBHook", "SqsHook", "dynamodb_error"]
 
@@ -131,7 +130,7 @@ def _partition_key(op: str, body: dict[str, Any]) -> str | None:
 class DynamoDBHook:
     """Capacity and faults for the governed table; faults for every DynamoDB call."""
 
-    def __init__(self, governor: Governor) -> None:
+    def __init__(self, governor: HookHost) -> None:
         self.g = governor
         self.table = governor.system.dynamodb.table
         self.gsis = governor.system.dynamodb.gsis
@@ -187,7 +186,7 @@ class DynamoDBHook:
         now = g.clock()
         t = g.run_time(now)
         if _attempt(request) > 1:
-            g.counters.add(now, "ddb_retries")
+            g.counters.add(now, Figure.DDB_RETRIES)
         fault = g.timeline.find(t, FaultKind.BACKEND_UNREACHABLE, "dynamodb")
         if fault is not None:
             g.timeline.hit(fault)
@@ -199,7 +198,7 @@ class DynamoDBHook:
         fault = g.timeline.find(t, FaultKind.DYNAMODB_ERRORS, "dynamodb")
         if fault is not None and g.chance(fault.fault.rate or 0.0):
             g.timeline.hit(fault)
-            g.counters.add(now, "ddb_injected_errors")
+            g.counters.add(now, Figure.DDB_INJECTED_ERRORS)
             return dynamodb_error(500, "InternalServerError", "Internal server error", request.url)
         self._pending_read.consistent = None
         op = _operation(request)
@@ -216,18 +215,18 @@ class DynamoDBHook:
             units = self.write_cost(op, body)
             reason = g.write_refusal(units, now, key)
             if reason is None:
-                g.counters.add(now, "ddb_consumed_wcu", units)
+                g.counters.add(now, Figure.DDB_CONSUMED_WCU, units)
                 return None
-            g.counters.add(now, "ddb_throttled")
-            g.counters.add(now, "ddb_write_throttles")
+            g.counters.add(now, Figure.DDB_THROTTLED)
+            g.counters.add(now, Figure.DDB_WRITE_THROTTLES)
             return self._throttle(request, reason, None)
         reason = g.read_refusal(now, key)
         if reason is None:
             self._pending_read.consistent = self._consistent(op, body, self.table)
             self._pending_read.key = key
             return None
-        g.counters.add(now, "ddb_throttled")
-        g.counters.add(now, "ddb_read_throttles")
+        g.counters.add(now, Figure.DDB_THROTTLED)
+        g.counters.add(now, Figure.DDB_READ_THROTTLES)
         return self._throttle(request, reason, body.get("IndexName"))
 
     def _throttle(self, request: Any, reason: ThrottleReason, index: str | None) -> AWSResponse:
@@ -261,13 +260,13 @@ class DynamoDBHook:
         units = read_units(size, eventually_consistent=not consistent)
         now = self.g.clock()
         self.g.charge_read(units, now, getattr(self._pending_read, "key", None))
-        self.g.counters.add(now, "ddb_consumed_rcu", units)
+        self.g.counters.add(now, Figure.DDB_CONSUMED_RCU, units)
 
 
 class SqsHook:
     """Faults on the app's SQS calls: unavailable/unreachable and added latency."""
 
-    def __init__(self, governor: Governor) -> None:
+    def __init__(self, governor: HookHost) -> None:
         self.g = governor
 
     def register(self, client: Any) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
+from scaling_lab.observe.document import FaultRecord
 from scaling_lab.scenario.models import Fault, FaultKind
 
 __all__ = ["FaultTimeline", "JournalEntry"]
@@ -28,15 +28,15 @@ class JournalEntry:
     rolled_back_epoch_s: float | None = None
     affected_calls: int = 0
 
-    def to_json(self) -> dict[str, Any]:
-        """JSON form (served by the control endpoint, stored by the runner)."""
-        return {
-            "index": self.index,
-            "fault": self.fault.model_dump(mode="json"),
-            "applied_epoch_s": self.applied_epoch_s,
-            "rolled_back_epoch_s": self.rolled_back_epoch_s,
-            "affected_calls": self.affected_calls,
-        }
+    def record(self) -> FaultRecord:
+        """Its entry in the metrics document (served by the control endpoint)."""
+        return FaultRecord(
+            index=self.index,
+            fault=self.fault,
+            applied_epoch_s=self.applied_epoch_s,
+            rolled_back_epoch_s=self.rolled_back_epoch_s,
+            affected_calls=self.affected_calls,
+        )
 
 
 def _targets(fault: Fault) -> set[str]:

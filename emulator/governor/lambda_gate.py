@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.governor.control import handle_control
 from scaling_lab.aws import ThrottleCause
+from scaling_lab.aws.metrics import Figure
 from scaling_lab.scenario.models import FaultKind
 from scaling_lab.system.models import FrontDoorKind
 
@@ -121,9 +122,9 @@ class LambdaGate:
             await _send_json(send, *throttle_response(kind, adm.cause, reserved))
             return
         try:
-            g.counters.add(now, "lambda_invocations")
+            g.counters.add(now, Figure.LAMBDA_INVOCATIONS)
             if adm.cold:
-                g.counters.add(now, "cold_starts")
+                g.counters.add(now, Figure.COLD_STARTS)
                 await asyncio.sleep(g.sample_cold_start_ms() / 1000.0)
             fault = g.timeline.find(t, FaultKind.ADDED_LATENCY, "lambda")
             if fault is not None and fault.fault.latency_ms:
@@ -134,7 +135,7 @@ class LambdaGate:
                 # A function error before the handler touched anything (ASSUMPTION: both
                 # front doors answer 500 for an unhandled function error).
                 g.timeline.hit(fault)
-                g.counters.add(now, "lambda_injected_errors")
+                g.counters.add(now, Figure.LAMBDA_INJECTED_ERRORS)
                 await _send_json(send, 500, {"message": "Internal Server Error"}, {})
                 return
             await self.app(scope, receive, send)

@@ -1,9 +1,10 @@
 """Per-second counters of the gate and governor, and their CloudWatch form (AWS names).
 
 :class:`SecondCounters` is what the gate and the DynamoDB hook write to (thread-safe); the
-figure names are those of scaling_lab's result series, so a reader can copy them over as they
-are. :func:`cloudwatch_datums` turns seconds into ``PutMetricData`` entries with the metric
-names and dimensions AWS itself publishes:
+figure names are :class:`scaling_lab.aws.metrics.Figure`, those of scaling_lab's result series,
+so a reader can copy them over as they are. :func:`cloudwatch_datums` turns seconds into
+``PutMetricData`` entries with the metric names and dimensions AWS itself publishes (the table
+in :mod:`scaling_lab.aws.metrics`):
 https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html,
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html,
 https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
@@ -19,35 +20,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scaling_lab.aws import ThrottleCause
+from scaling_lab.aws.metrics import CLOUDWATCH_METRICS, Dimension, Figure
 
-__all__ = [
-    "COUNTERS",
-    "CUSTOM_NAMESPACE",
-    "GAUGES_LAST",
-    "GAUGES_MAX",
-    "MetricNames",
-    "SecondCounters",
-    "cloudwatch_datums",
-]
-
-GAUGES_MAX = ("lambda_concurrency",)
-GAUGES_LAST = ("ddb_provisioned_wcu", "ddb_provisioned_rcu", "sqs_depth")
-COUNTERS = (
-    "lambda_invocations",
-    "lambda_throttles",
-    "cold_starts",
-    "ddb_consumed_wcu",
-    "ddb_consumed_rcu",
-    "ddb_throttled",
-    "ddb_write_throttles",
-    "ddb_read_throttles",
-    "ddb_retries",
-    "ddb_injected_errors",
-    "lambda_injected_errors",
-    "front_door_throttles",
-)
-#: Namespace of figures AWS does not publish (cold starts, SDK retries); emulator only.
-CUSTOM_NAMESPACE = "ScalingLab/Emulator"
+__all__ = ["MetricNames", "SecondCounters", "cloudwatch_datums"]
 
 
 class SecondCounters:
@@ -59,9 +34,10 @@ class SecondCounters:
         self.totals: dict[str, float] = defaultdict(float)
         self.throttles_by_cause: dict[str, int] = defaultdict(int)
 
-    def add(self, now_s: float, name: str, value: float = 1.0) -> None:
+    def add(self, now_s: float, figure: Figure, value: float = 1.0) -> None:
         """Add to a counter of the second containing ``now_s``."""
         sec = math.floor(now_s)
+        name = figure.value
         with self._lock:
             figs = self._seconds[sec]
             figs[name] = figs.get(name, 0.0) + value
@@ -72,20 +48,21 @@ class SecondCounters:
         with self._lock:
             self.throttles_by_cause[cause.value] += 1
         front = cause is ThrottleCause.FRONT_DOOR
-        self.add(now_s, "front_door_throttles" if front else "lambda_throttles")
+        self.add(now_s, Figure.FRONT_DOOR_THROTTLES if front else Figure.LAMBDA_THROTTLES)
 
-    def gauge_max(self, now_s: float, name: str, value: float) -> None:
+    def gauge_max(self, now_s: float, figure: Figure, value: float) -> None:
         """Keep the maximum of a gauge within the second."""
         sec = math.floor(now_s)
+        name = figure.value
         with self._lock:
             figs = self._seconds[sec]
             figs[name] = max(figs.get(name, value), value)
 
-    def gauge_last(self, now_s: float, name: str, value: float) -> None:
+    def gauge_last(self, now_s: float, figure: Figure, value: float) -> None:
         """Set a level for the second (the last reading wins)."""
         sec = math.floor(now_s)
         with self._lock:
-            self._seconds[sec][name] = value
+            self._seconds[sec][figure.value] = value
 
     def seconds(
         self, since_s: int | None = None, until_s: int | None = None
@@ -136,28 +113,18 @@ def cloudwatch_datums(
     seconds: list[dict[str, Any]], names: MetricNames
 ) -> dict[str, list[dict[str, Any]]]:
     """``PutMetricData`` entries by namespace for the given seconds (1-second resolution)."""
-    fn = {"FunctionName": names.function_name}
-    table = {"TableName": names.table_name}
-    queue = {"QueueName": names.queue_name}
-    # (figure, namespace, metric name, dimensions, unit)
-    mapping: list[tuple[str, str, str, dict[str, str], str]] = [
-        ("lambda_concurrency", "AWS/Lambda", "ConcurrentExecutions", fn, "Count"),
-        ("lambda_invocations", "AWS/Lambda", "Invocations", fn, "Count"),
-        ("lambda_throttles", "AWS/Lambda", "Throttles", fn, "Count"),
-        ("ddb_consumed_wcu", "AWS/DynamoDB", "ConsumedWriteCapacityUnits", table, "Count"),
-        ("ddb_consumed_rcu", "AWS/DynamoDB", "ConsumedReadCapacityUnits", table, "Count"),
-        ("ddb_provisioned_wcu", "AWS/DynamoDB", "ProvisionedWriteCapacityUnits", table, "Count"),
-        ("ddb_provisioned_rcu", "AWS/DynamoDB", "ProvisionedReadCapacityUnits", table, "Count"),
-        ("ddb_write_throttles", "AWS/DynamoDB", "WriteThrottleEvents", table, "Count"),
-        ("ddb_read_throttles", "AWS/DynamoDB", "ReadThrottleEvents", table, "Count"),
-        ("sqs_depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", queue, "Count"),
-        ("cold_starts", CUSTOM_NAMESPACE, "ColdStarts", fn, "Count"),
-        ("ddb_retries", CUSTOM_NAMESPACE, "DynamoDBRetries", table, "Count"),
-    ]
+    value = {
+        Dimension.FUNCTION: names.function_name,
+        Dimension.TABLE: names.table_name,
+        Dimension.QUEUE: names.queue_name,
+    }
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for sec in seconds:
         ts = datetime.fromtimestamp(sec["epoch_s"], UTC)
-        for figure, ns, metric, dims, unit in mapping:
-            if figure in sec:
-                out[ns].append(_datum(metric, dims, ts, sec[figure], unit))
+        for figure, metric in CLOUDWATCH_METRICS:
+            if figure.value in sec:
+                dims = {metric.dimension.value: value[metric.dimension]}
+                out[metric.namespace].append(
+                    _datum(metric.name, dims, ts, sec[figure.value], "Count")
+                )
     return dict(out)

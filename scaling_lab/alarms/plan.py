@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from scaling_lab.aws.metrics import Figure, cloudwatch_metric
 from scaling_lab.observe.cloudwatch import metric_specs
 from scaling_lab.scenario.models import Endpoint, Scenario
 from scaling_lab.scenario.thresholds import parse_threshold
@@ -33,6 +34,8 @@ __all__ = [
 
 STORY_LATENCY_MS = 150.0  # the story's alert: p95 latency > 150 ms
 STORY_ERROR_RATE = 0.005  # the story's alert: errors > 0.5 %
+_CONCURRENCY = cloudwatch_metric(Figure.LAMBDA_CONCURRENCY)
+_THROTTLES = cloudwatch_metric(Figure.LAMBDA_THROTTLES)
 STORY_CONCURRENCY_SHARE = 0.9  # the story's alert: ConcurrentExecutions > 900 of 1,000
 PERIOD_S = 60  # CloudWatch's standard resolution
 _ABOVE = {"<": "GreaterThanOrEqualToThreshold", "<=": "GreaterThanThreshold"}
@@ -239,8 +242,8 @@ def monitoring_plan(
             ),
             threshold=float(round(cap * STORY_CONCURRENCY_SHARE)),
             comparison="GreaterThanThreshold",
-            namespace="AWS/Lambda",
-            metric="ConcurrentExecutions",
+            namespace=_CONCURRENCY.namespace,
+            metric=_CONCURRENCY.name,
             dimensions=fn,
             statistic="Maximum",
         ),
@@ -249,8 +252,8 @@ def monitoring_plan(
             description="the story asks for no throttling: any Lambda throttle",
             threshold=0.0,
             comparison="GreaterThanThreshold",
-            namespace="AWS/Lambda",
-            metric="Throttles",
+            namespace=_THROTTLES.namespace,
+            metric=_THROTTLES.name,
             dimensions=fn,
             statistic="Sum",
         ),

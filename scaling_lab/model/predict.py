@@ -8,6 +8,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from scaling_lab.aws.metrics import Figure
 from scaling_lab.errors import InputError
 from scaling_lab.model.exact import run_exact
 from scaling_lab.model.fast import run_fast
@@ -62,19 +63,21 @@ def _build(
     """Fold a simulated world into a builder; ``system`` is the unscaled one (the result
     records the scenario's scale in its provenance)."""
     on_demand = system.dynamodb.mode is DynamoDBMode.ON_DEMAND
-    observable = {
-        "lambda_concurrency",
-        "lambda_invocations",
-        "lambda_throttles",
-        "cold_starts",
-        "ddb_consumed_wcu",
-        "ddb_consumed_rcu",
-        "ddb_throttled",
-        "ddb_retries",
-        "sqs_depth",
+    per_second = {
+        Figure.LAMBDA_CONCURRENCY: world.fig.concurrency,
+        Figure.LAMBDA_INVOCATIONS: world.fig.invocations,
+        Figure.LAMBDA_THROTTLES: world.fig.throttles,
+        Figure.COLD_STARTS: world.fig.cold,
+        Figure.DDB_CONSUMED_WCU: world.fig.wcu,
+        Figure.DDB_CONSUMED_RCU: world.fig.rcu,
+        Figure.DDB_THROTTLED: world.fig.ddb_throttled,
+        Figure.DDB_RETRIES: world.fig.ddb_retries,
+        Figure.SQS_DEPTH: world.fig.sqs_depth,
     }
     if not on_demand:
-        observable |= {"ddb_provisioned_wcu", "ddb_provisioned_rcu"}
+        per_second[Figure.DDB_PROVISIONED_WCU] = world.fig.prov_wcu
+        per_second[Figure.DDB_PROVISIONED_RCU] = world.fig.prov_rcu
+    observable = {f.value for f in per_second}
     prov = make_provenance(
         target="model",
         backend=None,
@@ -89,18 +92,8 @@ def _build(
     n = math.ceil(scenario.duration_s)
     for sec in range(n):
         b.offered(sec, float(f.offered[sec]))
-        b.figure(sec, "lambda_concurrency", float(f.concurrency[sec]))
-        b.figure(sec, "lambda_invocations", float(f.invocations[sec]))
-        b.figure(sec, "lambda_throttles", float(f.throttles[sec]))
-        b.figure(sec, "cold_starts", float(f.cold[sec]))
-        b.figure(sec, "ddb_consumed_wcu", float(f.wcu[sec]))
-        b.figure(sec, "ddb_consumed_rcu", float(f.rcu[sec]))
-        b.figure(sec, "ddb_throttled", float(f.ddb_throttled[sec]))
-        b.figure(sec, "ddb_retries", float(f.ddb_retries[sec]))
-        b.figure(sec, "sqs_depth", round(float(f.sqs_depth[sec])))
-        if not on_demand:
-            b.figure(sec, "ddb_provisioned_wcu", float(f.prov_wcu[sec]))
-            b.figure(sec, "ddb_provisioned_rcu", float(f.prov_rcu[sec]))
+        for figure, values in per_second.items():
+            b.figure(sec, figure.value, float(values[sec]))
     for sec, ep, err, lat, count in world.sink.items():
         b.record(min(sec, n - 1), ep, lat, err, count)
     b.throttles_by_cause = {k: int(v) for k, v in world.causes.items()}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -33,23 +33,9 @@ class Figures:
     busy_mean: np.ndarray = field(init=False)  # time-average concurrency
 
     def __post_init__(self) -> None:
-        for name in (
-            "busy_mean",
-            "concurrency",
-            "invocations",
-            "throttles",
-            "cold",
-            "wcu",
-            "rcu",
-            "prov_wcu",
-            "prov_rcu",
-            "ddb_throttled",
-            "ddb_retries",
-            "sqs_depth",
-            "enqueued",
-            "offered",
-        ):
-            setattr(self, name, np.zeros(self.seconds + 1))
+        for f in fields(self):
+            if not f.init:
+                setattr(self, f.name, np.zeros(self.seconds + 1))
 
 
 class LatencySink:

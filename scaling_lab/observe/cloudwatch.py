@@ -1,7 +1,7 @@
 """Read a run's CloudWatch metrics with GetMetricData (AWS or the emulator's CloudWatch).
 
-Metric names and dimensions are AWS's own; resource names come from the system file (table,
-queue) and the caller (function name). Sources:
+Metric names and dimensions are AWS's own (the table in :mod:`scaling_lab.aws.metrics`);
+resource names come from the system file (table, queue) and the caller (function name). Sources:
 https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html,
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html,
 https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html,
@@ -17,6 +17,13 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from scaling_lab.aws.metrics import (
+    CLOUDWATCH_METRICS,
+    EMULATOR_NAMESPACE,
+    FIGURES,
+    Dimension,
+    Figure,
+)
 from scaling_lab.errors import EnvironmentProblem
 from scaling_lab.observe.figures import Figures, FigureSeries
 from scaling_lab.system.models import SystemConfig
@@ -30,8 +37,6 @@ __all__ = [
 ]
 
 DEFAULT_FUNCTION_NAME = "triggers-api"
-#: Figures AWS does not publish (cold starts, SDK retries); only the emulator writes them.
-EMULATOR_NAMESPACE = "ScalingLab/Emulator"
 # GetMetricData takes up to 500 queries per call (API reference above).
 _MAX_QUERIES = 500
 
@@ -70,41 +75,19 @@ def metric_specs(
     emulator: bool = False,
 ) -> list[MetricSpec]:
     """What to read for a system; ``emulator`` adds the emulator-only namespace."""
-    fn = (("FunctionName", function_name),)
-    table = (("TableName", system.dynamodb.table),)
-    queue = (("QueueName", queue_name or system.sqs.queue),)
-    specs = [
-        MetricSpec("lambda_concurrency", "AWS/Lambda", "ConcurrentExecutions", fn, "Maximum"),
-        MetricSpec("lambda_invocations", "AWS/Lambda", "Invocations", fn, "Sum"),
-        MetricSpec("lambda_throttles", "AWS/Lambda", "Throttles", fn, "Sum"),
-        MetricSpec("ddb_consumed_wcu", "AWS/DynamoDB", "ConsumedWriteCapacityUnits", table, "Sum"),
-        MetricSpec("ddb_consumed_rcu", "AWS/DynamoDB", "ConsumedReadCapacityUnits", table, "Sum"),
-        MetricSpec("ddb_write_throttles", "AWS/DynamoDB", "WriteThrottleEvents", table, "Sum"),
-        MetricSpec("ddb_read_throttles", "AWS/DynamoDB", "ReadThrottleEvents", table, "Sum"),
-        MetricSpec("sqs_depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", queue, "Maximum"),
-    ]
-    if system.dynamodb.mode.value == "provisioned":
-        specs += [
-            MetricSpec(
-                "ddb_provisioned_wcu",
-                "AWS/DynamoDB",
-                "ProvisionedWriteCapacityUnits",
-                table,
-                "Maximum",
-            ),
-            MetricSpec(
-                "ddb_provisioned_rcu",
-                "AWS/DynamoDB",
-                "ProvisionedReadCapacityUnits",
-                table,
-                "Maximum",
-            ),
-        ]
-    if emulator:
-        specs += [
-            MetricSpec("cold_starts", EMULATOR_NAMESPACE, "ColdStarts", fn, "Sum"),
-            MetricSpec("ddb_retries", EMULATOR_NAMESPACE, "DynamoDBRetries", table, "Sum"),
-        ]
+    value = {
+        Dimension.FUNCTION: function_name,
+        Dimension.TABLE: system.dynamodb.table,
+        Dimension.QUEUE: queue_name or system.sqs.queue,
+    }
+    provisioned = system.dynamodb.mode.value == "provisioned"
+    specs = []
+    for figure, metric in CLOUDWATCH_METRICS:
+        if (metric.provisioned_only and not provisioned) or (metric.emulator_only and not emulator):
+            continue
+        dims = ((metric.dimension.value, value[metric.dimension]),)
+        stat = FIGURES[figure].stat
+        specs.append(MetricSpec(figure.value, metric.namespace, metric.name, dims, stat))
     return specs
 
 
@@ -164,10 +147,11 @@ def collect_cloudwatch(
             if not token:
                 break
             args["NextToken"] = token
-    for name in ("ddb_write_throttles", "ddb_read_throttles"):
-        part = series.pop(name, None)
-        if part is not None and part.points:
-            series.setdefault("ddb_throttled", FigureSeries("Sum", period_s)).merge_sum(part)
+    for figure, d in FIGURES.items():
+        part = series.pop(figure.value, None) if d.part_of is not None else None
+        if d.part_of is not None and part is not None and part.points:
+            whole = series.setdefault(d.part_of.value, FigureSeries("Sum", period_s))
+            whole.merge_sum(part)
     # A figure is observed only when CloudWatch returned datapoints for it: an empty answer
     # (wrong region, function name or window, or a metric never published) stays null,
     # never 0. CloudWatch leaves out periods without data, so "no datapoints" cannot tell a
@@ -186,4 +170,5 @@ def collect_cloudwatch(
 
 
 def _merged_name(figure: str) -> str:
-    return "ddb_throttled" if figure in ("ddb_write_throttles", "ddb_read_throttles") else figure
+    part_of = FIGURES[Figure(figure)].part_of
+    return figure if part_of is None else part_of.value

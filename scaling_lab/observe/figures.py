@@ -11,16 +11,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from scaling_lab.aws.metrics import INTEGER_FIGURES
+from scaling_lab.aws.metrics import OBSERVABLE_FIGURES as FIGURE_NAMES
 from scaling_lab.aws.throttles import ThrottleCause
-from scaling_lab.result.builder import COUNTERS, GAUGES_LAST, GAUGES_MAX, INTEGER_FIGURES
 
-__all__ = ["FIGURE_NAMES", "INTEGER_FIGURES", "FigureSeries", "Figures"]
-
-#: The per-second figures of scaling_lab.result that observation can fill: every builder
-#: figure but the load generator's own.
-FIGURE_NAMES = tuple(
-    name for name in (*GAUGES_MAX, *GAUGES_LAST, *COUNTERS) if name != "dropped_iterations"
-)
+__all__ = ["FIGURE_NAMES", "FigureSeries", "Figures"]
 
 
 @dataclass

@@ -13,49 +13,50 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from pydantic import ValidationError
+
+from scaling_lab.aws.metrics import FIGURES, Figure
 from scaling_lab.aws.throttles import ThrottleCause
 from scaling_lab.errors import EnvironmentProblem
+from scaling_lab.observe.document import GovernorMetrics
 from scaling_lab.observe.figures import FIGURE_NAMES, Figures, FigureSeries
 
 __all__ = ["METRICS_PATH", "fetch_local_metrics", "figures_from_document"]
 
 METRICS_PATH = "/_governor/metrics"
-_GAUGES = {
-    "lambda_concurrency": "Maximum",
-    "ddb_provisioned_wcu": "Maximum",
-    "ddb_provisioned_rcu": "Maximum",
-    "sqs_depth": "Maximum",
-}
 
 
-def figures_from_document(doc: dict[str, Any]) -> Figures:
+def figures_from_document(document: GovernorMetrics | dict[str, Any]) -> Figures:
     """:class:`Figures` (1-second periods) from the endpoint's JSON document."""
+    doc = (
+        document
+        if isinstance(document, GovernorMetrics)
+        else GovernorMetrics.model_validate(document)
+    )
     series: dict[str, FigureSeries] = {}
-    for sec in doc.get("seconds", []):
+    for sec in doc.seconds:
         epoch = int(sec["epoch_s"])
         for name, value in sec.items():
             if name not in FIGURE_NAMES or value is None:
                 continue
-            fs = series.setdefault(name, FigureSeries(_GAUGES.get(name, "Sum"), 1))
+            fs = series.setdefault(name, FigureSeries(FIGURES[Figure(name)].stat, 1))
             fs.add(epoch, float(value))
-    observable = {n for n in FIGURE_NAMES if n in series or n not in _GAUGES}
-    if doc.get("state", {}).get("provisioned_wcu") is None:
-        observable -= {"ddb_provisioned_wcu", "ddb_provisioned_rcu"}
-    notes = []
-    for f in doc.get("faults", []):
-        fault = f.get("fault", {})
-        notes.append(
-            f"fault {fault.get('kind')} target={fault.get('target')} "
-            f"applied_epoch_s={f.get('applied_epoch_s')} "
-            f"rolled_back_epoch_s={f.get('rolled_back_epoch_s')} "
-            f"affected_calls={f.get('affected_calls')}"
-        )
-    for a in doc.get("scaling_actions", []):
-        notes.append(
-            f"auto scaling {a.get('dimension')} {a.get('direction')} to {a.get('to_units')} "
-            f"(decided t={a.get('decided_t_s')}s, effective t={a.get('effective_t_s')}s)"
-        )
-    causes = doc.get("throttles_by_cause") or None
+    # a counter absent from every second counted nothing (0); a gauge never read is unknown
+    observable = {n for n in FIGURE_NAMES if n in series or FIGURES[Figure(n)].stat == "Sum"}
+    if doc.state.provisioned_wcu is None:
+        observable -= {Figure.DDB_PROVISIONED_WCU.value, Figure.DDB_PROVISIONED_RCU.value}
+    notes = [
+        f"fault {f.fault.kind.value} target={f.fault.target} "
+        f"applied_epoch_s={f.applied_epoch_s} rolled_back_epoch_s={f.rolled_back_epoch_s} "
+        f"affected_calls={f.affected_calls}"
+        for f in doc.faults
+    ]
+    notes += [
+        f"auto scaling {a.dimension} {a.direction} to {a.to_units} "
+        f"(decided t={a.decided_t_s}s, effective t={a.effective_t_s}s)"
+        for a in doc.scaling_actions
+    ]
+    causes = doc.throttles_by_cause
     return Figures(
         series=series,
         source="emulator",
@@ -65,7 +66,7 @@ def figures_from_document(doc: dict[str, Any]) -> Figures:
     )
 
 
-def _causes(raw: dict[str, Any]) -> dict[ThrottleCause, int]:
+def _causes(raw: dict[str, int]) -> dict[ThrottleCause, int]:
     """The governor's throttle counts by the rulebook's cause names (unknown names dropped)."""
     known = {c.value for c in ThrottleCause}
     return {ThrottleCause(k): int(v) for k, v in raw.items() if k in known}
@@ -83,6 +84,13 @@ def fetch_local_metrics(
             doc = json.loads(resp.read())
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise EnvironmentProblem(f"emulator metrics unavailable at {url}: {exc}") from exc
-    if not isinstance(doc, dict):
-        raise EnvironmentProblem(f"emulator metrics at {url}: not a JSON object")
-    return figures_from_document(doc)
+    try:
+        parsed = GovernorMetrics.model_validate(doc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "document"
+        raise EnvironmentProblem(
+            f"emulator metrics at {url}: not a governor metrics document ({field}: "
+            f"{first['msg']})"
+        ) from exc
+    return figures_from_document(parsed)

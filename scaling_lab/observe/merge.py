@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from scaling_lab.observe.figures import FIGURE_NAMES, INTEGER_FIGURES, Figures
-from scaling_lab.result.builder import COUNTERS, ResultBuilder
+from scaling_lab.aws.metrics import COUNTERS, INTEGER_FIGURES
+from scaling_lab.observe.figures import FIGURE_NAMES, Figures
+from scaling_lab.result.builder import ResultBuilder
 from scaling_lab.result.models import RunResult, SecondSample
 
 __all__ = ["apply_to_builder", "merge_into_result"]

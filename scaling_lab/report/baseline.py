@@ -16,6 +16,7 @@ from scaling_lab.report.analysis import (
 )
 from scaling_lab.report.document import (
     NOT_OBSERVED,
+    Block,
     Bullets,
     Document,
     Figure,
@@ -87,7 +88,7 @@ def _latency_section(rows: list[EndpointTargets]) -> Section:
                     status_word(r.status[key]) if key in r.status else "-",
                 ]
             )
-    blocks: list[object] = [
+    blocks: list[Block] = [
         Para(
             "Latency from HDR histograms of every response (any status). "
             "Targets are the scenario's k6 thresholds."
@@ -99,7 +100,7 @@ def _latency_section(rows: list[EndpointTargets]) -> Section:
     counts = [[r.endpoint, num(r.requests)] for r in rows if r.endpoint != "all"]
     if counts:
         blocks.append(Table(["endpoint", "requests"], counts, frozenset({1})))
-    return Section("Latency", blocks, "latency")  # type: ignore[arg-type]
+    return Section("Latency", blocks, "latency")
 
 
 def _throughput_section(result: RunResult) -> Section:
@@ -115,7 +116,7 @@ def _throughput_section(result: RunResult) -> Section:
         ["seconds with responses", f"{len(active)} of {duration:.0f}"],
         ["iterations dropped by the load generator", num(s.dropped_iterations)],
     ]
-    blocks: list[object] = [Table(["figure", "value"], rows, frozenset({1}))]
+    blocks: list[Block] = [Table(["figure", "value"], rows, frozenset({1}))]
     if s.dropped_iterations:
         blocks.append(
             Para(
@@ -124,7 +125,7 @@ def _throughput_section(result: RunResult) -> Section:
                 "the scenario asks for."
             )
         )
-    return Section("Throughput", blocks, "throughput")  # type: ignore[arg-type]
+    return Section("Throughput", blocks, "throughput")
 
 
 def _errors_section(result: RunResult, rows: list[EndpointTargets]) -> Section:
@@ -154,7 +155,7 @@ def _errors_section(result: RunResult, rows: list[EndpointTargets]) -> Section:
                 pct(ep.error_rate, 3),
             ]
         )
-    blocks: list[object] = [
+    blocks: list[Block] = [
         Table(
             ["endpoint", "responses", "429 throttled", "5xx", "timeouts", "4xx", "error rate"],
             table,
@@ -181,7 +182,7 @@ def _errors_section(result: RunResult, rows: list[EndpointTargets]) -> Section:
                 + "."
             )
         )
-    return Section("Error responses", blocks, "errors")  # type: ignore[arg-type]
+    return Section("Error responses", blocks, "errors")
 
 
 def _utilisation_section(result: RunResult, util: list[Utilisation]) -> Section:
@@ -223,7 +224,7 @@ def _bottleneck_section(result: RunResult, sats: list[Saturation]) -> Section:
         return f"t = {t} s (spike {d:+.0f} s)"
 
     hard = [s for s in sats if s.hard]
-    blocks: list[object] = []
+    blocks: list[Block] = []
     if not hard:
         blocks.append(
             Para(
@@ -279,7 +280,7 @@ def _bottleneck_section(result: RunResult, sats: list[Saturation]) -> Section:
                 frozenset({4, 5}),
             )
         )
-    return Section("Bottleneck analysis", blocks, "bottlenecks")  # type: ignore[arg-type]
+    return Section("Bottleneck analysis", blocks, "bottlenecks")
 
 
 def _cost_section(cost: CostEstimate) -> Section:
@@ -301,7 +302,7 @@ def _cost_section(cost: CostEstimate) -> Section:
     ]
     rows.append(["total", "", "", "", "", usd(cost.total_usd), "", ""])
     per_m = cost.per_million_events_usd
-    blocks: list[object] = [
+    blocks: list[Block] = [
         Para(
             f"**Cost per 1M events: {usd(per_m)}** ({cost.events:,} events accepted; this run "
             f"would cost {usd(cost.total_usd)} at {cost.region} list prices, price table "
@@ -325,7 +326,7 @@ def _cost_section(cost: CostEstimate) -> Section:
     sources = sorted({p.source for p in PRICE_TABLE.prices})
     notes.append("price sources: " + ", ".join(sources))
     blocks.append(Bullets(notes))
-    return Section("Cost analysis", blocks, "cost")  # type: ignore[arg-type]
+    return Section("Cost analysis", blocks, "cost")
 
 
 def _targets_section(result: RunResult, cost: CostEstimate, rows: list[EndpointTargets]) -> Section:
@@ -371,9 +372,9 @@ def _targets_section(result: RunResult, cost: CostEstimate, rows: list[EndpointT
         ]
     )
     verdict = s.thresholds_passed
-    blocks: list[object] = [Table(["target", "observed", "status"], table, frozenset({1}))]
+    blocks: list[Block] = [Table(["target", "observed", "status"], table, frozenset({1}))]
     blocks.insert(0, Para(f"Scenario gate (k6 thresholds): **{status_word(verdict)}**."))
-    return Section("Performance vs targets", blocks, "targets")  # type: ignore[arg-type]
+    return Section("Performance vs targets", blocks, "targets")
 
 
 def _compare_section(primary: RunResult, other: RunResult) -> Section:
@@ -399,7 +400,7 @@ def _compare_section(primary: RunResult, other: RunResult) -> Section:
                 verdict,
             ]
         )
-    blocks: list[object] = [
+    blocks: list[Block] = [
         Para(
             f"Predicted `{predicted.run_id}` (model, seed {predicted.provenance.seed}) against "
             f"observed `{observed.run_id}` ({observed.provenance.target}). Verdict: "
@@ -421,7 +422,7 @@ def _compare_section(primary: RunResult, other: RunResult) -> Section:
             "The model's prediction against the observed run.",
         )
     )
-    return Section("Predicted vs observed", blocks, "predicted-vs-observed")  # type: ignore[arg-type]
+    return Section("Predicted vs observed", blocks, "predicted-vs-observed")
 
 
 def _next_steps(
@@ -586,13 +587,13 @@ def build_document(results: Sequence[RunResult], *, command: str | None = None) 
         ["system", f"{primary.system.name}: {primary.system.description}"],
         ["tools", ", ".join(f"{k} {v}" for k, v in sorted(p.tool_versions.items()))],
     ]
-    summary_blocks: list[object] = [cards]
+    summary_blocks: list[Block] = [cards]
     if command:
         summary_blocks.append(Para(f"Made with `{command}`."))
     if p.notes:
         summary_blocks.append(Bullets(list(p.notes)))
     sections = [
-        Section("Summary", summary_blocks, "summary"),  # type: ignore[arg-type]
+        Section("Summary", summary_blocks, "summary"),
         _latency_section(rows),
         _throughput_section(primary),
         _errors_section(primary, rows),

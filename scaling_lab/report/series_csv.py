@@ -13,6 +13,7 @@ import csv
 import io
 from pathlib import Path
 
+from scaling_lab.aws.metrics import RESULT_FIGURES
 from scaling_lab.result.histogram import LatencyHistogram
 from scaling_lab.result.models import EndpointSecond, ErrorCounts, RunResult, SecondSample
 
@@ -42,24 +43,14 @@ EXTRA_COLUMNS = [
     "server_errors",
     "timeouts",
     "client_errors",
-    "lambda_concurrency",
-    "lambda_invocations",
-    "lambda_throttles",
-    "cold_starts",
-    "ddb_consumed_wcu",
-    "ddb_provisioned_wcu",
-    "ddb_consumed_rcu",
-    "ddb_provisioned_rcu",
-    "ddb_throttled",
-    "sqs_depth",
-    "dropped_iterations",
+    *RESULT_FIGURES,
 ]
 _ROUTES = {
     "post_events": ("POST", "/v1/events"),
     "get_inbox": ("GET", "/v1/inbox"),
     "ack": ("POST", "/v1/events/{id}/ack"),
 }
-_FIGURES = EXTRA_COLUMNS[6:]
+_FIGURES = RESULT_FIGURES
 
 
 def _cell(value: float | int | None, digits: int = 3) -> str:

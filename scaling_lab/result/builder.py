@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from scaling_lab.aws.metrics import COUNTERS, GAUGES_LAST, GAUGES_MAX, INTEGER_FIGURES
 from scaling_lab.aws.throttles import ThrottleCause
 from scaling_lab.result.histogram import LatencyHistogram
 from scaling_lab.result.models import (
@@ -36,31 +37,10 @@ from scaling_lab.scenario.thresholds import parse_threshold
 from scaling_lab.system.models import SystemConfig
 
 __all__ = [
-    "COUNTERS",
-    "GAUGES_LAST",
-    "GAUGES_MAX",
-    "INTEGER_FIGURES",
     "ResultBuilder",
     "classify_status",
     "percentiles",
 ]
-
-# Per-second figures and how several readings within one second combine.
-GAUGES_MAX = ("lambda_concurrency",)  # CloudWatch ConcurrentExecutions: Maximum
-GAUGES_LAST = ("ddb_provisioned_wcu", "ddb_provisioned_rcu", "sqs_depth")
-COUNTERS = (
-    "lambda_invocations",
-    "lambda_throttles",
-    "cold_starts",
-    "ddb_consumed_wcu",
-    "ddb_consumed_rcu",
-    "ddb_throttled",
-    "ddb_retries",
-    "dropped_iterations",
-)
-#: Figures that count whole things (stored as integers); consumed capacity units may be fractional.
-INTEGER_FIGURES = frozenset({*COUNTERS, "sqs_depth"} - {"ddb_consumed_wcu", "ddb_consumed_rcu"})
-
 
 def classify_status(status: int) -> ErrorClass | None:
     """HTTP status -> error class; None for success. Status 0 means no response (timeout)."""

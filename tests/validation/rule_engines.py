@@ -228,7 +228,7 @@ def governor_writes(
         while admin is not None and next_tick <= t:
             clock.t = EPOCH + next_tick
             g._step_autoscaling(admin, clock.t)  # what the ticker does every second
-            prov[next_tick] = g.table_wcu or 0.0
+            prov[next_tick] = g.capacity.table_wcu or 0.0
             next_tick += 1
         now = EPOCH + float(t)
         clock.t = now

@@ -54,7 +54,8 @@ def make_governor(
     clock: FakeClock, app_settings: AppSettings, system: Any = None, **settings: Any
 ) -> Governor:
     system = system if system is not None else scale_system(load_system("staging"), 0.02)
-    return Governor(system, GovernorSettings(publish=False, **settings), app_settings, clock=clock)
+    settings = {"publish": False, **settings}
+    return Governor(system, GovernorSettings(**settings), app_settings, clock=clock)
 
 
 def hooked_client(governor: Governor, mode: str = "legacy", attempts: int = 3) -> Any:

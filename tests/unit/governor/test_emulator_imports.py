@@ -8,8 +8,15 @@ import sys
 from pathlib import Path
 
 EMULATOR = Path(__file__).resolve().parents[3] / "emulator"
-# The rulebook, the input models, and the exception base the CLI maps to exit codes.
-ALLOWED = ("scaling_lab.aws", "scaling_lab.system", "scaling_lab.scenario", "scaling_lab.errors")
+# The rulebook (figure and metric names included), the input models, the exception base the
+# CLI maps to exit codes, and the metrics document the governor serves and observe reads.
+ALLOWED = (
+    "scaling_lab.aws",
+    "scaling_lab.system",
+    "scaling_lab.scenario",
+    "scaling_lab.errors",
+    "scaling_lab.observe.document",
+)
 
 
 def _scaling_lab_imports(path: Path) -> set[str]:

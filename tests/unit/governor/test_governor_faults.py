@@ -29,4 +29,4 @@ def test_journal_records_apply_and_rollback_times():
     applied, rolled = tl.step(6.0, 106.0)
     assert applied == [] and [e.index for e in rolled] == [0]
     assert tl.journal[0].rolled_back_epoch_s == 105.0
-    assert tl.journal[0].to_json()["fault"]["kind"] == "sqs_unavailable"
+    assert tl.journal[0].record().fault.kind.value == "sqs_unavailable"

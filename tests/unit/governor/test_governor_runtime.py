@@ -8,6 +8,7 @@ import pytest
 from governor_helpers import make_governor
 
 from emulator.governor.metrics import MetricNames, cloudwatch_datums
+from scaling_lab.aws.metrics import Figure
 from scaling_lab.system import load_system
 from scaling_lab.system.scaling import scale_system
 
@@ -60,9 +61,9 @@ def test_auto_scaling_raises_wcu_after_two_high_datapoints_plus_delay(clock, app
     assert ddb.updates[0]["ProvisionedThroughput"]["WriteCapacityUnits"] == 129
     assert g.provisioned_now()[0] == 129
     (action,) = g.scaling_actions
-    assert action["decided_t_s"] == 180 and action["effective_t_s"] == 210
-    seen = g.snapshot()["scaling_datapoints"]["wcu"]
-    assert [(d["end_t_s"], d["seen_t_s"]) for d in seen[:2]] == [(60, 120), (120, 180)]
+    assert action.decided_t_s == 180 and action.effective_t_s == 210
+    seen = g.snapshot().scaling_datapoints["wcu"]
+    assert [(d.end_t_s, d.seen_t_s) for d in seen[:2]] == [(60, 120), (120, 180)]
 
 
 def test_no_scaling_below_target(clock, app_settings):
@@ -103,13 +104,12 @@ def test_cloudwatch_datums_use_aws_names_and_dimensions():
 
 
 def test_publish_batches_many_datapoints_per_call(clock, app_settings):
-    g = make_governor(clock, app_settings)
-    g.settings = g.settings.model_copy(update={"publish": True})
+    g = make_governor(clock, app_settings, publish=True)
     t0 = clock()
     g.start(t0)
     for s in range(30):
-        g.counters.add(t0 + s, "lambda_invocations", 5)
-        g.counters.gauge_max(t0 + s, "lambda_concurrency", 2)
+        g.counters.add(t0 + s, Figure.LAMBDA_INVOCATIONS, 5)
+        g.counters.gauge_max(t0 + s, Figure.LAMBDA_CONCURRENCY, 2)
 
     class FakeCW:
         def __init__(self) -> None:
@@ -119,10 +119,10 @@ def test_publish_batches_many_datapoints_per_call(clock, app_settings):
             self.calls.append(kw)
 
     cw = FakeCW()
-    g._publish(cw, int(t0) + 30)
+    g.publisher.publish(cw, int(t0) + 30)
     assert len(cw.calls) == 1  # one namespace, 60 datapoints, one call
     assert len(cw.calls[0]["MetricData"]) == 60
-    g._publish(cw, int(t0) + 30)
+    g.publisher.publish(cw, int(t0) + 30)
     assert len(cw.calls) == 1  # nothing new
 
 
@@ -135,20 +135,19 @@ def test_on_demand_has_no_provisioned_figures(clock, app_settings, mode):
 def test_cloudwatch_failure_does_not_stop_the_governor(clock, app_settings):
     from botocore.exceptions import ClientError
 
-    g = make_governor(clock, app_settings)
-    g.settings = g.settings.model_copy(update={"publish": True})
+    g = make_governor(clock, app_settings, publish=True)
     t0 = clock()
     g.start(t0)
-    g.counters.add(t0, "lambda_invocations", 1)
+    g.counters.add(t0, Figure.LAMBDA_INVOCATIONS, 1)
 
     class DownCW:
         def put_metric_data(self, **kw: Any) -> None:
             raise ClientError({"Error": {"Code": "UnsupportedOperation"}}, "PutMetricData")
 
-    g._publish(DownCW(), int(t0) + 1)
-    g._publish(DownCW(), int(t0) + 1)
-    assert g.publish_failures == 1  # the second call had nothing new to send
-    assert g.snapshot()["seconds"][0]["lambda_invocations"] == 1
+    g.publisher.publish(DownCW(), int(t0) + 1)
+    g.publisher.publish(DownCW(), int(t0) + 1)
+    assert g.publisher.failures == 1  # the second call had nothing new to send
+    assert g.snapshot().seconds[0]["lambda_invocations"] == 1
 
 
 def test_late_ticks_do_not_move_consumption_between_datapoints(clock, app_settings):
@@ -175,8 +174,8 @@ def test_late_ticks_do_not_move_consumption_between_datapoints(clock, app_settin
     clock.t = t0 + 275
     g._step_autoscaling(ddb, clock())
     (action,) = g.scaling_actions
-    assert action["decided_t_s"] == 240 and action["effective_t_s"] == 270
-    assert action["applied_t_s"] == 275
+    assert action.decided_t_s == 240 and action.effective_t_s == 270
+    assert action.applied_t_s == 275
     assert ddb.updates[0]["ProvisionedThroughput"]["WriteCapacityUnits"] == 129
 
 
@@ -204,7 +203,7 @@ def test_scale_in_after_fifteen_low_datapoints_back_to_min(clock, app_settings):
         clock.t = t0 + s + 1
         g._step_autoscaling(ddb, clock())
     out, back = g.scaling_actions
-    assert (out["direction"], out["to_units"], out["effective_t_s"]) == ("out", 129, 210)
-    assert (back["direction"], back["decided_t_s"], back["effective_t_s"]) == ("in", 1140, 1170)
-    assert back["to_units"] == 100  # never below the auto-scaling minimum (5,000 x 0.02)
+    assert (out.direction, out.to_units, out.effective_t_s) == ("out", 129, 210)
+    assert (back.direction, back.decided_t_s, back.effective_t_s) == ("in", 1140, 1170)
+    assert back.to_units == 100  # never below the auto-scaling minimum (5,000 x 0.02)
     assert [u["ProvisionedThroughput"]["WriteCapacityUnits"] for u in ddb.updates] == [129, 100]
