@@ -13,44 +13,49 @@ import typer
 from rich.markup import escape
 from typer.exceptions import TyperException
 
-from scaling_lab.cli import files
+from scaling_lab.cli import (
+    alarms,
+    baseline,
+    check,
+    collect,
+    compare,
+    files,
+    history,
+    importing,
+    k6_operator,
+    observe,
+    predict,
+    regress,
+    report,
+    run,
+    up,
+    verify,
+)
 from scaling_lab.cli.app import app
 from scaling_lab.cli.output import err
 from scaling_lab.errors import ExitCode, ScalingLabError, ValidationFailed
 
 __all__ = ["app", "main"]
 
-files.register(app)
-
-
-def _register_optional() -> None:
-    """Command modules that ship with the package; each exposes ``register(app)``."""
-    import importlib
-
-    for name in (
-        "predict",
-        "run",
-        "check",
-        "up",
-        "compare",
-        "verify",
-        "history",
-        "report",
-        "observe",
-        "distributed",
-        "alarms",
-        "importing",
-    ):
-        try:
-            module = importlib.import_module(f"scaling_lab.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"scaling_lab.cli.{name}":
-                continue
-            raise
-        module.register(app)
-
-
-_register_optional()
+for _module in (
+    files,
+    predict,
+    run,
+    check,
+    up,
+    compare,
+    verify,
+    history,
+    baseline,
+    regress,
+    report,
+    observe,
+    k6_operator,
+    collect,
+    alarms,
+    importing,
+):
+    _module.register(app)
 
 
 def _report(error: ScalingLabError) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from scaling_lab.cli import results
+from scaling_lab.cli.options import SystemOpt, opt
 from scaling_lab.cli.output import err, out
 from scaling_lab.cli.paths import writable_dir
-from scaling_lab.errors import ExitCode, InputError
 from scaling_lab.scenario.limits import MAX_SEED
 
 __all__ = ["register"]
@@ -17,90 +19,41 @@ __all__ = ["register"]
 
 def _predict(
     scenario: Annotated[str, typer.Argument(help="scenario name or file")],
-    system: Annotated[
-        str | None,
-        typer.Option(
-            "--system", help="system file (default: the scenario's)", envvar="SCALING_LAB_SYSTEM"
-        ),
-    ] = None,
+    system: SystemOpt = None,
     seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed",
-            min=0,
-            max=MAX_SEED,
-            help="random seed (default: the scenario's)",
-            envvar="SCALING_LAB_SEED",
-        ),
+        int | None, opt("--seed", "random seed (default: the scenario's)", min=0, max=MAX_SEED)
     ] = None,
     runs: Annotated[
         int,
-        typer.Option(
-            "--runs",
-            help="replications (seeds seed..seed+N-1); mean and 95 % CI",
-            envvar="SCALING_LAB_RUNS",
-        ),
+        opt("--runs", "replications (seeds seed..seed+N-1); mean and 95 % CI", min=1, max=1000),
     ] = 1,
     mode: Annotated[
-        str,
-        typer.Option(
-            "--mode",
-            help="fast (millisecond cohorts) | exact (a process per request)",
-            envvar="SCALING_LAB_MODE",
-        ),
-    ] = "fast",
+        str, opt("--mode", "fast (millisecond cohorts) | exact (a process per request)")
+    ] = ("fast"),
     arrivals: Annotated[
         str | None,
-        typer.Option(
+        opt(
             "--arrivals",
-            help="poisson (production traffic) | even (what a k6 run sends); default: the "
+            "poisson (production traffic) | even (what a k6 run sends); default: the "
             "scenario's traffic.arrivals, else poisson",
-            envvar="SCALING_LAB_ARRIVALS",
         ),
     ] = None,
     scale: Annotated[
-        float,
-        typer.Option(
-            "--scale",
-            help="multiply every rate and capacity (durations kept)",
-            envvar="SCALING_LAB_SCALE",
-        ),
+        float, opt("--scale", "multiply every rate and capacity (durations kept)")
     ] = 1.0,
-    out_dir: Annotated[
-        Path,
-        typer.Option("--out", help="folder for <run_id>.json", envvar="SCALING_LAB_OUT"),
-    ] = Path("runs"),
-    as_json: Annotated[
-        bool,
-        typer.Option("--json", help="print the summary as JSON", envvar="SCALING_LAB_JSON"),
-    ] = False,
+    out_dir: Annotated[Path, opt("--out", "folder for <run_id>.json")] = Path("runs"),
+    as_json: Annotated[bool, opt("--json", "print the summary as JSON")] = False,
 ) -> int:
     """Predict whether the system survives the scenario (SimPy model of the AWS scaling rules);
     exit 99 if the scenario's thresholds or recovery SLO fail."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from scaling_lab.inputs import load_inputs
     from scaling_lab.model import predict
-    from scaling_lab.report.terminal import render_summary
-    from scaling_lab.result.io import save_result
-    from scaling_lab.scenario.loader import find_scenario, load_scenario
-    from scaling_lab.system import load_system
 
-    if mode not in ("fast", "exact"):
-        raise InputError(f"--mode: expected 'fast' or 'exact', got {mode!r}")
-    if arrivals is not None and arrivals not in ("poisson", "even"):
-        raise InputError(f"--arrivals: expected 'poisson' or 'even', got {arrivals!r}")
-    if runs < 1 or runs > 1000:
-        raise InputError(f"--runs: expected 1..1000, got {runs}")
-    if not 0 < scale <= 1000:
-        raise InputError(f"--scale: must be > 0 and <= 1000, got {scale:g}")
     writable_dir(out_dir, "--out")  # before the model runs, not after
-    path = find_scenario(scenario)
-    sc = load_scenario(path)
-    sysconf = load_system(system or sc.system, relative_to=path)
-    if scale != 1:
-        sc = sc.scaled(scale)
-    if (seed if seed is not None else sc.seed) + runs - 1 > MAX_SEED:
-        raise InputError(f"--runs: seeds seed..seed+{runs - 1} go past {MAX_SEED}")
+    inputs = load_inputs(scenario, system)
+    sc = inputs.scenario.scaled(scale) if scale != 1 else inputs.scenario
     label = (
         f"predict {sc.name} ({mode}, {sc.total_requests():,.0f} requests"
         f"{f' x {runs} runs' if runs > 1 else ''})"
@@ -117,50 +70,29 @@ def _predict(
         task = bar.add_task(label, total=1.0)
         result = predict(
             sc,
-            sysconf,
+            inputs.system,
             seed=seed,
             runs=runs,
             mode=mode,
             arrivals=arrivals,
             progress=lambda f: bar.update(task, completed=f),
         )
-    target = out_dir / f"{result.run_id}.json"
-    try:
-        save_result(result, target)
-    except OSError as exc:
-        raise InputError(f"--out: cannot write {target}: {exc}") from None
-    from scaling_lab.errors import ScalingLabError
-    from scaling_lab.store import record_result
-
-    try:
-        record_result(result)  # run history (SCALING_LAB_NO_HISTORY=1 turns it off)
-    except ScalingLabError as exc:
-        err.print(f"[yellow]note:[/yellow] not recorded in the run history: {exc}")
+    target = results.save(result, out_dir)
+    results.record(result)
     if as_json:
-        data = result.summary.model_dump_json(exclude={"endpoints": {"__all__": {"hdr"}}})
+        data = json.loads(
+            result.summary.model_dump_json(exclude={"endpoints": {"__all__": {"hdr"}}})
+        )
         if result.intervals:
-            import json
-
-            merged = json.loads(data)
-            merged["intervals"] = result.intervals
-            data = json.dumps(merged)
-        out.print_json(data)
+            data["intervals"] = result.intervals
+        out.print_json(json.dumps(data))
     else:
-        out.print(render_summary(result))
+        results.show(result)
         if result.intervals:
             _print_intervals(result.intervals)
         out.print(f"result: {target}")
     err.print(f"wrote {target}")
-    s = result.summary
-    failed = s.thresholds_passed is False or (s.recovery is not None and not s.recovery.recovered)
-    if failed:
-        err.print(
-            "[red]thresholds failed[/red]"
-            if s.thresholds_passed is False
-            else "[red]recovery SLO failed[/red]"
-        )
-        return ExitCode.THRESHOLDS_FAILED
-    return ExitCode.OK
+    return results.finish(result, recovery=True)
 
 
 def _print_intervals(intervals: dict[str, dict[str, float]]) -> None:

@@ -8,8 +8,9 @@ from rich.table import Table
 from rich.text import Text
 
 from scaling_lab.compare.core import Comparison, Line, Verdict
+from scaling_lab.formatting import fmt_value
 
-__all__ = ["comparison_markdown", "comparison_table", "fmt_value"]
+__all__ = ["comparison_markdown", "comparison_table"]
 
 _STYLE = {
     Verdict.PASS: "bold green",
@@ -17,16 +18,6 @@ _STYLE = {
     Verdict.INFO: "dim",
     Verdict.NULL: "dim",
 }
-
-
-def fmt_value(v: float | None, unit: str = "") -> str:
-    if v is None:
-        return "null"
-    if unit == "" and abs(v) < 1:
-        return f"{v:.4f}"
-    if abs(v) >= 100:
-        return f"{v:,.0f}{(' ' + unit) if unit else ''}"
-    return f"{v:.1f}{(' ' + unit) if unit else ''}"
 
 
 def _delta(ln: Line) -> str:

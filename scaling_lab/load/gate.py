@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from enum import StrEnum
 
+from scaling_lab.junit import Case, Outcome
+from scaling_lab.junit import junit_xml as write_junit
 from scaling_lab.result.builder import evaluate_thresholds
 from scaling_lab.result.models import RunResult
 
@@ -70,9 +71,7 @@ def gate(
         # Interrupted, or its target died: what it measured is not the scenario's load.
         out.append(GateVerdict(Source.RUN, "all", "the run completed", 0.0, "count", False))
     if scenario_thresholds:
-        verdicts = s.thresholds or evaluate_thresholds(
-            result.scenario, s, series=result.series
-        )
+        verdicts = s.thresholds or evaluate_thresholds(result.scenario, s, series=result.series)
         for v in verdicts:
             check = v.expression
             if v.window_start_s is not None:
@@ -121,41 +120,26 @@ def gate(
 
 def junit_xml(result: RunResult, verdicts: list[GateVerdict]) -> str:
     """JUnit XML: one test case per check, a failure element for each failed one."""
-    failures = sum(1 for v in verdicts if not v.passed)
-    suites = ET.Element("testsuites", tests=str(len(verdicts)), failures=str(failures))
-    suite = ET.SubElement(
-        suites,
-        "testsuite",
-        name=f"scaling-lab check {result.scenario.name}",
-        tests=str(len(verdicts)),
-        failures=str(failures),
-        errors="0",
-        skipped="0",
-        timestamp=result.provenance.started_at.isoformat(),
-    )
-    props = ET.SubElement(suite, "properties")
-    for name, value in (
-        ("run_id", result.run_id),
-        ("kind", result.kind.value),
-        ("target", result.provenance.target),
-        ("partial", str(result.provenance.partial).lower()),
-    ):
-        ET.SubElement(props, "property", name=name, value=value)
-    for v in verdicts:
-        case = ET.SubElement(
-            suite,
-            "testcase",
+    cases = [
+        Case(
             classname=f"scaling_lab.{result.scenario.name}.{v.source.value}",
             name=f"{v.endpoint}: {v.check}",
-            time="0",
+            outcome=Outcome.PASSED if v.passed else Outcome.FAILED,
+            text=f"observed {v.observed_text}",
+            failure_type="ThresholdFailed",
+            detail=f"{v.endpoint}: {v.check} failed; observed {v.observed_text}",
         )
-        ET.SubElement(case, "system-out").text = f"observed {v.observed_text}"
-        if not v.passed:
-            failure = ET.SubElement(
-                case, "failure", message=f"observed {v.observed_text}", type="ThresholdFailed"
-            )
-            failure.text = f"{v.endpoint}: {v.check} failed; observed {v.observed_text}"
-    ET.indent(suites)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+        for v in verdicts
+    ]
+    properties = {
+        "run_id": result.run_id,
+        "kind": result.kind.value,
+        "target": result.provenance.target,
+        "partial": str(result.provenance.partial).lower(),
+    }
+    return write_junit(
+        f"scaling-lab check {result.scenario.name}",
+        cases,
+        properties,
+        timestamp=result.provenance.started_at.isoformat(),
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -11,17 +13,22 @@ from scaling_lab.errors import InputError
 from scaling_lab.scenario.models import Endpoint, Scenario
 
 __all__ = [
+    "API_KEY_ENV",
     "LOCAL",
     "LoadPlan",
+    "authorize",
     "check_plan",
     "is_loopback_host",
     "looks_like_production",
     "make_plan",
     "normalize_target",
+    "url_api_key",
 ]
 
 LOCAL = "local"
 _PRODUCTION_MARKER = "prod"
+#: Where a URL run's API key comes from when --api-key is not given.
+API_KEY_ENV = "SCALING_LAB_API_KEY"
 
 
 def is_loopback_host(host: str) -> bool:
@@ -140,3 +147,42 @@ def check_plan(
         )
     if problems:
         raise InputError("; ".join(problems))
+
+
+def authorize(
+    plan: LoadPlan,
+    *,
+    api_key: str | None,
+    max_rate: float | None = None,
+    yes: bool = False,
+    interactive: bool = False,
+    allow_production: bool = False,
+    preflight: bool = True,
+    confirm: Callable[[str], bool] | None = None,
+    report: Callable[[str], None] = lambda line: None,
+) -> str:
+    """Everything that can refuse a URL run, before any load: the plan (production, max rate,
+    loopback or confirmed), the API key (argument or $SCALING_LAB_API_KEY), the target itself
+    (pre-flight: DNS, TCP, one authenticated GET, reported with ``report``), and only then the
+    user's confirmation (``confirm``, when interactive and not ``yes``), so a "yes" is never
+    followed by a refusal. Returns the API key to use."""
+    check_plan(
+        plan, max_rate=max_rate, confirmed=yes or interactive, allow_production=allow_production
+    )
+    key = url_api_key(plan.target, api_key)
+    if preflight:
+        from scaling_lab.load.preflight import preflight as check_target
+
+        report(check_target(plan.target, key).line())
+    asks = not plan.loopback and not yes and interactive and confirm is not None
+    if asks and confirm is not None and not confirm(f"Send this load to {plan.target}?"):
+        raise InputError("not confirmed; nothing sent")
+    return key
+
+
+def url_api_key(target: str, api_key: str | None) -> str:
+    """The API key for a URL target: the argument, else $SCALING_LAB_API_KEY."""
+    key = api_key or os.environ.get(API_KEY_ENV)
+    if not key:
+        raise InputError(f"--target {target}: needs --api-key or ${API_KEY_ENV}")
+    return key

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from scaling_lab.errors import EnvironmentProblem, InputError
-from scaling_lab.load.plan import LOCAL
+from scaling_lab.errors import EnvironmentProblem
+from scaling_lab.load.plan import LOCAL, url_api_key
 from scaling_lab.observe import Figures, fetch_local_metrics
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.system.models import SystemConfig
 
 __all__ = ["Target", "open_target"]
-
-API_KEY_ENV = "SCALING_LAB_API_KEY"
-
 
 @dataclass
 class Target:
@@ -109,7 +105,5 @@ def open_target(
         with _local(scenario, system, backend) as t:
             yield t
         return
-    key = api_key or os.environ.get(API_KEY_ENV)
-    if not key:
-        raise InputError(f"--target {target}: needs --api-key or ${API_KEY_ENV}")
+    key = url_api_key(target, api_key)
     yield Target(url=target, api_keys=[key], backend=None, backlog_ready=False)

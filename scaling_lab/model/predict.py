@@ -17,6 +17,7 @@ from scaling_lab.provenance import make_provenance
 from scaling_lab.result.builder import ResultBuilder
 from scaling_lab.result.figures import result_figures
 from scaling_lab.result.models import ResultKind, RunResult, Summary
+from scaling_lab.scenario.limits import MAX_SEED
 from scaling_lab.scenario.models import ArrivalProcess, Scenario
 from scaling_lab.system.models import DynamoDBMode, SystemConfig
 from scaling_lab.system.scaling import scale_system
@@ -207,6 +208,8 @@ def predict(
             raise InputError(f"arrivals: expected 'poisson' or 'even', got {arrivals!r}") from None
     scenario = scenario.with_arrivals(scenario.traffic.arrivals_or(ArrivalProcess.POISSON))
     base_seed = scenario.seed if seed is None else seed
+    if base_seed + runs - 1 > MAX_SEED:
+        raise InputError(f"runs: seeds {base_seed}..{base_seed + runs - 1} go past {MAX_SEED}")
     sim_system = scale_system(system, scenario.scale) if scenario.scale != 1 else system
     first: ResultBuilder | None = None
     summaries: list[Summary] = []

@@ -6,21 +6,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from scaling_lab.formatting import fmt_ms, fmt_num
 from scaling_lab.result.models import RunResult
 
-__all__ = ["fmt_ms", "fmt_num", "render_summary", "verdict_text"]
-
-
-def fmt_ms(v: float | None) -> str:
-    if v is None:
-        return "n/a"
-    return f"{v:,.0f} ms" if v >= 100 else f"{v:.1f} ms"
-
-
-def fmt_num(v: float | None, digits: int = 0) -> str:
-    if v is None:
-        return "n/a"
-    return f"{v:,.{digits}f}"
+__all__ = ["render_summary", "verdict_text"]
 
 
 def verdict_text(passed: bool | None) -> Text:

@@ -125,9 +125,7 @@ def regression_gate(
     cand_ids = {r.run_id for r in cands}
     for base in bases:
         if base.run_id in cand_ids:
-            raise InputError(
-                f"run {base.run_id} is its own baseline; name another with --baseline"
-            )
+            raise InputError(f"run {base.run_id} is its own baseline; name another with --baseline")
     differences: list[str] = []
     for base in bases:
         for cand in cands:

@@ -48,6 +48,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scaling_lab.errors import InputError
+from scaling_lab.formatting import fmt_change
 from scaling_lab.result.histogram import LatencyHistogram
 from scaling_lab.result.models import ResultKind, RunResult
 
@@ -117,6 +118,34 @@ class MetricVerdict:
     @property
     def unit(self) -> str:
         return {"throughput": "ok/s", "error_rate": ""}.get(self.metric, "ms")
+
+    def value_text(self, x: float | None) -> str:
+        """A baseline or candidate figure in its unit."""
+        if x is None:
+            return "not observed"
+        if self.metric == "error_rate":
+            return f"{x:.4%}"
+        return f"{x:,.2f} {self.unit}"
+
+    def change_text(self, x: float | None) -> str:
+        """A degradation, bound or threshold: relative, or percentage points for error rate."""
+        return fmt_change(x, points=self.metric == "error_rate")
+
+    def describe(self, confidence: float) -> str:
+        """One line: baseline -> candidate, degradation, interval, threshold."""
+        if self.verdict is Verdict.NOT_OBSERVED:
+            return f"{self.endpoint} {self.metric}: not observed in one of the runs"
+        ci = (
+            ""
+            if self.ci_low is None or self.ci_high is None
+            else f", {confidence:.0%} CI [{self.change_text(self.ci_low)}, "
+            f"{self.change_text(self.ci_high)}]"
+        )
+        return (
+            f"{self.endpoint} {self.metric}: {self.value_text(self.baseline)} -> "
+            f"{self.value_text(self.candidate)}, degradation {self.change_text(self.degradation)}"
+            f"{ci}, threshold {self.change_text(self.threshold)}: {self.verdict.value}"
+        )
 
 
 @dataclass

@@ -64,7 +64,8 @@ def _recovery_cell(r: RecoveryVerdict | None) -> Text:
 
 def verdict_table(outcome: VerifyOutcome) -> Table:
     """Predicted next to observed for what the story promises, and both verdicts."""
-    from scaling_lab.report.terminal import fmt_ms, verdict_text
+    from scaling_lab.formatting import fmt_ms
+    from scaling_lab.report.terminal import verdict_text
 
     cmp, first = outcome.final, outcome.first
     t = Table(title="Verdict", title_justify="left", show_edge=False)

