@@ -26,7 +26,13 @@ extension ``emulator.governor:extend`` (see :mod:`emulator.app.extensions`). Oth
 API process).
 """
 
-from emulator.stack.audit import AuditReport, audit, queue_depth
+from emulator.stack.audit import (
+    AuditReport,
+    audit,
+    load_stack_state,
+    queue_depth,
+    read_accepted_ids,
+)
 from emulator.stack.endpoints import Endpoints
 from emulator.stack.errors import BackendUnavailable, StackInputError
 from emulator.stack.provision import Provisioned, provision
@@ -43,8 +49,10 @@ __all__ = [
     "Stack",
     "StackInputError",
     "audit",
+    "load_stack_state",
     "provision",
     "queue_depth",
+    "read_accepted_ids",
     "select_backend",
     "start_local_stack",
 ]

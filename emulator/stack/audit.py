@@ -7,9 +7,11 @@ are left out of the enqueue check.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -17,9 +19,10 @@ from pydantic import BaseModel, ConfigDict
 from emulator.app.settings import AppSettings
 from emulator.app.store import IDEM_PREFIX
 from emulator.stack.endpoints import Endpoints
+from emulator.stack.errors import StackInputError
 from emulator.stack.provision import admin_client
 
-__all__ = ["AuditReport", "audit", "queue_depth"]
+__all__ = ["AuditReport", "audit", "load_stack_state", "queue_depth", "read_accepted_ids"]
 
 _SAMPLE = 20  # ids listed per problem kind; counts are always complete
 
@@ -118,3 +121,41 @@ def audit(
         redelivered=sum(1 for c in deliveries.values() if c > 1),
         ok=not missing and not not_enqueued and duplicate_stored == 0,
     )
+
+
+def read_accepted_ids(path: Path) -> list[str]:
+    """Accepted (202) event ids from a file: one per line, or JSON lines carrying
+    ``event_id``; a clear error naming the file and line otherwise."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise StackInputError(f"{path}: cannot read: {exc.strerror}") from exc
+    ids: list[str] = []
+    for n, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith("{"):
+            try:
+                value = json.loads(text).get("event_id")
+            except (ValueError, AttributeError) as exc:
+                raise StackInputError(f"{path}:{n}: not a JSON object") from exc
+            if not isinstance(value, str):
+                raise StackInputError(f"{path}:{n}: event_id: expected a string")
+            ids.append(value)
+        else:
+            ids.append(text)
+    return ids
+
+
+def load_stack_state(path: Path) -> tuple[Endpoints, AppSettings]:
+    """Where a running ``up`` stack is, from the state file it wrote (no secrets in it)."""
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        endpoints = Endpoints(**state["endpoints"])
+        settings = AppSettings(cursor_secret="-" * 16, **state["settings"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise StackInputError(
+            f"{path}: no running stack described there ({exc}); start `scaling-lab up` first"
+        ) from exc
+    return endpoints, settings

@@ -11,7 +11,8 @@ import shutil
 import socket
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -220,6 +221,29 @@ class Stack:
         alive_api_worker = {id(self._api), id(self._worker)}
         fatal = [line for child, line in self._exited_lines() if id(child) not in alive_api_worker]
         return restarted, fatal
+
+    def supervise(
+        self,
+        max_restarts: int,
+        window_s: float = 60.0,
+        on_restart: Callable[[str], None] = lambda line: None,
+        poll_s: float = 0.5,
+    ) -> list[str]:
+        """Watch the stack until a backend process exits (returns its lines) or the API and
+        worker crash more than ``max_restarts`` times within ``window_s``; restart them
+        otherwise (each restart reported to ``on_restart``)."""
+        recent: list[float] = []
+        while True:
+            time.sleep(poll_s)
+            restarted, fatal = self.restart_stateless()
+            if fatal:
+                return list(fatal)
+            now = time.monotonic()
+            for line in restarted:
+                recent = [t for t in recent if now - t < window_s] + [now]
+                on_restart(line)
+                if len(recent) > max_restarts:
+                    return [f"{len(recent)} restarts within {window_s:.0f} s; giving up"]
 
     def kill_api(self) -> None:
         """SIGKILL the API process (crash test); :meth:`start_api` brings it back."""

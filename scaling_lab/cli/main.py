@@ -15,6 +15,7 @@ from typer.exceptions import TyperException
 
 from scaling_lab.cli import (
     alarms,
+    audit,
     baseline,
     check,
     collect,
@@ -43,6 +44,7 @@ for _module in (
     run,
     check,
     up,
+    audit,
     compare,
     verify,
     history,

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from scaling_lab.cli.options import JsonOpt, StoreOpt
+from scaling_lab.cli.options import JsonOpt, StoreOpt, opt
 from scaling_lab.cli.output import err, out, wide
 from scaling_lab.errors import ExitCode
 
@@ -29,36 +29,16 @@ def _regress(
     ],
     baseline: Annotated[
         list[str] | None,
-        typer.Option(
-            "--baseline",
-            help="baseline run (repeat to pool reruns; default: the scenario's baseline)",
-            envvar="SCALING_LAB_BASELINE",
-        ),
+        opt("--baseline", "baseline run (repeat to pool reruns; default: the scenario's baseline)"),
     ] = None,
-    threshold: Annotated[
-        str,
-        typer.Option(
-            "--threshold", help="degradation that counts, e.g. 5%", envvar="SCALING_LAB_THRESHOLD"
-        ),
-    ] = "5%",
-    confidence: Annotated[
-        float,
-        typer.Option(
-            "--confidence",
-            help="confidence level of the intervals",
-            envvar="SCALING_LAB_CONFIDENCE",
-        ),
-    ] = 0.95,
-    junit: Annotated[
-        Path | None,
-        typer.Option("--junit", help="write a JUnit XML report here", envvar="SCALING_LAB_JUNIT"),
-    ] = None,
+    threshold: Annotated[str, opt("--threshold", "degradation that counts, e.g. 5%")] = "5%",
+    confidence: Annotated[float, opt("--confidence", "confidence level of the intervals")] = 0.95,
+    junit: Annotated[Path | None, opt("--junit", "write a JUnit XML report here")] = None,
     allow_unlike: Annotated[
         bool,
-        typer.Option(
+        opt(
             "--allow-unlike",
-            help="compare even when kind, target, backend, system or scale differ (a warning)",
-            envvar="SCALING_LAB_ALLOW_UNLIKE",
+            "compare even when kind, target, backend, system or scale differ (a warning)",
         ),
     ] = False,
     store: StoreOpt = None,
