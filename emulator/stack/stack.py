@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import importlib.util
 import json
 import os
 import secrets
@@ -70,9 +69,8 @@ def _retries(system: Any) -> RetrySettings:
 
 
 def _default_extensions(system: Any) -> tuple[str, ...]:
-    if system is not None and importlib.util.find_spec("emulator.governor") is not None:
-        return (GOVERNOR_EXTENSION,)
-    return ()
+    """The capacity governor when there is a system to emulate."""
+    return (GOVERNOR_EXTENSION,) if system is not None else ()
 
 
 def _check_port_free(port: int) -> None:
@@ -328,11 +326,6 @@ class Stack:
     def queue_url(self) -> str:
         """URL of the delivery queue."""
         return self.settings.queue_url
-
-    @property
-    def api_pid(self) -> int | None:
-        """Process id of the API server (None when stopped)."""
-        return None if self._api is None else self._api.pid
 
     def client(self, service: str) -> Any:
         """A boto3 client on the backend: ``dynamodb``, ``sqs``, ``cloudwatch`` or ``s3``."""

@@ -204,10 +204,8 @@ def probe_sustainable_rate(
     if step_s <= 0:
         raise InputError(f"probe step: must be > 0 s, got {step_s:g}")
     k6 = find_k6()
-    try:
-        from emulator.stack import start_local_stack
-    except ImportError as exc:  # pragma: no cover - the emulator ships with the package
-        raise EnvironmentProblem(f"the local stack is not installed ({exc})") from None
+    from emulator.stack import start_local_stack
+
     console = console or Console(stderr=True)
 
     def shown(rate: float) -> StepResult:

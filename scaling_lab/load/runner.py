@@ -71,7 +71,7 @@ def prepare(
     """Scale the scenario and system, make the plan and render the script (sends nothing)."""
     scaled = scenario.scaled(scale) if scale != 1.0 else scenario
     # The system is scaled by the scenario's total scale, as the local stack's capacity
-    # emulation reads it (docs/scaling.md: every rate and capacity x k).
+    # emulation reads it (docs/system-reference.md, "--scale k": every rate and capacity x k).
     sys_scaled = scale_system(system, scaled.scale) if scaled.scale != 1.0 else system
     plan = make_plan(scaled, target)
     script = render_script(scaled, sys_scaled, preallocated_vus=preallocated_vus, max_vus=max_vus)

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from scaling_lab.errors import EnvironmentProblem
 from scaling_lab.load.plan import LOCAL, url_api_key
 from scaling_lab.observe import Figures, fetch_local_metrics
 from scaling_lab.scenario.models import Scenario
@@ -50,31 +49,12 @@ def _audit_notes(stack: Any) -> Callable[[int], list[str]]:
     return run
 
 
-def _governor_available() -> bool:
-    """The capacity governor is an optional extension of the local stack."""
-    try:
-        import emulator.governor as governor
-    except ImportError:
-        return False
-    return callable(getattr(governor, "extend", None))
-
-
 @contextmanager
 def _local(scenario: Scenario, system: SystemConfig, backend: str) -> Iterator[Target]:
-    try:
-        from emulator.stack import start_local_stack
-    except ImportError as exc:  # pragma: no cover - the emulator ships with the package
-        raise EnvironmentProblem(
-            f"the local stack is not installed ({exc}); use --target URL"
-        ) from None
-    options: dict[str, Any] = {}
-    notes: list[str] = []
-    governed = _governor_available()
-    if not governed:
-        options["extensions"] = ()
-        notes.append("local stack without capacity emulation (emulator.governor not available)")
+    from emulator.stack import start_local_stack
+
     tenants = scenario.keys.tenants  # one API key (and partition key value) per tenant
-    with start_local_stack(backend=backend, tenants=tenants, system=system, **options) as stack:
+    with start_local_stack(backend=backend, tenants=tenants, system=system) as stack:
         if scenario.inbox.backlog_events:
             for key in stack.api_keys:
                 stack.prefill_inbox(key, scenario.inbox.backlog_events)
@@ -84,9 +64,8 @@ def _local(scenario: Scenario, system: SystemConfig, backend: str) -> Iterator[T
             backend=str(stack.backend),
             backlog_ready=True,
             audit=_audit_notes(stack),
-            notes=notes,
-            governor=governed,
-            metrics=(lambda: fetch_local_metrics(stack.url)) if governed else None,
+            governor=True,
+            metrics=lambda: fetch_local_metrics(stack.url),
             exited=stack.exited,
         )
 

@@ -7,12 +7,11 @@ replication's world) and the queueing formulas used to validate the model
 """
 
 from scaling_lab.model.predict import Mode, interval_figures, predict, simulate
-from scaling_lab.model.theory import erlang_b, erlang_c, mm_inf_mean
+from scaling_lab.model.theory import erlang_b, mm_inf_mean
 
 __all__ = [
     "Mode",
     "erlang_b",
-    "erlang_c",
     "interval_figures",
     "mm_inf_mean",
     "predict",

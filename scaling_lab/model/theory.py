@@ -1,8 +1,8 @@
-"""Queueing formulas the model is validated against (Erlang B, Erlang C, M/M/inf)."""
+"""Queueing formulas the model is validated against (Erlang B, M/M/inf)."""
 
 from __future__ import annotations
 
-__all__ = ["erlang_b", "erlang_c", "mm_inf_mean"]
+__all__ = ["erlang_b", "mm_inf_mean"]
 
 
 def erlang_b(servers: int, offered_erlangs: float) -> float:
@@ -14,15 +14,6 @@ def erlang_b(servers: int, offered_erlangs: float) -> float:
     for k in range(1, servers + 1):
         b = offered_erlangs * b / (k + offered_erlangs * b)
     return b
-
-
-def erlang_c(servers: int, offered_erlangs: float) -> float:
-    """Probability of waiting in M/M/c (Erlang C), from Erlang B; requires a < c."""
-    if offered_erlangs >= servers:
-        raise ValueError("Erlang C needs offered load < servers (a stable queue)")
-    b = erlang_b(servers, offered_erlangs)
-    rho = offered_erlangs / servers
-    return b / (1.0 - rho * (1.0 - b))
 
 
 def mm_inf_mean(rate_per_s: float, mean_service_s: float) -> float:

@@ -55,11 +55,6 @@ class LogNormal(_Dist):
     def mean_ms(self) -> float:
         return self.median_ms * math.exp(self.sigma**2 / 2)
 
-    def quantile_ms(self, q: float) -> float:
-        from scipy.stats import norm
-
-        return float(self.median_ms * math.exp(self.sigma * norm.ppf(q)))
-
     def sample(self, rng: np.random.Generator, n: int | None = None) -> float | np.ndarray:
         mu = math.log(self.median_ms)
         if n is None:
