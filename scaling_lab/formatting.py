@@ -6,7 +6,17 @@ comparisons, ``-`` in tables), never as 0.
 
 from __future__ import annotations
 
-__all__ = ["fmt_change", "fmt_ms", "fmt_num", "fmt_or_dash", "fmt_pct", "fmt_value"]
+from datetime import UTC, datetime
+
+__all__ = [
+    "fmt_change",
+    "fmt_ms",
+    "fmt_num",
+    "fmt_or_dash",
+    "fmt_pct",
+    "fmt_utc",
+    "fmt_value",
+]
 
 
 def fmt_ms(v: float | None) -> str:
@@ -49,3 +59,9 @@ def fmt_change(x: float | None, *, points: bool = False) -> str:
     if x is None:
         return "n/a"
     return f"{x * 100:+.2f} pp" if points else f"{x:+.1%}"
+
+
+def fmt_utc(t: datetime, *, seconds: bool = False) -> str:
+    """A time in UTC, labelled so (a naive time is taken as UTC, as results store it)."""
+    utc = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+    return utc.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scaling_lab.cost import PRICE_TABLE, CostEstimate, estimate_cost
+from scaling_lab.formatting import fmt_utc
 from scaling_lab.report.analysis import (
     EndpointTargets,
     Saturation,
@@ -570,7 +571,7 @@ def build_document(results: Sequence[RunResult], *, command: str | None = None) 
     )
     subtitle = (
         f"Scenario `{primary.scenario.name}` on system `{primary.system.name}`, "
-        f"{what}; run `{primary.run_id}`, started {p.started_at:%Y-%m-%d %H:%M} UTC."
+        f"{what}; run `{primary.run_id}`, started {fmt_utc(p.started_at)}."
     )
     prov_rows = [
         ["run", primary.run_id],
@@ -581,7 +582,7 @@ def build_document(results: Sequence[RunResult], *, command: str | None = None) 
         ["seed", "-" if p.seed is None else str(p.seed)],
         ["mode", p.mode or "-"],
         ["git", p.git_sha or "-"],
-        ["started", f"{p.started_at:%Y-%m-%d %H:%M:%S} UTC"],
+        ["started", fmt_utc(p.started_at, seconds=True)],
         ["partial", "yes" if p.partial else "no"],
         ["scenario", f"{primary.scenario.name}: {primary.scenario.description}"],
         ["system", f"{primary.system.name}: {primary.system.description}"],

@@ -4,14 +4,9 @@ the figures with AWS's."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from rule_engines import model, rule_system, step_scenario
 
 from scaling_lab.scenario.models import ArrivalProcess

@@ -6,13 +6,7 @@ docs/validation.md."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
 from compare_power import Case, cases, rates
 
 CASES = cases()

@@ -6,11 +6,16 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from gov_harness import governed_stack, governor_doc, open_loop, start_run
 
 from scaling_lab.scenario.models import Fault
 from scaling_lab.system import SdkConfig, load_system
 from scaling_lab.system.scaling import scale_system
+from tests.integration.governor.gov_harness import (
+    governed_stack,
+    governor_doc,
+    open_loop,
+    start_run,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 

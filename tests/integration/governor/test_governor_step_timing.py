@@ -22,10 +22,15 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from gov_harness import governed_stack, governor_doc, open_loop, start_run
 
 from scaling_lab.observe import collect_cloudwatch
 from scaling_lab.system import AutoScaling, CapacitySettings, SdkConfig, load_system
+from tests.integration.governor.gov_harness import (
+    governed_stack,
+    governor_doc,
+    open_loop,
+    start_run,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 

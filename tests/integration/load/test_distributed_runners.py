@@ -142,9 +142,8 @@ exec sh -c "$*"
 def test_runners_on_ssh_hosts_merge_into_one_result(tmp_path, monkeypatch):
     """Two "hosts" through a stand-in ssh (the same code path as real SSH): the key travels on
     stdin, never a command line; samples come back on stdout and merge into one result."""
-    from fake_api import running, stats_of
-
     from scaling_lab.load.k6bin import find_k6
+    from tests.fixtures.k6.fake_api import running, stats_of
 
     ssh = tmp_path / "ssh"
     ssh.write_text(FAKE_SSH)

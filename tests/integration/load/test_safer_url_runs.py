@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_api import running, stats_of
 
 from scaling_lab.cli.main import main
 from scaling_lab.load import run_load
@@ -15,6 +14,7 @@ from scaling_lab.result import load_result
 from scaling_lab.scenario import load_scenario
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.system import load_system
+from tests.fixtures.k6.fake_api import running, stats_of
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "k6"
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]

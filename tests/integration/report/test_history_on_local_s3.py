@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.store.synth_runs import QUIET, synth_run
+
 pytestmark = pytest.mark.integration
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "store"))
-from synth_runs import QUIET, synth_run  # noqa: E402
 
 
 def _free_port() -> int:

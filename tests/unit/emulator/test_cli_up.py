@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scaling_lab.cli.main import main
 from emulator.stack import read_accepted_ids as _read_accepted
+from scaling_lab.cli.main import main
 from scaling_lab.errors import InputError
 
 

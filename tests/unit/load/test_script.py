@@ -1,6 +1,8 @@
 """Rendering scenarios into k6 scripts: golden files plus the rules behind them.
 
-Regenerate the golden files after an intended change with SCALING_LAB_UPDATE_GOLDEN=1.
+A golden file holds what a scenario decides in its script (the CONFIG and options objects);
+the rest of the script is the template, verbatim. Regenerate the golden files after an
+intended change with SCALING_LAB_UPDATE_GOLDEN=1.
 """
 
 from __future__ import annotations
@@ -31,8 +33,18 @@ def render(name: str) -> str:
     return render_script(sc, load_system("staging"))
 
 
+_CONFIG = re.compile(r"const CONFIG = (\{.*?\n\});", re.S)
+_OPTIONS = re.compile(r"export const options = (\{.*?\n\});", re.S)
+
+
 def options_of(script: str) -> dict:
-    m = re.search(r"export const options = (\{.*?\n\});", script, re.S)
+    m = _OPTIONS.search(script)
+    assert m
+    return json.loads(m.group(1))
+
+
+def config_of(script: str) -> dict:
+    m = _CONFIG.search(script)
     assert m
     return json.loads(m.group(1))
 
@@ -40,11 +52,21 @@ def options_of(script: str) -> dict:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden(name):
     text = render(name)
-    golden = GOLDEN / f"{name}.js"
+    decided = {"config": config_of(text), "options": options_of(text)}
+    golden = GOLDEN / f"{name}.json"
     if os.environ.get("SCALING_LAB_UPDATE_GOLDEN"):
         golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(text, encoding="utf-8")
-    assert text == golden.read_text(encoding="utf-8")
+        golden.write_text(json.dumps(decided, indent=2) + "\n", encoding="utf-8")
+    assert decided == json.loads(golden.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_rest_of_the_script_is_the_template(name):
+    from importlib import resources
+
+    template = resources.files("scaling_lab.load").joinpath("k6_script.js").read_text("utf-8")
+    text = _OPTIONS.sub("export const options = /*@OPTIONS@*/;", render(name))
+    assert _CONFIG.sub("const CONFIG = /*@CONFIG@*/;", text) == template
 
 
 def test_one_open_model_executor_per_endpoint_with_its_share():

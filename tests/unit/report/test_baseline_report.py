@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from synth_runs import QUIET, synth_run
 
 from scaling_lab.cli.main import main
 from scaling_lab.report import build_document, write_report
@@ -15,6 +14,7 @@ from scaling_lab.report.analysis import find_saturations
 from scaling_lab.result import ResultBuilder, ResultKind, save_result
 from scaling_lab.scenario import load_scenario
 from scaling_lab.system import load_system
+from tests.unit.store.synth_runs import QUIET, synth_run
 
 SECTIONS = [
     "Summary",
@@ -156,5 +156,8 @@ def test_report_command_takes_files_and_run_ids(
 
 def test_started_at_is_shown_in_utc() -> None:
     r = synth_run(7, noise=QUIET)
+    local = datetime(2026, 11, 1, 14, 30, 5, tzinfo=timezone(timedelta(hours=2)))
+    r = r.model_copy(update={"provenance": r.provenance.model_copy(update={"started_at": local})})
     doc = build_document([r])
-    assert (r.provenance.started_at + timedelta(0)).strftime("%Y-%m-%d %H:%M") in doc.subtitle
+    assert "started 2026-11-01 12:30 UTC." in doc.subtitle  # 14:30 at +02:00
+    assert "14:30" not in doc.subtitle

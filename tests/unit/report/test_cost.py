@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from synth_runs import QUIET, steady_scenario, synth_run
 
 from scaling_lab.cost import PRICE_TABLE, estimate_cost
 from scaling_lab.system import load_system
+from tests.unit.store.synth_runs import QUIET, steady_scenario, synth_run
 
 
 def test_price_table_is_versioned_and_cited() -> None:

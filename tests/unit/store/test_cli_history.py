@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from synth_runs import synth_run
 
 from scaling_lab.cli.main import main
 from scaling_lab.result import save_result
+from tests.unit.store.synth_runs import synth_run
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from synth_runs import QUIET, synth_run
 
 from scaling_lab.errors import InputError
 from scaling_lab.result import ResultKind, save_result
@@ -18,6 +17,7 @@ from scaling_lab.store import (
 )
 from scaling_lab.store.s3 import S3Store, parse_s3_url
 from scaling_lab.store.sqlite import SqliteStore
+from tests.unit.store.synth_runs import QUIET, synth_run
 
 
 def _exercise(store: HistoryStore) -> None:

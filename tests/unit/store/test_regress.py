@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from synth_runs import QUIET, Noise, steady_scenario, synth_run
 
 from scaling_lab.errors import InputError
 from scaling_lab.result import ResultKind, load_result
 from scaling_lab.store import Verdict, detect_regressions, parse_threshold_pct
 from scaling_lab.store.junit import junit_xml
 from scaling_lab.store.regress import block_length, run_noise_from_history
+from tests.unit.store.synth_runs import QUIET, Noise, steady_scenario, synth_run
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

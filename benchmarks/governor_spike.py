@@ -1,6 +1,6 @@
 """Measure a scaled spike on the governed local stack (not a test; takes the scenario's length).
 
-    python tests/integration/governor/run_spike.py --scenario spike --scale 0.02 --out runs
+    python benchmarks/governor_spike.py --scenario spike --scale 0.02 --out runs
 
 Starts the embedded stack with ``scale_system(system, k)`` and the governor, marks run time 0,
 replays the scenario with k6 (scaling_lab.load), then reads the governor's CloudWatch metrics with
@@ -16,9 +16,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from gov_harness import governed_stack, governor_doc, start_run
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project root, for tests.*
 
 from scaling_lab.load.runner import run_load
 from scaling_lab.observe import collect_cloudwatch, merge_into_result
@@ -26,6 +24,7 @@ from scaling_lab.result import save_result
 from scaling_lab.scenario import load_scenario
 from scaling_lab.system import load_system
 from scaling_lab.system.scaling import scale_system
+from tests.integration.governor.gov_harness import governed_stack, governor_doc, start_run
 
 
 def main() -> None:
