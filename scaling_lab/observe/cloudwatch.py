@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from scaling_lab.aws.cloudwatch import MetricDataReader
 from scaling_lab.aws.metrics import (
     CLOUDWATCH_METRICS,
     EMULATOR_NAMESPACE,
@@ -100,7 +101,7 @@ def _epoch(ts: Any) -> int:
 
 
 def collect_cloudwatch(
-    client: Any,
+    client: MetricDataReader,
     system: SystemConfig,
     start: datetime,
     end: datetime,

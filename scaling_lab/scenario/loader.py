@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from scaling_lab.errors import InputError, Problem, ValidationFailed
+from scaling_lab.jsontypes import JsonObject
 from scaling_lab.scenario.limits import (
     MAX_FILE_BYTES,
     MAX_YAML_DEPTH,
@@ -155,7 +156,7 @@ def _problem(path: Path, message: str) -> ValidationFailed:
     return ValidationFailed([Problem(str(path), "", message)])
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> JsonObject:
     """The top-level mapping of a YAML file, read once; :class:`ValidationFailed` naming the
     file (and line) for anything else."""
     try:
@@ -200,7 +201,6 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-_read_yaml = read_yaml  # the name other modules imported
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
@@ -249,7 +249,7 @@ def problems_from(error: ValidationError, source: str) -> list[Problem]:
     return problems
 
 
-def model_from_data(data: dict[str, Any], source: str, model: type[M]) -> M:
+def model_from_data(data: JsonObject, source: str, model: type[M]) -> M:
     """Validate parsed data; every problem (fields, then numbers out of bounds) names the
     file and the field path."""
     try:

@@ -161,3 +161,78 @@ def test_no_type_ignore_in_report() -> None:
         if "type: ignore" in line
     ]
     assert hits == []
+
+
+# -- typed seams: no Any crosses a package boundary of scaling_lab -------------------------------
+
+
+def _package(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def _cross_package_imports() -> set[tuple[str, str, str]]:
+    """(module, name, importing package) for every ``from scaling_lab.x... import name`` in a
+    module of another scaling_lab package."""
+    found = set()
+    for path in (ROOT / "scaling_lab").rglob("*.py"):
+        rel = path.relative_to(ROOT).with_suffix("")
+        module = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("scaling_lab."):
+                assert node.module is not None
+                if _package(node.module) != _package(module):
+                    found |= {(node.module, a.name, _package(module)) for a in node.names}
+    return found
+
+
+def _any_in_signature(fn: object) -> bool:
+    import inspect
+
+    try:
+        sig = inspect.signature(fn)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    annotations = [str(p.annotation) for p in sig.parameters.values()]
+    return any("Any" in a for a in [*annotations, str(sig.return_annotation)])
+
+
+def _signatures(obj: object) -> list[tuple[str, object]]:
+    import inspect
+
+    if inspect.isfunction(obj):
+        return [("", obj)]
+    if inspect.isclass(obj) and obj.__module__.startswith("scaling_lab"):
+        out: list[tuple[str, object]] = []
+        for key, value in vars(obj).items():
+            if key.startswith("_") and key != "__init__":
+                continue
+            if inspect.isfunction(value):
+                out.append((f".{key}", value))
+            elif isinstance(value, property) and value.fget is not None:
+                out.append((f".{key}", value.fget))
+        return out
+    return []
+
+
+def test_no_any_crosses_a_package_boundary() -> None:
+    import importlib
+
+    leaks = []
+    for module, name, user in sorted(_cross_package_imports()):
+        obj = getattr(importlib.import_module(module), name, None)
+        for suffix, fn in _signatures(obj):
+            if _any_in_signature(fn):
+                leaks.append(f"{module}.{name}{suffix} (imported by {user})")
+    assert leaks == []
+
+
+def test_the_any_check_sees_any() -> None:
+    from typing import Any
+
+    def leaky(x: Any) -> int:
+        return 0
+
+    def typed(x: int) -> int:
+        return x
+
+    assert _any_in_signature(leaky) and not _any_in_signature(typed)
