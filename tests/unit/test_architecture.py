@@ -236,3 +236,49 @@ def test_the_any_check_sees_any() -> None:
         return x
 
     assert _any_in_signature(leaky) and not _any_in_signature(typed)
+
+
+# -- layers: dependencies flow one way (docs/architecture.md) ------------------------------------
+
+#: scaling_lab's packages from the top; a package imports only those in later layers.
+LAYERS: list[set[str]] = [
+    {"cli"},
+    {"verify"},
+    {"load", "report", "alarms", "filecheck", "inputs", "importers"},
+    {"model", "compare", "cost", "store", "observe"},
+    {"provenance"},
+    {"result"},
+    {"aws"},
+    {"system"},
+    {"scenario"},
+    {"errors", "jsontypes", "formatting", "junit"},
+]
+
+
+def _layer_of(package: str) -> int | None:
+    name = package.removeprefix("scaling_lab.")
+    return next((i for i, layer in enumerate(LAYERS) if name in layer), None)
+
+
+def _upward_imports(graph: nx.DiGraph) -> list[str]:
+    bad = []
+    for a, b in graph.edges:
+        pa, pb = _package(a), _package(b)
+        la, lb = _layer_of(pa), _layer_of(pb)
+        if pa != pb and la is not None and lb is not None and la >= lb:
+            bad.append(f"{a} -> {b}")
+    return sorted(bad)
+
+
+def test_every_package_has_a_layer() -> None:
+    packages = {_package(m) for m in _graph().nodes if m.startswith("scaling_lab.")}
+    assert sorted(p for p in packages if _layer_of(p) is None) == []
+
+
+def test_dependencies_flow_down_the_layers() -> None:
+    assert _upward_imports(_graph()) == []
+
+
+def test_the_layer_check_sees_an_upward_import() -> None:
+    g = nx.DiGraph([("scaling_lab.result.x", "scaling_lab.model.y")])
+    assert _upward_imports(g) == ["scaling_lab.result.x -> scaling_lab.model.y"]
