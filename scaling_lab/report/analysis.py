@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from scaling_lab.result.models import RunResult, SecondSample
 from scaling_lab.result.series import max_present
@@ -12,6 +13,7 @@ from scaling_lab.scenario.thresholds import parse_threshold
 
 __all__ = [
     "EndpointTargets",
+    "Limit",
     "Saturation",
     "Utilisation",
     "endpoint_targets",
@@ -86,11 +88,26 @@ def endpoint_targets(result: RunResult) -> list[EndpointTargets]:
     return list(rows.values())
 
 
+class Limit(StrEnum):
+    """Which limit a :class:`Saturation` is (its ``limit`` text is for display only)."""
+
+    LAMBDA_CONCURRENCY = "lambda_concurrency"
+    LAMBDA_THROTTLING = "lambda_throttling"
+    DDB_WRITE_CAPACITY = "ddb_write_capacity"
+    DDB_READ_CAPACITY = "ddb_read_capacity"
+    DDB_WRITE_SCALING_TARGET = "ddb_write_scaling_target"
+    DDB_READ_SCALING_TARGET = "ddb_read_scaling_target"
+    DDB_THROTTLING = "ddb_throttling"
+    LOAD_GENERATOR = "load_generator"
+    LATENCY_TARGET = "latency_target"
+
+
 @dataclass(frozen=True)
 class Saturation:
     """A limit that was reached: from ``first_s`` for ``seconds`` seconds (scenario time)."""
 
-    limit: str
+    kind: Limit
+    limit: str  # display text
     first_s: int
     last_s: int
     seconds: int
@@ -197,6 +214,7 @@ def find_saturations(result: RunResult) -> list[Saturation]:
     found: list[Saturation] = []
 
     def add(
+        kind: Limit,
         limit: str,
         check: Check,
         capacity: float | None,
@@ -208,10 +226,13 @@ def find_saturations(result: RunResult) -> list[Saturation]:
         hits, peak = _runs_of(series, check)
         if hits:
             found.append(
-                Saturation(limit, hits[0], hits[-1], len(hits), peak, capacity, detail, hard, ratio)
+                Saturation(
+                    kind, limit, hits[0], hits[-1], len(hits), peak, capacity, detail, hard, ratio
+                )
             )
 
     add(
+        Limit.LAMBDA_CONCURRENCY,
         "Lambda concurrency cap",
         lambda x: (
             x.lambda_concurrency is not None and x.lambda_concurrency >= 0.95 * cap,
@@ -221,6 +242,7 @@ def find_saturations(result: RunResult) -> list[Saturation]:
         f"concurrency at or above 95 % of the cap ({cap:,.0f})",
     )
     add(
+        Limit.LAMBDA_THROTTLING,
         "Lambda throttling (429)",
         lambda x: (
             bool(x.lambda_throttles) or bool(x.errors and x.errors.throttled),
@@ -229,7 +251,10 @@ def find_saturations(result: RunResult) -> list[Saturation]:
         None,
         "requests rejected with 429 (concurrency cap or scaling rate)",
     )
-    for unit, label in (("wcu", "write"), ("rcu", "read")):
+    for unit, label, capacity_kind, target_kind in (
+        ("wcu", "write", Limit.DDB_WRITE_CAPACITY, Limit.DDB_WRITE_SCALING_TARGET),
+        ("rcu", "read", Limit.DDB_READ_CAPACITY, Limit.DDB_READ_SCALING_TARGET),
+    ):
 
         def ddb_check(x: SecondSample, u: str = unit) -> tuple[bool, float | None]:
             used = getattr(x, f"ddb_consumed_{u}")
@@ -239,6 +264,7 @@ def find_saturations(result: RunResult) -> list[Saturation]:
             return used >= prov, used / prov
 
         add(
+            capacity_kind,
             f"DynamoDB provisioned {label} capacity",
             ddb_check,
             None,
@@ -263,6 +289,7 @@ def find_saturations(result: RunResult) -> list[Saturation]:
                 return used / prov > t, used / prov
 
             add(
+                target_kind,
                 f"DynamoDB auto scaling target ({label})",
                 target_check,
                 target,
@@ -271,6 +298,7 @@ def find_saturations(result: RunResult) -> list[Saturation]:
                 ratio=True,
             )
     add(
+        Limit.DDB_THROTTLING,
         "DynamoDB throttling",
         lambda x: (
             bool(x.ddb_throttled),
@@ -280,6 +308,7 @@ def find_saturations(result: RunResult) -> list[Saturation]:
         "DynamoDB requests throttled (retried by the SDK, holding the Lambda busy)",
     )
     add(
+        Limit.LOAD_GENERATOR,
         "Load generator",
         lambda x: (
             bool(x.dropped_iterations),
@@ -298,6 +327,7 @@ def find_saturations(result: RunResult) -> list[Saturation]:
             return (p95 is not None and p95 >= th_value), p95
 
         add(
+            Limit.LATENCY_TARGET,
             f"Latency target ({endpoint} {expr})",
             lat_check,
             th_value,

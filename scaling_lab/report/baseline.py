@@ -9,6 +9,7 @@ from scaling_lab.cost import PRICE_TABLE, CostEstimate, estimate_cost
 from scaling_lab.formatting import fmt_utc
 from scaling_lab.report.analysis import (
     EndpointTargets,
+    Limit,
     Saturation,
     Utilisation,
     endpoint_targets,
@@ -445,16 +446,14 @@ def _next_steps(
     if failed:
         steps.append("Failed thresholds: " + ", ".join(failed) + ".")
     for sat in sats:
-        if sat.limit == "Lambda concurrency cap":
+        if sat.kind is Limit.LAMBDA_CONCURRENCY:
             steps.append(
                 f"Lambda reached its concurrency cap ({system.lambda_.concurrency_cap:,}"
                 f"{full(system.lambda_.concurrency_cap)})"
                 ": raise reserved concurrency (and the account quota) or shorten the "
                 "handler; every 1 ms saved frees capacity at this rate."
             )
-        elif sat.limit.startswith("DynamoDB provisioned write") or sat.limit == (
-            "DynamoDB throttling"
-        ):
+        elif sat.kind in (Limit.DDB_WRITE_CAPACITY, Limit.DDB_THROTTLING):
             peak = max((x.ddb_consumed_wcu or 0.0 for x in result.series), default=0.0)
             cfg = system.dynamodb.write
             target = (
@@ -468,7 +467,7 @@ def _next_steps(
                 f"at least {peak / target:,.0f} WCU{full(peak / target)} before a known "
                 "spike, or use on-demand mode."
             )
-        elif sat.limit == "Load generator":
+        elif sat.kind is Limit.LOAD_GENERATOR:
             steps.append(
                 "The load generator dropped iterations: rerun with `--scale` lower or "
                 "on a larger machine before trusting the latency figures."
