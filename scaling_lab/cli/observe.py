@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -12,10 +11,6 @@ from scaling_lab.cli.output import err, out
 from scaling_lab.errors import EnvironmentProblem, ExitCode, InputError
 
 __all__ = ["register"]
-
-# CloudWatch's standard metrics have 1-minute resolution and arrive a few minutes late
-# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html):
-# the window is padded by one period on each side.
 
 
 def _observe(
@@ -67,55 +62,29 @@ def _observe(
     ] = None,
 ) -> int:
     """Fetch the run's CloudWatch metrics (GetMetricData) and merge them into the result."""
-    import boto3
-    from botocore.exceptions import BotoCoreError, NoCredentialsError
-
-    from scaling_lab.observe import collect_cloudwatch, merge_into_result
+    from scaling_lab.observe.workflow import observe_run
     from scaling_lab.result.io import load_result, save_result
-    from scaling_lab.result.models import ResultKind
 
-    res = load_result(result)
-    if res.kind is not ResultKind.OBSERVED:
-        raise InputError(f"{result}: observe needs an observed result, got {res.kind.value}")
-    start = res.provenance.started_at
-    end = start + timedelta(seconds=res.scenario.duration_s)
-    pad = timedelta(seconds=period_s)
     try:
-        client = boto3.client(
-            "cloudwatch", region_name=region or res.system.region, endpoint_url=endpoint_url
-        )
-        figures = collect_cloudwatch(
-            client,
-            res.system,
-            start - pad,
-            end + pad,
+        observed = observe_run(
+            load_result(result),
             function_name=function_name,
             queue_name=queue_name,
+            region=region,
+            endpoint_url=endpoint_url,
             period_s=period_s,
         )
-    except NoCredentialsError:
-        raise EnvironmentProblem(
-            "observe: no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID)"
-        ) from None
-    except BotoCoreError as exc:
-        raise EnvironmentProblem(f"observe: CloudWatch: {exc}") from None
-    seen = sorted(figures.observable)
-    empty = sorted(figures.queried - figures.observable)
-    if not seen:
-        raise EnvironmentProblem(
-            f"observe: CloudWatch returned no datapoints for any of {len(empty)} metrics "
-            f"between {start - pad:%Y-%m-%d %H:%M:%S} and {end + pad:%H:%M:%S} UTC (function "
-            f"{function_name!r}, region {region or res.system.region}); nothing merged, "
-            f"{result} left as it was"
-        )
-    merged = merge_into_result(res, figures, start.timestamp())
+    except InputError as exc:
+        raise InputError(f"{result}: {exc}") from None
+    except EnvironmentProblem as exc:
+        raise EnvironmentProblem(f"{exc}; {result} left as it was") from None
     target = output or result.with_name(result.stem + "-cloudwatch.json")
-    save_result(merged, target)
-    out.print(f"merged {len(seen)} CloudWatch figure(s): {', '.join(seen)}")
-    if empty:
+    save_result(observed.result, target)
+    out.print(f"merged {len(observed.merged)} CloudWatch figure(s): {', '.join(observed.merged)}")
+    if observed.empty:
         err.print(
-            f"[yellow]warning:[/yellow] no datapoints for {len(empty)} figure(s), left null "
-            f"(not observed): {', '.join(empty)}"
+            f"[yellow]warning:[/yellow] no datapoints for {len(observed.empty)} figure(s), left "
+            f"null (not observed): {', '.join(observed.empty)}"
         )
     err.print(f"wrote {target}")
     return ExitCode.OK
