@@ -1,9 +1,10 @@
 """A scenario and the system it runs on, loaded together the way every command needs them: the
 scenario by name or path, its system from ``--system`` or the scenario's ``system:`` field,
-a relative path resolved against the scenario file's folder."""
+a relative path resolved against the scenario file's folder, then any ``--set`` overrides."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from scaling_lab.scenario.loader import find_scenario, load_scenario
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.system.loader import load_system
 from scaling_lab.system.models import SystemConfig
+from scaling_lab.system.overrides import apply_overrides
 
 __all__ = ["Inputs", "load_inputs"]
 
@@ -22,8 +24,12 @@ class Inputs:
     system: SystemConfig
 
 
-def load_inputs(scenario: str | Path, system: str | Path | None = None) -> Inputs:
-    """Load both (InputError / ValidationFailed naming the file and field on bad input)."""
+def load_inputs(
+    scenario: str | Path, system: str | Path | None = None, overrides: Iterable[str] = ()
+) -> Inputs:
+    """Load both (InputError / ValidationFailed naming the file and field on bad input);
+    ``overrides``: ``--set path=value`` what-ifs on the system (system/overrides.py)."""
     path = find_scenario(scenario)
     sc = load_scenario(path)
-    return Inputs(path, sc, load_system(system or sc.system, relative_to=path))
+    sysconf = load_system(system or sc.system, relative_to=path)
+    return Inputs(path, sc, apply_overrides(sysconf, overrides))

@@ -20,6 +20,7 @@ __all__ = [
     "RemoteK6Opt",
     "RunnerHostOpt",
     "RunnersOpt",
+    "SetOpt",
     "SshOpt",
     "StoreOpt",
     "SystemOpt",
@@ -43,6 +44,14 @@ def opt(flag: str, help: str, *, envvar: str | None = None, **kw: Any) -> Any:
 
 
 SystemOpt = Annotated[str | None, opt("--system", "system file (default: the scenario's)")]
+SetOpt = Annotated[
+    list[str] | None,
+    opt(
+        "--set",
+        "override a system field for this run, e.g. lambda.reserved_concurrency=900 "
+        "(repeatable; validated like the file)",
+    ),
+]
 JsonOpt = Annotated[bool, opt("--json", "one JSON document")]
 StoreOpt = Annotated[
     str | None,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from scaling_lab.cli import results
-from scaling_lab.cli.options import SystemOpt, opt
+from scaling_lab.cli.options import SetOpt, SystemOpt, opt
 from scaling_lab.cli.output import err, out
 from scaling_lab.cli.paths import writable_dir
 from scaling_lab.scenario.limits import MAX_SEED
@@ -20,6 +20,7 @@ __all__ = ["register"]
 def _predict(
     scenario: Annotated[str, typer.Argument(help="scenario name or file")],
     system: SystemOpt = None,
+    overrides: SetOpt = None,
     seed: Annotated[
         int | None, opt("--seed", "random seed (default: the scenario's)", min=0, max=MAX_SEED)
     ] = None,
@@ -52,7 +53,7 @@ def _predict(
     from scaling_lab.model import predict
 
     writable_dir(out_dir, "--out")  # before the model runs, not after
-    inputs = load_inputs(scenario, system)
+    inputs = load_inputs(scenario, system, overrides or ())
     sc = inputs.scenario.scaled(scale) if scale != 1 else inputs.scenario
     label = (
         f"predict {sc.name} ({mode}, {sc.total_requests():,.0f} requests"

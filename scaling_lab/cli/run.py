@@ -19,6 +19,7 @@ from scaling_lab.cli.options import (
     RemoteK6Opt,
     RunnerHostOpt,
     RunnersOpt,
+    SetOpt,
     SshOpt,
     SystemOpt,
     VusOpt,
@@ -46,6 +47,7 @@ def _run(
         ),
     ] = "1",
     system: SystemOpt = None,
+    overrides: SetOpt = None,
     api_key: ApiKeyOpt = None,
     out_dir: Annotated[
         Path, opt("--out", "folder for <run_id>.json and <run_id>/ (script, k6 log)")
@@ -97,7 +99,7 @@ def _run(
     if scale == "auto" and target != "local":
         raise InputError("--scale auto: only for --target local; give a number for a URL")
     resolve_scale(scale, 0.0, 0.0)  # a bad number is refused before anything is read
-    inputs = load_inputs(scenario, system)
+    inputs = load_inputs(scenario, system, overrides or ())
     sc, sysconf = inputs.scenario, inputs.system
     factor = resolve_scale(scale, sc.peak_rate, local_budget(scale, target, backend, err))
     if scale == "auto":

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from scaling_lab.cli.options import SetOpt, SystemOpt
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import ExitCode
 from scaling_lab.scenario.limits import MAX_SEED
@@ -30,12 +31,8 @@ def _verify(
             envvar="SCALING_LAB_SCALE",
         ),
     ] = "auto",
-    system: Annotated[
-        str | None,
-        typer.Option(
-            "--system", help="system file (default: the scenario's)", envvar="SCALING_LAB_SYSTEM"
-        ),
-    ] = None,
+    system: SystemOpt = None,
+    overrides: SetOpt = None,
     seed: Annotated[
         int | None, typer.Option("--seed", min=0, max=MAX_SEED, envvar="SCALING_LAB_SEED")
     ] = None,
@@ -99,6 +96,7 @@ def _verify(
         target=target,
         scale=scale,
         system=system,
+        overrides=tuple(overrides or ()),
         seed=seed,
         runs=runs,
         out_dir=out_dir,

@@ -50,6 +50,7 @@ class VerifyOptions:
     target: str = "local"  # 'local' or a staging URL
     scale: str = "auto"  # a factor, or 'auto' (local: what this machine sustains)
     system: str | None = None  # system file or name (default: the scenario's)
+    overrides: tuple[str, ...] = ()  # --set path=value on the system
     seed: int | None = None
     runs: int = 10  # model replications; 1 = fixed tolerances
     out_dir: Path = Path("runs")
@@ -161,13 +162,12 @@ class VerifyOutcome:
 
 
 def _plan(scenario: str, options: VerifyOptions) -> VerifyPlan:
+    from scaling_lab.inputs import load_inputs
     from scaling_lab.load.scale import local_budget, resolve_scale
-    from scaling_lab.scenario.loader import find_scenario, load_scenario
-    from scaling_lab.system import load_system
 
-    path = find_scenario(scenario)
-    sc = load_scenario(path)
-    system = for_target(load_system(options.system or sc.system, relative_to=path), options.target)
+    inputs = load_inputs(scenario, options.system, options.overrides)
+    sc = inputs.scenario
+    system = for_target(inputs.system, options.target)
     # 'auto' scales only local runs; staging runs the scenario as written unless told.
     if options.target != "local" and options.scale == "auto":
         k = 1.0
