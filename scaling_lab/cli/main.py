@@ -25,6 +25,7 @@ from scaling_lab.cli import (
     importing,
     k6_operator,
     observe,
+    plan,
     predict,
     regress,
     report,
@@ -41,6 +42,7 @@ __all__ = ["app", "main"]
 for _module in (
     files,
     predict,
+    plan,
     run,
     check,
     up,

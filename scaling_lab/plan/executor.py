@@ -1,0 +1,99 @@
+"""Where a plan's trials run: this machine's cores (a process pool), in this process, or a Dask
+cluster (``dask://HOST:PORT``; dask.distributed schedules, nothing home-made). Every executor
+returns results in the order of its inputs and each trial is seeded, so the plan is the same
+on all of them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Protocol, TypeVar
+
+from scaling_lab.errors import EnvironmentProblem, InputError
+
+__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "make_executor"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Executor(Protocol):
+    name: str
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
+
+    def close(self) -> None: ...
+
+
+class LocalExecutor:
+    """A process pool of ``workers`` (default: every core); 1 runs in this process."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.name = "serial" if self.workers == 1 else f"local ({self.workers} processes)"
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        if self.workers == 1 or len(items) <= 1:
+            return [fn(x) for x in items]
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        return list(self._pool.map(fn, items))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor:
+    """Trials as tasks on a dask.distributed cluster (its scheduler at ``address``, or a
+    ``distributed.Client`` given directly)."""
+
+    def __init__(self, address: str | None = None, client: object | None = None) -> None:
+        try:
+            from distributed import Client
+        except ImportError as exc:  # an optional engine: say how to get it
+            raise EnvironmentProblem(
+                f"--executor dask: dask.distributed is not installed ({exc}); "
+                "pip install 'distributed'"
+            ) from None
+        if client is None:
+            try:
+                client = Client(address, timeout="10s")  # type: ignore[no-untyped-call]
+            except OSError as exc:
+                raise EnvironmentProblem(
+                    f"--executor dask: no Dask scheduler at {address} ({exc})"
+                ) from None
+        self._client = client
+        self._own = address is not None
+        self.name = f"dask ({address or 'client'})"
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        client = self._client
+        futures = client.map(fn, list(items), pure=False)  # type: ignore[attr-defined]
+        return list(client.gather(futures))  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        if self._own:
+            self._client.close()  # type: ignore[attr-defined]
+
+
+def make_executor(spec: str | None) -> Executor:
+    """``None``/``local`` (every core), ``local:N``, ``serial``, or ``dask://HOST:PORT``."""
+    if spec is None or spec == "local":
+        return LocalExecutor()
+    if spec == "serial":
+        return LocalExecutor(1)
+    if spec.startswith("local:"):
+        n = spec.removeprefix("local:")
+        if not n.isdigit() or int(n) < 1:
+            raise InputError(f"--executor {spec!r}: expected local:N with N >= 1")
+        return LocalExecutor(int(n))
+    if spec.startswith("dask://"):
+        hostport = spec.removeprefix("dask://")
+        if not hostport or ":" not in hostport:
+            raise InputError(f"--executor {spec!r}: expected dask://HOST:PORT")
+        return DaskExecutor("tcp://" + hostport)
+    raise InputError(f"--executor {spec!r}: expected local, local:N, serial or dask://HOST:PORT")
