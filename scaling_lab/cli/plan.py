@@ -114,8 +114,9 @@ def _print(outcome: object) -> None:
 
     assert isinstance(outcome, PlanOutcome)
     table = Table(show_edge=False)
-    for d in outcome.dimensions:
-        table.add_column(d.name, justify="right")
+    for d in outcome.dimensions:  # the first path names the column (all share the value)
+        more = f" (+{len(d.paths) - 1})" if len(d.paths) > 1 else ""
+        table.add_column(d.paths[0] + more, justify="right")
     for col in ("pass", "95 % CI", "p95 ms", "first limit", "USD/month", "USD/1M events"):
         table.add_column(col, justify="left" if col == "first limit" else "right")
     for c in outcome.candidates:
