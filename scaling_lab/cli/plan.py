@@ -4,7 +4,7 @@ every choice tried), on this machine's cores or a Dask cluster."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,6 +14,9 @@ from scaling_lab.cli.output import err, out, wide
 from scaling_lab.errors import ExitCode
 from scaling_lab.formatting import fmt_or_dash
 from scaling_lab.scenario.limits import MAX_SEED
+
+if TYPE_CHECKING:
+    from scaling_lab.plan import PlanOutcome
 
 __all__ = ["register"]
 
@@ -109,10 +112,7 @@ def _plan(
     return ExitCode.OK if outcome.best is not None else ExitCode.THRESHOLDS_FAILED
 
 
-def _print(outcome: object) -> None:
-    from scaling_lab.plan import PlanOutcome
-
-    assert isinstance(outcome, PlanOutcome)
+def _print(outcome: PlanOutcome) -> None:
     table = Table(show_edge=False)
     for d in outcome.dimensions:  # the first path names the column (all share the value)
         more = f" (+{len(d.paths) - 1})" if len(d.paths) > 1 else ""

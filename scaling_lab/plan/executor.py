@@ -52,13 +52,8 @@ class DaskExecutor:
     ``distributed.Client`` given directly)."""
 
     def __init__(self, address: str | None = None, client: object | None = None) -> None:
-        try:
-            from distributed import Client
-        except ImportError as exc:  # an optional engine: say how to get it
-            raise EnvironmentProblem(
-                f"--executor dask: dask.distributed is not installed ({exc}); "
-                "pip install 'distributed'"
-            ) from None
+        from distributed import Client  # a dependency of scaling-lab
+
         if client is None:
             try:
                 client = Client(address, timeout="10s")  # type: ignore[no-untyped-call]

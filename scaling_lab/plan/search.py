@@ -85,7 +85,7 @@ class PlanOutcome:
     executor: str
     candidates: list[Candidate] = field(default_factory=list)  # in evaluation order
     best: Candidate | None = None
-    #: per range: (the best's value, the next lower value tried and failed), as evidence
+    #: per range: the candidate one step below the best's value, which failed (the evidence)
     below: dict[str, Candidate] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
