@@ -18,7 +18,7 @@ import numpy as np
 import simpy
 
 from scaling_lab.aws import REJECT_MS, ThrottleCause
-from scaling_lab.model.arrivals import TICK_S, tick_counts
+from scaling_lab.model.arrivals import TICK_S, tick_arrivals
 from scaling_lab.model.world import Streams, World
 from scaling_lab.result.models import ErrorClass
 from scaling_lab.scenario.models import Endpoint
@@ -30,7 +30,7 @@ Progress = Callable[[float], None]
 
 def run_exact(world: World, streams: Streams, progress: Progress | None = None) -> None:
     sc, system = world.scenario, world.system
-    counts = tick_counts(sc, streams.arrivals)
+    arrivals = tick_arrivals(sc, streams.arrivals)
     rng = streams.misc
     env = simpy.Environment()
     lam, fig, sink, causes = world.lam, world.fig, world.sink, world.causes
@@ -44,10 +44,9 @@ def run_exact(world: World, streams: Streams, progress: Progress | None = None) 
     # arrivals: (time, endpoint) sorted; ties keep endpoint order
     times: list[np.ndarray] = []
     labels: list[np.ndarray] = []
-    eps = list(counts)
+    eps = list(arrivals)
     for i, ep in enumerate(eps):
-        c = counts[ep]
-        ticks = np.repeat(np.arange(len(c)), c)
+        ticks = np.repeat(arrivals[ep].ticks, arrivals[ep].counts)
         times.append((ticks + rng.random(ticks.size)) * TICK_S)
         labels.append(np.full(ticks.size, i))
     at = np.concatenate(times) if times else np.zeros(0)
@@ -55,7 +54,7 @@ def run_exact(world: World, streams: Streams, progress: Progress | None = None) 
     order = np.argsort(at, kind="stable")
     at, lab = at[order], lab[order]
     svc_samples = {
-        ep: np.asarray(svc[ep].sample(streams.service, int(counts[ep].sum()) + 8)).tolist()
+        ep: np.asarray(svc[ep].sample(streams.service, arrivals[ep].total + 8)).tolist()
         for ep in eps
     }
     svc_pos = dict.fromkeys(eps, 0)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from scaling_lab.aws import REJECT_MS, ThrottleCause
-from scaling_lab.model.arrivals import TICK_S, tick_counts
+from scaling_lab.model.arrivals import TICK_S, tick_arrivals
 from scaling_lab.model.world import DdbPool, Streams, World
 from scaling_lab.result.models import ErrorClass
 from scaling_lab.scenario.models import Endpoint
@@ -31,17 +31,29 @@ Item = tuple[int, int, int, Endpoint, int | None]
 def run_fast(world: World, streams: Streams, progress: Progress | None = None) -> None:
     """Simulate one replication into ``world`` (figures, latency sink, causes)."""
     sc, system = world.scenario, world.system
-    counts = tick_counts(sc, streams.arrivals)
+    arrivals = tick_arrivals(sc, streams.arrivals)
     rng = streams.misc
-    eps = list(counts)
-    n_ticks = len(next(iter(counts.values()))) if counts else 0
-    lists = {ep: counts[ep].tolist() for ep in eps}
+    eps = list(arrivals)
+    n_ticks = round(sc.duration_s / TICK_S)
+    # the ticks with an arrival (any endpoint), then each endpoint's count in them
+    arrival_ticks = (
+        np.unique(np.concatenate([a.ticks for a in arrivals.values()]))
+        if eps
+        else np.zeros(0, dtype=np.int64)
+    )
+    arriving: list[list[int]] = []
+    for ep in eps:
+        col = np.zeros(arrival_ticks.size, dtype=np.int64)
+        col[np.searchsorted(arrival_ticks, arrivals[ep].ticks)] = arrivals[ep].counts
+        arriving.append(col.tolist())
+    busy_ticks = [*arrival_ticks.tolist(), 1 << 62]  # a sentinel after the last arrival
+    next_arrival = 0  # index into busy_ticks
     timeout_ms = world.timeout_ms
     timeout_ticks = math.ceil(timeout_ms)
     svc_ms: dict[Endpoint, np.ndarray] = {}
     svc_ticks: dict[Endpoint, list[int]] = {}
     for ep in eps:
-        n = int(counts[ep].sum()) + 8
+        n = arrivals[ep].total + 8
         ms = np.asarray(system.lambda_.service_time_ms[ep].sample(streams.service, n), dtype=float)
         svc_ms[ep] = ms
         # an environment is busy for round(s) ticks: unbiased time-average concurrency; never
@@ -52,8 +64,15 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     svc_pos = dict.fromkeys(eps, 0)
     cold_dist = system.lambda_.cold_start_ms
 
-    size = n_ticks + 2 * timeout_ticks + 10_000
+    # Environments released per tick, in a ring of ``size`` ticks (tick x at x & mask): no
+    # release is scheduled further ahead than a function timeout plus the longest added
+    # latency, so memory follows the timeout, not the run's length. ``marks`` flags the
+    # ticks with a release, found with bytearray.find when the run skips quiet ticks.
+    ahead = 2 * timeout_ticks + math.ceil(world.faults.max_latency_ms()) + 10_000
+    size = 1 << max(ahead, 1).bit_length()
+    mask = size - 1
     rel = [0] * size
+    marks = bytearray(size)
     # a pending DynamoDB call: (arrival tick, attempt, count, endpoint, key); key None for a
     # cohort not yet spread over the tracked hot keys, -1 for untracked keys
     due: dict[int, list[tuple[int, int, int, Endpoint, int | None]]] = {}
@@ -97,9 +116,10 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
         i = svc_pos[ep]
         svc_pos[ep] = i + ok
         sts = svc_ticks[ep]
-        last = size - 1  # a call delayed past the run (a latency fault) ends with it
         for j in range(i, i + ok):
-            rel[min(tk + sts[j], last)] += 1
+            x = (tk + sts[j]) & mask
+            rel[x] += 1
+            marks[x] = 1
         sec = a_tick // 1000
         base = tk - a_tick
         lr = last_run.get(ep)
@@ -236,7 +256,9 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                         # the function times out while the SDK sleeps
                         causes[ThrottleCause.LAMBDA_TIMEOUT] += c
                         sink.add(sec, ep, ErrorClass.SERVER, timeout_ms, c)
-                        rel[min(a_tick + timeout_ticks, size - 1)] += c
+                        x = (a_tick + timeout_ticks) & mask
+                        rel[x] += c
+                        marks[x] = 1
                         continue
                     fig.ddb_retries[min(tk // 1000, seconds)] += c
                     due.setdefault(nxt, []).append((a_tick, att + 1, c, ep, key))
@@ -244,13 +266,18 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             if throttled:
                 causes[ThrottleCause.DYNAMODB_RETRIES_EXHAUSTED] += give_up
             sink.add(sec, ep, ErrorClass.SERVER, base_ms(tk, a_tick) + thr_ms, give_up)
-            rel[tk + max(1, thr_call)] += give_up
+            x = (tk + max(1, thr_call)) & mask
+            rel[x] += give_up
+            marks[x] = 1
 
     def lambda_error(a_tick: int, end_tick: int, n: int, ep: Endpoint) -> None:
         """An injected function error: 500 before the handler runs."""
         world.injected["lambda_errors"] += n
+        end_tick = min(end_tick, a_tick + size - 1)  # a guard: the ring's horizon
         sink.add(min(a_tick // 1000, seconds), ep, ErrorClass.SERVER, float(end_tick - a_tick), n)
-        rel[end_tick] += n
+        x = end_tick & mask
+        rel[x] += n
+        marks[x] = 1
 
     tk = 0
     next_report = 0
@@ -266,14 +293,18 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             if progress is not None and tk >= next_report:
                 progress(min(1.0, tk / max(n_ticks, 1)))
                 next_report = tk + 5000
-        r = rel[tk]
+        r = rel[tk & mask]
         if r:
+            rel[tk & mask] = 0
+            marks[tk & mask] = 0
             lam.release(t, r)
         items = due.pop(tk, None)
-        if tk < n_ticks:
+        if tk == busy_ticks[next_arrival]:
+            row = next_arrival
+            next_arrival += 1
             sec = tk // 1000
-            for ep in eps:
-                n = lists[ep][tk]
+            for e_i, ep in enumerate(eps):
+                n = arriving[e_i][row]
                 if not n:
                     continue
                 fig.offered[sec] += n
@@ -336,9 +367,33 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             if b > cmax:
                 cmax = b
             if tk % 1000 == 999:
-                conc[sec] = cmax
+                conc[tk // 1000] = cmax
                 cmax = lam.busy
         tk += 1
+        # Skip ahead over ticks where nothing happens (no arrival, no DynamoDB call due, no
+        # environment released): they change no state. The last tick of a second (the
+        # concurrency gauge) and the first of the next (housekeeping) are always visited,
+        # so a quiet stretch costs a few steps per second, not one per millisecond.
+        nxt = busy_ticks[next_arrival]
+        ph = tk % 1000
+        if ph and (ph != 999 or tk >= n_ticks) and nxt > tk and not marks[tk & mask]:
+            if due:
+                nxt = min(nxt, min(due))
+            edge = tk - ph + (999 if tk < n_ticks else 1000)
+            if edge < nxt:
+                nxt = edge
+            if nxt > tk:  # at most 1,000 ticks ahead, well inside the ring
+                lo, hi = tk & mask, nxt & mask
+                if lo < hi:
+                    r = marks.find(1, lo, hi)
+                    tk = nxt if r < 0 else tk + (r - lo)
+                else:  # the stretch wraps around the ring's end
+                    r = marks.find(1, lo)
+                    if r >= 0:
+                        tk += r - lo
+                    else:
+                        r = marks.find(1, 0, hi)
+                        tk = nxt if r < 0 else tk + (size - lo) + r
     for sec in range(done_sec + 1, seconds + 1):
         world.housekeeping(float(sec + 1), sec)
     if progress is not None:

@@ -59,6 +59,10 @@ class FaultPlan:
         f = self._find(t_s, FaultKind.ADDED_LATENCY, "dynamodb")
         return 0.0 if f is None else float(f.latency_ms or 0.0)
 
+    def max_latency_ms(self) -> float:
+        """The largest latency any fault adds (0 without latency faults)."""
+        return max((float(f.latency_ms or 0.0) for f in self.faults), default=0.0)
+
     def storm(self, t_s: float) -> tuple[float, float]:
         """(DynamoDB capacity factor, Lambda concurrency factor) in force at ``t_s``."""
         f = self._find(t_s, FaultKind.THROTTLE_STORM, None)

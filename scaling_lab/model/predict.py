@@ -91,12 +91,11 @@ def _build(
     b = ResultBuilder(scenario, system, ResultKind.PREDICTED, prov, observable=observable)
     f = world.fig
     n = math.ceil(scenario.duration_s)
-    for sec in range(n):
-        b.offered(sec, float(f.offered[sec]))
-        for figure, values in per_second.items():
-            b.figure(sec, figure.value, float(values[sec]))
-    for sec, ep, err, lat, count in world.sink.items():
-        b.record(min(sec, n - 1), ep, lat, err, count)
+    b.offered_series(f.offered[:n].tolist())
+    for figure, values in per_second.items():
+        b.figure_series(figure.value, values[:n].tolist())
+    for sec, ep, err, lat, counts in world.sink.groups():
+        b.record_many(min(sec, n - 1), ep, lat, counts, err)
     b.throttles_by_cause = {k: int(v) for k, v in world.causes.items()}
     if world.faults.unmodelled:
         kinds = sorted({f"{f.kind.value}@{f.target}" for f in world.faults.unmodelled})

@@ -64,9 +64,9 @@ class LatencySink:
             key = (sec, ep, error, lat_ms)
             self._counts[key] = self._counts.get(key, 0) + count
 
-    def items(self) -> list[tuple[int, str, ErrorClass | None, float, int]]:
-        """(second, endpoint, error, latency_ms, count), quantized, deterministic order."""
-        out: list[tuple[int, str, ErrorClass | None, float, int]] = []
+    def groups(self) -> list[tuple[int, str, ErrorClass | None, np.ndarray, np.ndarray]]:
+        """(second, endpoint, error, latencies_ms, counts), quantized, deterministic order."""
+        out: list[tuple[int, str, ErrorClass | None, np.ndarray, np.ndarray]] = []
         keys = set(self._chunks) | set(self._scalars)
         for key in sorted(keys, key=lambda k: (k[0], k[1], str(k[2]))):
             parts = list(self._chunks.get(key, []))
@@ -75,11 +75,17 @@ class LatencySink:
             arr = np.concatenate(parts) if len(parts) > 1 else parts[0]
             q = np.rint(np.log(np.maximum(arr, 1e-3)) / self.STEP).astype(np.int64)
             vals, counts = np.unique(q, return_counts=True)
-            ms = np.exp(vals * self.STEP)
-            for v, c in zip(ms.tolist(), counts.tolist(), strict=True):
-                out.append((key[0], key[1], key[2], v, int(c)))
+            out.append((key[0], key[1], key[2], np.exp(vals * self.STEP), counts))
         for (sec, ep, err, lat), c in sorted(
             self._counts.items(), key=lambda kv: (kv[0][0], kv[0][1], str(kv[0][2]), kv[0][3])
         ):
-            out.append((sec, ep, err, lat, c))
+            out.append((sec, ep, err, np.array([lat]), np.array([c])))
         return out
+
+    def items(self) -> list[tuple[int, str, ErrorClass | None, float, int]]:
+        """(second, endpoint, error, latency_ms, count), quantized, deterministic order."""
+        return [
+            (sec, ep, err, v, int(c))
+            for sec, ep, err, vals, counts in self.groups()
+            for v, c in zip(vals.tolist(), counts.tolist(), strict=True)
+        ]

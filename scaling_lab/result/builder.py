@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
+
 from scaling_lab.aws.metrics import COUNTERS, GAUGES_LAST, GAUGES_MAX, INTEGER_FIGURES
 from scaling_lab.aws.throttles import ThrottleCause
 from scaling_lab.result.histogram import LatencyHistogram
@@ -58,8 +60,9 @@ def classify_status(status: int) -> ErrorClass | None:
 def percentiles(h: LatencyHistogram) -> Percentiles:
     if h.count == 0:
         return Percentiles()
+    p50, p95, p99 = h.percentiles_ms((50, 95, 99))
     return Percentiles(
-        p50=h.percentile_ms(50), p95=h.percentile_ms(95), p99=h.percentile_ms(99), max=h.max_ms()
+        p50=p50, p95=p95, p99=p99, max=h.max_ms()
     )
 
 
@@ -101,6 +104,7 @@ class ResultBuilder:
         self._reopened: set[int] = set()
         self.throttles_by_cause: dict[ThrottleCause, int] | None = None
         self.notes: list[str] = []
+        self._series_figures: dict[str, list[float]] = {}
 
     # -- requests ---------------------------------------------------------------------------
     def record(
@@ -131,6 +135,32 @@ class ResultBuilder:
                 )
             h.record(latency_ms, count)
 
+    def record_many(
+        self,
+        t_s: float,
+        endpoint: str,
+        latency_ms: np.ndarray,
+        counts: np.ndarray,
+        error: ErrorClass | None = None,
+    ) -> None:
+        """``counts[i]`` requests that started at ``t_s`` finished in ``latency_ms[i]``."""
+        n = int(np.sum(counts))
+        if not n:
+            return
+        sec = self._seconds[int(t_s)]
+        sec.requests[endpoint] += n
+        if error is not None:
+            sec.errors[endpoint][error] += n
+        h = sec.hist.get(endpoint)
+        if h is None:
+            packed = sec.sealed.pop(endpoint, None)
+            if packed is not None:
+                self._reopened.add(int(t_s))
+            h = sec.hist[endpoint] = (
+                LatencyHistogram.decode(packed) if packed is not None else LatencyHistogram()
+            )
+        h.record_many(latency_ms, counts)
+
     def seal_before(self, t_s: float) -> None:
         """Keep the histograms of seconds before ``t_s`` encoded (a few KB instead of ~185 KB
         each) so memory stays flat on long runs; a later ``record`` there still works."""
@@ -150,7 +180,22 @@ class ResultBuilder:
         self._offered_seen = True
         self._seconds[int(t_s)].offered += n
 
+    def offered_series(self, values: Sequence[float]) -> None:
+        """Offered load of seconds 0, 1, ... at once (adds to what ``offered`` recorded)."""
+        self._offered_seen = True
+        for t, v in enumerate(values):
+            if v:
+                self._seconds[t].offered += v
+
     # -- per-second figures -----------------------------------------------------------------
+    def figure_series(self, name: str, values: Sequence[float]) -> None:
+        """A whole per-second figure at once: ``values[t]`` for second ``t`` (as ``figure``
+        would take them one by one; a second past the run's seconds stays unset)."""
+        if name not in GAUGES_MAX and name not in GAUGES_LAST and name not in COUNTERS:
+            raise KeyError(f"unknown per-second figure {name!r}")
+        self.observable.add(name)
+        self._series_figures[name] = list(values)
+
     def figure(self, t_s: float, name: str, value: float) -> None:
         """Set or add to a per-second figure: max for gauges, last for levels, sum for counters."""
         figs = self._seconds[int(t_s)].figures
@@ -170,36 +215,57 @@ class ResultBuilder:
     ) -> tuple[list[SecondSample], dict[str, LatencyHistogram], dict[str, ErrorCounts]]:
         last = max(self._seconds, default=-1)
         end = max(last, int(self.scenario.duration_s) - 1)
-        run_hist: dict[str, LatencyHistogram] = defaultdict(LatencyHistogram)
+        run_hist: dict[str, LatencyHistogram] = defaultdict(LatencyHistogram.dense)
         run_err: dict[str, ErrorCounts] = defaultdict(ErrorCounts)
         series: list[SecondSample] = []
+        classes = [(c, c.value) for c in ErrorClass]
         carried: dict[str, float] = {}
+        arrays = self._series_figures
+        names = (*GAUGES_MAX, *GAUGES_LAST, *COUNTERS)
+        quiet = _Second()  # a second nothing was recorded in (never written to)
         for t in range(0, end + 1):
-            sec = self._seconds.get(t) or _Second()
+            sec = self._seconds.get(t) or quiet
             endpoints: dict[str, EndpointSecond] = {}
-            total_h = LatencyHistogram()
+            hists: list[LatencyHistogram] = []
+            only = Percentiles()
             total_err = ErrorCounts()
             for ep in sorted(set(sec.requests) | set(sec.hist) | set(sec.sealed)):
                 h = sec.hist.get(ep)
                 if h is None:
                     packed = sec.sealed.get(ep)
-                    h = LatencyHistogram.decode(packed) if packed else LatencyHistogram()
+                    h = LatencyHistogram.decode(packed) if packed else None
+                if h is not None and not h.count:
+                    h = None
                 e = sec.errors.get(ep, {})
-                errs = ErrorCounts(**{c.value: int(e.get(c, 0)) for c in ErrorClass})
+                errs = ErrorCounts(**{v: int(e.get(c, 0)) for c, v in classes})
+                pct = percentiles(h) if h is not None else Percentiles()
                 endpoints[ep] = EndpointSecond(
                     requests=int(sec.requests.get(ep, 0)),
                     errors=errs,
-                    latency_ms=percentiles(h),
-                    hdr=h.encode() if (self.keep_second_histograms and h.count) else None,
+                    latency_ms=pct,
+                    hdr=h.encode() if (self.keep_second_histograms and h is not None) else None,
                 )
-                run_hist[ep].merge(h)
+                if h is not None:
+                    run_hist[ep].merge(h)
+                    hists.append(h)
+                    only = pct
                 run_err[ep] = run_err[ep].add(errs)
-                total_h.merge(h)
                 total_err = total_err.add(errs)
+            if len(hists) == 1:
+                total_p = only  # one endpoint's latencies are the second's
+            elif hists:
+                merged = LatencyHistogram()
+                for h in hists:
+                    merged.merge(h)
+                total_p = percentiles(merged)
+            else:
+                total_p = Percentiles()
             figs: dict[str, float | int | None] = {}
-            for name in (*GAUGES_MAX, *GAUGES_LAST, *COUNTERS):
+            for name in names:
                 if name not in self.observable:
                     figs[name] = None
+                elif name in arrays and t < len(arrays[name]):
+                    figs[name] = arrays[name][t]
                 elif name in sec.figures:
                     figs[name] = sec.figures[name]
                     if name in GAUGES_LAST:
@@ -218,7 +284,7 @@ class ResultBuilder:
                     offered=sec.offered if self._offered_seen else None,
                     completed=sum(sec.requests.values()),
                     errors=total_err,
-                    latency_ms=percentiles(total_h),
+                    latency_ms=total_p,
                     endpoints=endpoints,
                     **figs,
                 )

@@ -22,7 +22,7 @@ from emulator.app.settings import AppSettings
 from emulator.governor import Governor, GovernorSettings
 from scaling_lab.aws import ThrottleCause
 from scaling_lab.model import simulate
-from scaling_lab.model.arrivals import TICK_S, tick_counts
+from scaling_lab.model.arrivals import TICK_S, tick_arrivals
 from scaling_lab.model.world import World
 from scaling_lab.scenario.models import ArrivalProcess, Scenario
 from scaling_lab.system.models import SystemConfig
@@ -133,8 +133,8 @@ def model(scenario: Scenario, system: SystemConfig, mode: str, seed: int = 7) ->
 
 def arrival_times(scenario: Scenario, seed: int = 7) -> np.ndarray:
     """The scenario's arrivals as times (s): the ticks the model uses, at their start."""
-    counts = next(iter(tick_counts(scenario, np.random.default_rng(seed)).values()))
-    return np.repeat(np.arange(counts.size), counts) * TICK_S
+    a = next(iter(tick_arrivals(scenario, np.random.default_rng(seed)).values()))
+    return np.repeat(a.ticks, a.counts) * TICK_S
 
 
 class _Clock:
