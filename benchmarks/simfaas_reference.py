@@ -6,7 +6,8 @@ SimFaaS (Mahmoudi & Khazaei, PyPI ``simfaas`` 0.2.2, ``pip install simfaas==0.2.
 through its own API only: ``simfaas.ServerlessSimulator.ServerlessSimulator(...)`` then
 ``generate_trace(debug_print=False, progress=False)``. The workload is the one both SimFaaS
 and scaling-lab's model can express: a single function under a long, low-rate load,
-0.9 req/s for 28 h (~90,700 requests), warm 18 ms, cold 250 ms, idle reclaim 600 s.
+0.9 req/s for a day (24 h, ~77,800 requests; a scenario's traffic is at most a day), warm
+18 ms, cold 250 ms, idle reclaim 600 s.
 
 What SimFaaS simulates, and which of its options map to which quantity:
 
@@ -90,7 +91,7 @@ def simfaas_rate(
 
 
 def main() -> None:
-    rate, hours, warm, cold, reclaim = 0.9, 28, 18.0, 250.0, 600.0
+    rate, hours, warm, cold, reclaim = 0.9, 24, 18.0, 250.0, 600.0
     for service in ("exponential", "constant"):
         r, n, cpu = simfaas_rate(rate, hours * 3600.0, warm, cold, reclaim, service=service)
         print(
