@@ -26,6 +26,8 @@ after ceil(for / 60) breaching minutes. Alarm ARNs are
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -339,4 +341,7 @@ def fis_plan(loaded: LoadedExperiment, options: FisOptions) -> FisPlan:
         "roleArn": options.role_arn,
         "tags": {"scaling-lab:experiment": loaded.name},
     }
+    # the idempotency token: the same experiment and options make the same template once
+    digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()
+    template = {"clientToken": f"scaling-lab-{digest[:32]}", **template}
     return FisPlan(template, alarms, arns)

@@ -23,8 +23,8 @@ def render_experiment_reference() -> str:
     intro = (
         "An experiment file (`scenarios/experiments/*.yaml`) runs a load scenario with a "
         "method of timed faults and judges a steady-state hypothesis before, during and after "
-        "them (docs/chaos.md). Unknown keys are errors. Durations are written as `\"30s\"`, "
-        "`\"2m\"` or a number of seconds. Tolerances use k6's threshold grammar (`p(95)<100`, "
+        'them (docs/chaos.md). Unknown keys are errors. Durations are written as `"30s"`, '
+        '`"2m"` or a number of seconds. Tolerances use k6\'s threshold grammar (`p(95)<100`, '
         "`rate<0.001`, `max<=0`, `value<120`), with `over 10s` for windows. "
         "`scaling-lab chaos validate FILE` checks a file with its scenario and system; "
         "`scaling-lab schema experiment` prints the JSON Schema for editors."

@@ -66,7 +66,9 @@ def test_lambda_errors_deviate_during_the_fault_only() -> None:
 
 def test_a_harmless_fault_holds() -> None:
     o = _outcome("harmless.yaml")
-    assert all(p.verdict is Verdict.HELD for p in o.probes), [(p.probe, p.verdict) for p in o.probes]
+    assert all(p.verdict is Verdict.HELD for p in o.probes), [
+        (p.probe, p.verdict) for p in o.probes
+    ]
     assert o.status is ChaosStatus.COMPLETED and o.held
 
 
@@ -150,7 +152,9 @@ def test_unmodelled_faults_are_said_and_journalled_as_failed(
     cap = capsys.readouterr()
     assert "queue down: the model does not model this fault" in cap.err
     (action,) = json.loads(cap.out)["run"]
-    assert action["status"] == "failed" and "does not model sqs_unavailable" in action["exception"][0]
+    assert (
+        action["status"] == "failed" and "does not model sqs_unavailable" in action["exception"][0]
+    )
 
 
 @pytest.mark.parametrize(
