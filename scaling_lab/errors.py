@@ -1,4 +1,5 @@
-"""The one exception tree of scaling-lab and the CLI's exit codes.
+"""The one exception tree of scaling-lab and the CLI's exit codes (``chaos run`` exits 98 when
+an experiment's steady-state hypothesis does not hold: a result, like 99).
 
     ScalingLabError                  base; every library error is one of these
     ├── InputError                   bad scenario/system/result file or option (exit 2)
@@ -36,6 +37,7 @@ class ExitCode(IntEnum):
     INTERNAL = 1
     INVALID_INPUT = 2
     ENVIRONMENT = 3
+    HYPOTHESIS_DEVIATED = 98  # chaos run: the steady state did not hold, or it was aborted
     THRESHOLDS_FAILED = 99  # same as k6 (errext/exitcodes: ThresholdsHaveFailed)
     INTERRUPTED = 130
 

@@ -44,6 +44,7 @@ class AlarmWriter(Protocol):
 
     def put_dashboard(self, **kwargs: object) -> object: ...
 
+
 # "Each PutMetricData request ... can contain up to 1000 different metrics"
 # -- https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html
 PUT_METRIC_DATA_MAX_DATUMS = 1000

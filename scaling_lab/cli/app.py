@@ -11,7 +11,7 @@ app = typer.Typer(
     help=(
         "Predict, emulate and observe whether a serverless API survives a traffic spike.\n\n"
         "Exit codes: 0 ok, 2 invalid input or usage, 3 environment problem, "
-        "99 thresholds failed, 130 interrupted."
+        "98 chaos hypothesis deviated, 99 thresholds failed, 130 interrupted."
     ),
     no_args_is_help=True,
     add_completion=False,

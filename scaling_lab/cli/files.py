@@ -88,18 +88,28 @@ def _validate(
 
 
 def _schema(
-    kind: Annotated[str, typer.Argument(help="scenario | system | result")] = "scenario",
+    kind: Annotated[
+        str, typer.Argument(help="scenario | system | result | experiment")
+    ] = "scenario",
     out_dir: Annotated[
         Path | None,
         typer.Option("--out", help="write <kind>.schema.json here", envvar="SCALING_LAB_OUT"),
     ] = None,
 ) -> int:
-    """Print the JSON Schema of scenario, system or result files (for editors)."""
+    """Print the JSON Schema of scenario, system, result or experiment files (for editors)."""
+    from scaling_lab.chaos.models import Experiment
     from scaling_lab.result.models import RunResult
 
-    models: dict[str, Any] = {"scenario": Scenario, "system": SystemConfig, "result": RunResult}
+    models: dict[str, Any] = {
+        "scenario": Scenario,
+        "system": SystemConfig,
+        "result": RunResult,
+        "experiment": Experiment,
+    }
     if kind not in models:
-        raise InputError(f"schema: unknown kind {kind!r}; expected scenario, system or result")
+        raise InputError(
+            f"schema: unknown kind {kind!r}; expected scenario, system, result or experiment"
+        )
     schema = models[kind].model_json_schema(by_alias=True)
     text = json.dumps(schema, indent=2)
     if out_dir is not None:

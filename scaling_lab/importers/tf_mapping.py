@@ -237,8 +237,7 @@ def _dynamodb(rd: _Reader, table: TfResource) -> dict[str, Any]:
         )
         if g.get("write_capacity") is not None or g.get("read_capacity") is not None:
             rd.notes.append(
-                f"{table.address}: GSI {gname} capacity has no field in the system file "
-                "(left out)"
+                f"{table.address}: GSI {gname} capacity has no field in the system file (left out)"
             )
     out["gsis"] = gsis
     return out

@@ -113,7 +113,6 @@ def preflight(url: str, api_key: str) -> Preflight:
         )
     if res.status_code >= 500:
         raise EnvironmentProblem(
-            f"pre-flight: {host} answered HTTP {res.status_code} to one read request; "
-            "no load sent"
+            f"pre-flight: {host} answered HTTP {res.status_code} to one read request; no load sent"
         )
     return Preflight(host, port, address, dns_ms, connect_ms, res.status_code, request_ms)

@@ -16,9 +16,7 @@ __all__ = ["BUDGET_ENV", "local_budget", "resolve_scale"]
 BUDGET_ENV = "SCALING_LAB_LOCAL_BUDGET"  # a peak rate in req/s; overrides the probe (tests, CI)
 
 
-def local_budget(
-    scale: str, target: str, backend: str, console: Console | None = None
-) -> float:
+def local_budget(scale: str, target: str, backend: str, console: Console | None = None) -> float:
     """The peak rate ``--scale auto`` fits a local run into: $SCALING_LAB_LOCAL_BUDGET, else
     HEADROOM x what this machine sustains (scaling_lab.load.probe; probed once a day)."""
     if scale != "auto" or target != "local":

@@ -328,8 +328,18 @@ class RemoteK6Process(K6Process):
         plain = {k: v for k, v in env.items() if k != "SL_API_KEYS"}
         plain.update(K6_CSV_TIME_FORMAT="unix_milli", K6_NO_USAGE_REPORT="true")
         k6_cmd = [
-            remote_k6, "run", "--quiet", "--no-color", "--no-usage-report", "--no-summary",
-            "--address", "", "--out", "csv=/dev/stdout", *extra_args, "-",
+            remote_k6,
+            "run",
+            "--quiet",
+            "--no-color",
+            "--no-usage-report",
+            "--no-summary",
+            "--address",
+            "",
+            "--out",
+            "csv=/dev/stdout",
+            *extra_args,
+            "-",
         ]
         remote = (
             "IFS= read -r SL_API_KEYS; export SL_API_KEYS; exec env "

@@ -14,6 +14,7 @@ from scaling_lab.system.models import SystemConfig
 
 __all__ = ["Target", "open_target"]
 
+
 @dataclass
 class Target:
     url: str

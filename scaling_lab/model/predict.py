@@ -182,6 +182,7 @@ def predict(
     mode: Mode | str = Mode.FAST,
     progress: ProgressCallback | None = None,
     arrivals: ArrivalProcess | str | None = None,
+    each: Callable[[int, RunResult], None] | None = None,
 ) -> RunResult:
     """Predict how ``system`` handles ``scenario``; a RunResult of kind ``predicted``.
 
@@ -192,7 +193,8 @@ def predict(
     ``progress`` receives the completed fraction (0..1) of all replications. ``arrivals``
     overrides the scenario's arrival process; both unset, arrivals are Poisson (production
     traffic; a prediction of a k6 run passes ``even``). The result's scenario and provenance
-    record the process used.
+    record the process used. ``each`` receives every replication's own result (its index
+    and the result), for callers that judge each replication's series.
     """
     try:
         mode = Mode(mode)
@@ -225,6 +227,8 @@ def predict(
             first = b
         if runs > 1:
             built = b.build()
+            if each is not None:
+                each(i, built)
             summaries.append(built.summary)
             for key, v in result_figures(built).items():
                 replicates.setdefault(key, []).append(v)
@@ -236,6 +240,9 @@ def predict(
             "series from the first; intervals: mean and 95 % CI per figure"
         )
     if runs == 1:
-        return first.build()
+        only = first.build()
+        if each is not None:
+            each(0, only)
+        return only
     result = first.build(intervals=_intervals(summaries))
     return result.model_copy(update={"replicates": replicates})

@@ -205,9 +205,7 @@ class World:
         r_hot = hot_keys(shares, r_peak * self.units[Endpoint.GET_INBOX], ddb.partition_rcu)
         # The table is keyed by tenant; the inbox Query reads the ``inbox`` index (tenant).
         self.write_pool = DdbPool(system, ddb.write, write=True, key_shares=w_hot)
-        self.read_pool = DdbPool(
-            system, ddb.read, write=False, key_shares=r_hot, key_on_index=True
-        )
+        self.read_pool = DdbPool(system, ddb.read, write=False, key_shares=r_hot, key_on_index=True)
         couple_on_demand(self.write_pool.limiter, self.read_pool.limiter)
         self.pool_of = {
             Endpoint.POST_EVENTS: self.write_pool,

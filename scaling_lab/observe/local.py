@@ -90,7 +90,6 @@ def fetch_local_metrics(
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "document"
         raise EnvironmentProblem(
-            f"emulator metrics at {url}: not a governor metrics document ({field}: "
-            f"{first['msg']})"
+            f"emulator metrics at {url}: not a governor metrics document ({field}: {first['msg']})"
         ) from exc
     return figures_from_document(parsed)

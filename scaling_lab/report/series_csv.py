@@ -88,9 +88,7 @@ def _row(
     totals[key + ":n"] = totals.get(key + ":n", 0) + requests
     totals[key + ":f"] = totals.get(key + ":f", 0) + errors.total
     h = _hist(parts)
-    pcts = [
-        _cell(h.percentile_ms(p)) if h is not None and h.count else "" for p in PERCENTILES
-    ]
+    pcts = [_cell(h.percentile_ms(p)) if h is not None and h.count else "" for p in PERCENTILES]
     # Locust's "Total ..." columns: the whole run so far
     total_h = run_hist.setdefault(key, LatencyHistogram())
     if h is None:
@@ -143,9 +141,7 @@ def series_csv(result: RunResult) -> str:
             kind, path = _ROUTES.get(ep, ("", ep))
             parts = [s.endpoints[ep]] if ep in s.endpoints else []
             w.writerow(_row(start_s, s, kind, path, parts, totals, run_hist))
-        w.writerow(
-            _row(start_s, s, "", "Aggregated", list(s.endpoints.values()), totals, run_hist)
-        )
+        w.writerow(_row(start_s, s, "", "Aggregated", list(s.endpoints.values()), totals, run_hist))
     return buf.getvalue()
 
 

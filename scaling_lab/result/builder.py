@@ -44,6 +44,7 @@ __all__ = [
     "percentiles",
 ]
 
+
 def classify_status(status: int) -> ErrorClass | None:
     """HTTP status -> error class; None for success. Status 0 means no response (timeout)."""
     if status == 0:

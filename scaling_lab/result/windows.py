@@ -64,9 +64,7 @@ def _worse(th: Threshold, a: float, b: float) -> bool:
     return not th.holds(a) and th.holds(b)
 
 
-def judge_windows(
-    th: Threshold, series: Sequence[SecondSample], endpoint: str
-) -> WindowVerdict:
+def judge_windows(th: Threshold, series: Sequence[SecondSample], endpoint: str) -> WindowVerdict:
     """Judge ``th`` (which has ``window_s``) on every window of ``series`` for ``endpoint``."""
     width = th.window_s or 1
     try:

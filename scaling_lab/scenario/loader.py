@@ -201,8 +201,6 @@ def read_yaml(path: Path) -> JsonObject:
     return data
 
 
-
-
 def _loc(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:

@@ -147,7 +147,7 @@ def test_scenarios_json_lists_peaks_and_totals(capsys):
     assert rows["mixed"]["mix"] == {"post_events": 0.8, "get_inbox": 0.2}
 
 
-@pytest.mark.parametrize("kind", ["scenario", "system", "result"])
+@pytest.mark.parametrize("kind", ["scenario", "system", "result", "experiment"])
 def test_schema_is_json_schema(kind, capsys):
     assert main(["schema", kind]) == 0
     schema = json.loads(capsys.readouterr().out)

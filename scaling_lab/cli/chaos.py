@@ -1,0 +1,235 @@
+"""``chaos run`` and ``chaos validate``: chaos experiments (steady-state hypothesis, timed
+faults under load, stop conditions, rollbacks, journal)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from scaling_lab.cli import results
+from scaling_lab.cli.options import JsonOpt, opt
+from scaling_lab.cli.output import err, out
+from scaling_lab.cli.paths import writable_dir
+from scaling_lab.errors import ExitCode, InputError, ValidationFailed
+from scaling_lab.scenario.limits import MAX_SEED
+
+if TYPE_CHECKING:
+    from scaling_lab.chaos.loader import LoadedExperiment
+    from scaling_lab.chaos.outcome import ChaosOutcome
+
+__all__ = ["register"]
+
+chaos_app = typer.Typer(
+    help="Chaos experiments: a steady-state hypothesis, faults under load, stop conditions, "
+    "rollbacks and a Chaos Toolkit journal. Exit 98 when the hypothesis does not hold.",
+    no_args_is_help=True,
+)
+
+
+def _validate(
+    files: Annotated[list[Path], typer.Argument(help="experiment YAML files")],
+) -> int:
+    """Validate experiment files with their scenario and system; every problem on one line
+    naming the file and the field."""
+    from scaling_lab.chaos.loader import load_experiment
+
+    failed = 0
+    for path in files:
+        try:
+            loaded = load_experiment(path)
+        except ValidationFailed as exc:
+            failed += 1
+            for p in exc.problems:
+                err.print(f"[red]error:[/red] {escape(str(p))}", highlight=False)
+        except InputError as exc:
+            failed += 1
+            err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        else:
+            out.print(
+                f"[green]ok[/green]  {path}  (experiment: {loaded.experiment.title}; "
+                f"scenario {loaded.scenario.name})"
+            )
+    if failed:
+        err.print(f"{failed} of {len(files)} file(s) failed")
+        return ExitCode.INVALID_INPUT
+    return ExitCode.OK
+
+
+def _run(
+    experiment: Annotated[str, typer.Argument(help="experiment name or file")],
+    target: Annotated[
+        str, opt("--target", "model, or a staging URL (with --dry-run: the FIS template)")
+    ] = "model",
+    runs: Annotated[
+        int, opt("--runs", "replications (seeds seed..seed+N-1); 95 % intervals", min=1, max=1000)
+    ] = 1,
+    seed: Annotated[
+        int | None,
+        opt(
+            "--seed",
+            "random seed (default: the experiment's, else the scenario's)",
+            min=0,
+            max=MAX_SEED,
+        ),
+    ] = None,
+    mode: Annotated[str, opt("--mode", "model mode: fast | exact")] = "fast",
+    out_dir: Annotated[Path, opt("--out", "parent folder of the run folder")] = Path("runs"),
+    dry_run: Annotated[
+        bool, opt("--dry-run", "URL target: print the FIS template and alarms, create nothing")
+    ] = False,
+    role_arn: Annotated[
+        str | None, opt("--fis-role-arn", "IAM role FIS assumes (URL target)")
+    ] = None,
+    region: Annotated[
+        str | None, opt("--region", "AWS Region (default: AWS_REGION or AWS_DEFAULT_REGION)")
+    ] = None,
+    function_arn: Annotated[
+        str | None, opt("--function-arn", "the API's Lambda function (FIS Lambda actions)")
+    ] = None,
+    subnet_arns: Annotated[
+        list[str] | None,
+        opt("--subnet-arn", "the function's VPC subnets (cutting DynamoDB off; repeatable)"),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> int:
+    """Run an experiment. --target model: predict whether the hypothesis holds before, during
+    and after each fault (intervals over --runs), write the result and journal.json; exit 98
+    when it does not hold."""
+    from scaling_lab.chaos.loader import load_experiment
+
+    if target == "model":
+        if dry_run:
+            raise InputError("--dry-run: the model target creates nothing; drop --dry-run")
+        writable_dir(out_dir, "--out")
+        loaded = load_experiment(experiment)
+        return _on_model(loaded, runs=runs, seed=seed, mode=mode, out_dir=out_dir, as_json=as_json)
+    if target.startswith(("http://", "https://")):
+        if not dry_run:
+            raise InputError(
+                f"--target {target}: running on staging is not available; --dry-run prints "
+                "the FIS template it would create"
+            )
+        loaded = load_experiment(experiment)
+        return _fis_dry_run(loaded, role_arn, region, function_arn, subnet_arns or [])
+    raise InputError(
+        f"--target {target!r}: expected 'model', or a staging URL with --dry-run "
+        "(the local target is not available)"
+    )
+
+
+def _on_model(
+    loaded: LoadedExperiment,
+    *,
+    runs: int,
+    seed: int | None,
+    mode: str,
+    out_dir: Path,
+    as_json: bool,
+) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from scaling_lab.chaos.journal import build_journal, write_journal
+    from scaling_lab.chaos.model_target import run_on_model
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task(f"chaos {loaded.name} (model, {runs} run(s))", total=1.0)
+        outcome = run_on_model(
+            loaded,
+            runs=runs,
+            seed=seed,
+            mode=mode,
+            progress=lambda f: bar.update(task, completed=f),
+        )
+    folder = out_dir / f"chaos-{loaded.name}-{outcome.result.run_id}"
+    result_path = results.save(outcome.result, writable_dir(folder, "--out", create=True))
+    journal = build_journal(outcome)
+    journal_path = write_journal(journal, folder / "journal.json")
+    if as_json:
+        out.print_json(json.dumps(journal))
+    else:
+        _print(outcome)
+        out.print(f"run folder: {folder}  ({result_path.name}, journal.json)")
+    for name in outcome.unmodelled:
+        err.print(
+            f"[yellow]note:[/yellow] {escape(name)}: the model does not model this fault; "
+            "the prediction is of the load without it"
+        )
+    err.print(f"wrote {journal_path}")
+    if not outcome.held:
+        err.print(f"[red]hypothesis did not hold[/red] (journal status {outcome.status.value})")
+        return ExitCode.HYPOTHESIS_DEVIATED
+    return ExitCode.OK
+
+
+def _print(outcome: ChaosOutcome) -> None:
+    from scaling_lab.chaos.outcome import Verdict
+
+    n = len(outcome.replications)
+    table = Table(
+        title=f"{outcome.loaded.experiment.title}  (model, {n} replication(s))",
+        title_justify="left",
+        show_edge=False,
+    )
+    for col in ("phase", "probe", "tolerance", "verdict", "value", "past bound", "first dev. s"):
+        table.add_column(col, justify="left" if col in ("phase", "probe", "tolerance") else "right")
+    for p in outcome.probes:
+        verdict = p.verdict.value
+        if p.verdict is Verdict.DEVIATED and n > 1:
+            verdict = f"deviated {p.deviated_in}/{n}"
+        colour = {"held": "green", "deviated": "red"}.get(p.verdict.value, "yellow")
+        table.add_row(
+            p.phase.name,
+            p.probe,
+            p.tolerance,
+            f"[{colour}]{verdict}[/{colour}]",
+            p.observed.show() if p.observed else "-",
+            p.excess.show("+,.4g") if p.excess and p.verdict is Verdict.DEVIATED else "-",
+            p.first_deviation_s.show(",.0f") if p.first_deviation_s else "-",
+        )
+    out.print(table)
+    if outcome.aborted_in:
+        a = outcome.abort_s
+        out.print(
+            f"[red]aborted[/red] by a stop condition in {outcome.aborted_in} of {n} "
+            f"replication(s), at {a.show(',.0f') if a else '?'} s"
+        )
+    out.print(f"status: {outcome.status.value}; deviated: {str(outcome.deviated).lower()}")
+
+
+def _fis_dry_run(
+    loaded: LoadedExperiment,
+    role_arn: str | None,
+    region: str | None,
+    function_arn: str | None,
+    subnet_arns: list[str],
+) -> int:
+    from scaling_lab.chaos.fis import FisOptions, fis_plan
+
+    if role_arn is None:
+        raise InputError("--fis-role-arn: required for the FIS template (the role FIS assumes)")
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        raise InputError("--region: required (or set AWS_REGION)")
+    plan = fis_plan(loaded, FisOptions(role_arn, region, function_arn, tuple(subnet_arns)))
+    out.print_json(json.dumps({"experiment_template": plan.template, "alarms": plan.alarms}))
+    err.print("dry run: nothing created")
+    return ExitCode.OK
+
+
+def register(app: typer.Typer) -> None:
+    chaos_app.command("run")(_run)
+    chaos_app.command("validate")(_validate)
+    app.add_typer(chaos_app, name="chaos")
