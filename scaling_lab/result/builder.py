@@ -246,8 +246,9 @@ class ResultBuilder:
                     latency_ms=pct,
                     hdr=h.encode() if (self.keep_second_histograms and h is not None) else None,
                 )
+                run_ep = run_hist[ep]  # every endpoint with requests, latencies or not
                 if h is not None:
-                    run_hist[ep].merge(h)
+                    run_ep.merge(h)
                     hists.append(h)
                     only = pct
                 run_err[ep] = run_err[ep].add(errs)

@@ -208,3 +208,34 @@ def test_histogram_encode_merge():
     assert a.count == 100
     assert a.percentile_ms(95) == pytest.approx(500, rel=0.001)
     assert LatencyHistogram().percentile_ms(50) is None
+
+
+def test_requests_without_a_response_count_in_the_summary():
+    # every request timed out (no latency): they are requests and errors all the same
+    b = builder("smoke")
+    b.record(0.5, "post_events", None, ErrorClass.TIMEOUT, count=7)
+    b.record(1.5, "post_events", None, ErrorClass.TIMEOUT)
+    s = b.build().summary
+    assert s.requests == 8 and s.errors.timeout == 8 and s.error_rate == 1.0
+    assert s.endpoints["post_events"].requests == 8
+
+
+def test_series_set_whole_match_figures_set_second_by_second():
+    one, whole = builder("smoke"), builder("smoke")
+    values = [3.0, 0.0, 7.0, 2.0]
+    for t, v in enumerate(values):
+        one.figure(t, "lambda_throttles", v)
+        one.offered(t, v + 1)
+    whole.figure_series("lambda_throttles", values)
+    whole.offered_series([v + 1 for v in values])
+    a, b_ = one.build().series, whole.build().series
+    assert [s.lambda_throttles for s in a] == [s.lambda_throttles for s in b_]
+    assert [s.offered for s in a] == [s.offered for s in b_]
+    lat = np.array([5.0, 9.0, 250.0])
+    many, single = builder("smoke"), builder("smoke")
+    many.record_many(0.2, "post_events", lat, np.array([2, 1, 3]))
+    for v, c in ((5.0, 2), (9.0, 1), (250.0, 3)):
+        single.record(0.2, "post_events", v, count=c)
+    ra, rb = many.build(), single.build()
+    assert ra.series[0].endpoints["post_events"].hdr == rb.series[0].endpoints["post_events"].hdr
+    assert ra.summary.latency_ms == rb.summary.latency_ms
