@@ -143,6 +143,9 @@ class Governor:
                 if entry.fault.target == "all":
                     lambda_factor = factor
         self.pool.cap_factor = lambda_factor
+        self.pool.set_recycling(
+            self.timeline.first(self.run_time(now), FaultKind.COLD_START_STORM) is not None
+        )
         self.capacity.set_storm(now, factor)
 
     def sync(self, now: float) -> None:

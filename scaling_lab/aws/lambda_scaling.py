@@ -34,6 +34,14 @@ both model modes and by the emulator's Lambda gate:
   one, and the most recently used on-demand one before older ones.
 - **idle reclaim**: ASSUMPTION (undocumented; "not guaranteed" -- LAMBDA_COLD_START_URL):
   an on-demand environment idle for ``idle_reclaim_s`` is shut down.
+- **recycling** (the ``cold_start_storm`` fault): "Lambda terminates execution environments
+  every few hours to allow for runtime updates and maintenance -- even for functions that are
+  invoked continuously" -- LAMBDA_LIFECYCLE_URL. While :attr:`LambdaEnvironments.recycling`
+  is on, every idle environment (provisioned ones too) is gone and each environment is shut
+  down when its invocation ends, so every invocation is a cold start on a new environment
+  (which the scaling rate must grant). ASSUMPTION: AWS does this a few environments at a time;
+  the fault does it to all of them at once (the worst case a team rehearses), and provisioned
+  environments are warm again when it ends.
 
 Admission of ``n`` simultaneous arrivals is the same as admitting them one at a time: each
 needs a free slot under the concurrency cap, a request-rate token, and an idle environment
@@ -53,6 +61,7 @@ from scaling_lab.system.models import LambdaConfig, ScalingRule
 
 __all__ = [
     "LAMBDA_COLD_START_URL",
+    "LAMBDA_LIFECYCLE_URL",
     "LAMBDA_PROVISIONED_URL",
     "LAMBDA_SCALING_URL",
     "LEGACY_BURST_URL",
@@ -70,6 +79,9 @@ LAMBDA_COLD_START_URL = (
     "https://docs.aws.amazon.com/lambda/latest/operatorguide/execution-environments.html"
 )
 LEGACY_BURST_URL = "https://repost.aws/questions/QUJ-EhgPLdTQKpr1UDuqUxaA"
+LAMBDA_LIFECYCLE_URL = (
+    "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html"
+)
 LEGACY_EXAMPLE_URL = (
     "https://docs.aws.amazon.com/lambda/latest/operatorguide/on-demand-scaling.html"
 )
@@ -110,6 +122,8 @@ class LambdaEnvironments:
     rps: TokenBucket = field(init=False)
     busy_area: float = field(default=0.0, init=False)  # integral of busy over time
     _area_s: float = field(default=0.0, init=False)
+    recycling: bool = field(default=False, init=False)  # a cold-start storm (module doc)
+    _pc: int = field(default=0, init=False)  # provisioned environments in service now
 
     def __post_init__(self) -> None:
         c = self.config
@@ -123,6 +137,7 @@ class LambdaEnvironments:
         rps = c.rps_per_environment * c.concurrency_cap
         self.rps = TokenBucket(rps, rps, now_s=self.now_s)
         self._area_s = self.now_s
+        self._pc = c.provisioned_concurrency
 
     # -- state --------------------------------------------------------------------------------
     @property
@@ -136,7 +151,7 @@ class LambdaEnvironments:
 
     @property
     def idle_provisioned(self) -> int:
-        return max(0, self.provisioned - self.busy)
+        return max(0, self._pc - self.busy)
 
     @property
     def idle(self) -> int:
@@ -150,6 +165,19 @@ class LambdaEnvironments:
 
     def set_cap_factor(self, factor: float) -> None:
         self.cap_factor = factor
+
+    def set_recycling(self, on: bool) -> None:
+        """Start or end a cold-start storm: on, every idle environment is shut down now and
+        every busy one when its invocation ends; off, provisioned concurrency is back."""
+        if on == self.recycling:
+            return
+        self.recycling = on
+        if on:
+            self._idle_on_demand.clear()
+            self._idle_on_demand_n = 0
+            self._pc = 0
+        else:
+            self._pc = self.config.provisioned_concurrency
 
     def touch(self, now_s: float) -> None:
         """Accumulate busy environment-seconds up to ``now_s``."""
@@ -171,7 +199,7 @@ class LambdaEnvironments:
         busy = self.busy
         room = max(0, int(self.config.concurrency_cap * self.cap_factor) - busy)
         rps = self.rps.whole(now_s)
-        idle = max(0, self.config.provisioned_concurrency - busy) + self._idle_on_demand_n
+        idle = max(0, self._pc - busy) + self._idle_on_demand_n
         k = min(n, room, rps, idle)
         if k < n:  # new environments needed: only then ask the scaling bucket
             scale = self.scaling.whole(now_s)
@@ -217,8 +245,10 @@ class LambdaEnvironments:
             self.busy_area += self.busy * (now_s - self._area_s)
             self._area_s = now_s
         # provisioned environments are the busy ones first: the on-demand ones go idle first
-        on_demand_busy = self.busy - self.config.provisioned_concurrency
+        on_demand_busy = self.busy - self._pc
         self.busy -= n
+        if self.recycling:
+            return  # shut down when the invocation ends
         if on_demand_busy > 0:
             k = n if n < on_demand_busy else on_demand_busy
             stack = self._idle_on_demand

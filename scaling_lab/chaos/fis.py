@@ -139,6 +139,11 @@ def _refusal(action: Action) -> str | None:
         )
     if kind is ActionKind.SQS_UNAVAILABLE:
         return "sqs_unavailable: FIS has no SQS action"
+    if kind is ActionKind.COLD_START_STORM:
+        return (
+            "cold_start_storm: FIS has no action that recycles a function's execution "
+            "environments (its Lambda actions delay or fail invocations)"
+        )
     return (
         f"throttle_storm on {target}: FIS has no action that lowers a DynamoDB table's "
         "capacity or a function's concurrency"

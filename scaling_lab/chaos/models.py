@@ -140,6 +140,7 @@ class ActionKind(StrEnum):
     SQS_UNAVAILABLE = FaultKind.SQS_UNAVAILABLE.value
     LAMBDA_ERRORS = FaultKind.LAMBDA_ERRORS.value
     BACKEND_UNREACHABLE = FaultKind.BACKEND_UNREACHABLE.value
+    COLD_START_STORM = FaultKind.COLD_START_STORM.value
     BACKEND_RESTART = "backend_restart"
 
 
@@ -163,10 +164,20 @@ class Action(_Strict):
     latency_ms: float | None = Field(None, ge=0, le=900_000, description="added_latency")
     capacity_factor: float | None = Field(None, gt=0, le=1, description="throttle_storm")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _storm_on_lambda(cls, data: object) -> object:
+        """A cold-start storm acts on Lambda: its target defaults to lambda."""
+        if isinstance(data, dict) and data.get("kind") == "cold_start_storm":
+            return {"target": "lambda", **data}
+        return data
+
     @model_validator(mode="after")
     def _is_a_fault(self) -> Action:
         if self.kind is ActionKind.BACKEND_RESTART and self.target == "lambda":
             raise ValueError("backend_restart restarts a backend: target dynamodb, sqs or all")
+        if self.kind is ActionKind.COLD_START_STORM and self.target != "lambda":
+            raise ValueError("cold_start_storm recycles Lambda's environments: target lambda")
         need = _NEEDS.get(self.kind)
         if need and getattr(self, need) is None:
             raise ValueError(f"kind {self.kind.value!r} needs '{need}'")

@@ -8,7 +8,10 @@ A fault is active on ``[at_s, at_s + duration_s)``; ``target: all`` hits every s
 - ``dynamodb_errors``: a fraction ``rate`` of DynamoDB calls fail with InternalServerError,
   retried by botocore like a throttle (``general_server_error`` in _retry.json);
   ``backend_unreachable`` on dynamodb: every call fails (connection error, also retried);
-- ``lambda_errors``: a fraction ``rate`` of invocations answer 500 before the handler runs.
+- ``lambda_errors``: a fraction ``rate`` of invocations answer 500 before the handler runs;
+- ``cold_start_storm``: Lambda's environments are recycled (idle ones shut down at once, busy
+  ones when their invocation ends: every invocation a cold start; the rule and its source in
+  :mod:`scaling_lab.aws.lambda_scaling`), applied from the second it starts in.
 ``sqs_unavailable`` and SQS targets are not modelled (the result carries a note).
 """
 
@@ -58,6 +61,10 @@ class FaultPlan:
     def ddb_latency_ms(self, t_s: float) -> float:
         f = self._find(t_s, FaultKind.ADDED_LATENCY, "dynamodb")
         return 0.0 if f is None else float(f.latency_ms or 0.0)
+
+    def recycling(self, t_s: float) -> bool:
+        """True while a cold-start storm is on."""
+        return self._find(t_s, FaultKind.COLD_START_STORM, None) is not None
 
     def max_latency_ms(self) -> float:
         """The largest latency any fault adds (0 without latency faults)."""

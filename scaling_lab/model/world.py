@@ -236,6 +236,7 @@ class World:
         if self.faults.any:  # a storm may start at 0
             ddb_factor, lambda_factor = self.faults.storm(0.0)
             self.lam.set_cap_factor(lambda_factor)
+            self.lam.set_recycling(self.faults.recycling(0.0))
             self.write_pool.housekeeping(0.0, ddb_factor)
             self.read_pool.housekeeping(0.0, ddb_factor)
         self._area_mark = 0.0
@@ -273,6 +274,8 @@ class World:
         self.lam.reclaim(now_s)
         ddb_factor, lambda_factor = self.faults.storm(now_s) if self.faults.any else (1.0, 1.0)
         self.lam.set_cap_factor(lambda_factor)
+        if self.faults.any:
+            self.lam.set_recycling(self.faults.recycling(now_s))
         self.write_pool.housekeeping(now_s, ddb_factor)
         self.read_pool.housekeeping(now_s, ddb_factor)
         if self.quota is not None:

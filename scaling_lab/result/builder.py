@@ -62,9 +62,7 @@ def percentiles(h: LatencyHistogram) -> Percentiles:
     if h.count == 0:
         return Percentiles()
     p50, p95, p99 = h.percentiles_ms((50, 95, 99))
-    return Percentiles(
-        p50=p50, p95=p95, p99=p99, max=h.max_ms()
-    )
+    return Percentiles(p50=p50, p95=p95, p99=p99, max=h.max_ms())
 
 
 @dataclass

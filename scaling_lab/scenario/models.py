@@ -270,6 +270,7 @@ class FaultKind(StrEnum):
     SQS_UNAVAILABLE = "sqs_unavailable"
     LAMBDA_ERRORS = "lambda_errors"  # function errors (500) on a fraction of invocations
     BACKEND_UNREACHABLE = "backend_unreachable"
+    COLD_START_STORM = "cold_start_storm"  # Lambda's environments recycled (target lambda)
 
 
 class Fault(_Strict):
@@ -285,6 +286,14 @@ class Fault(_Strict):
     latency_ms: float | None = Field(None, ge=0, le=900_000)
     capacity_factor: float | None = Field(None, gt=0, le=1, description="throttle_storm factor")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _storm_on_lambda(cls, data: object) -> object:
+        """A cold-start storm acts on Lambda: its target defaults to lambda."""
+        if isinstance(data, dict) and data.get("kind") == "cold_start_storm":
+            return {"target": "lambda", **data}
+        return data
+
     @model_validator(mode="after")
     def _needs(self) -> Fault:
         need = {
@@ -295,6 +304,10 @@ class Fault(_Strict):
         }.get(self.kind)
         if need and getattr(self, need) is None:
             raise ValueError(f"fault kind {self.kind.value!r} needs '{need}'")
+        if self.kind is FaultKind.COLD_START_STORM and self.target != "lambda":
+            raise ValueError(
+                "fault kind 'cold_start_storm' recycles Lambda's environments: target lambda"
+            )
         return self
 
 

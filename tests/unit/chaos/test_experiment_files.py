@@ -24,6 +24,7 @@ CATALOGUE = {
     "recovery-not-value.yaml": "probes[1]: tolerance 'max<3': recovery_time is one number",
     "unknown-kind.yaml": "method[0].kind: Input should be 'dynamodb_errors'",
     "missing-rate.yaml": "method[0]: kind 'lambda_errors' needs 'rate'",
+    "storm-not-lambda.yaml": "method[0]: cold_start_storm recycles Lambda's environments: target",
     "bad-duration.yaml": "method[0].at: expected a duration like '30s'",
     "zero-duration.yaml": "method[0].duration: Input should be greater than 0",
     "after-the-load.yaml": "method[0].at: starts at 30 s, after the load ends (20 s of scenario",
@@ -67,6 +68,7 @@ def test_shipped_experiments_are_the_documented_ones() -> None:
         "backend-restart",
         "sqs-unavailable",
         "ddb-added-latency",
+        "cold-start-storm",
     }
     doc = (ROOT / "docs" / "chaos.md").read_text(encoding="utf-8")
     for p in SHIPPED:

@@ -38,6 +38,7 @@ CATALOGUE = {
     "huge-int.yaml": "invalid YAML value: Exceeds the limit (4300 digits)",
     "page-zero.yaml": "inbox.pages[0]: Input should be greater than or equal to 1",
     "fault-latency-huge.yaml": "faults[0].latency_ms: Input should be less than or equal to 9",
+    "fault-storm-not-lambda.yaml": "faults[0]: fault kind 'cold_start_storm' recycles Lambda's",
     "payload-size-huge.yaml": "payload.size_bytes.max: Input should be less than or equal to 4",
     "systems/zero-interval.yaml": "lambda.scaling.interval_s: Input should be greater than",
     "systems/zero-datapoint.yaml": "dynamodb.write.auto_scaling.datapoint_s: Input should be",

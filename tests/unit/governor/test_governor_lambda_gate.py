@@ -125,3 +125,19 @@ def test_start_takes_the_fault_timeline_and_refuses_a_bad_one(clock, app_setting
     assert good.status_code == 200 and good.json()["faults"] == 1
     assert g.timeline.journal[0].fault.at_s == 5.0
     assert bad.status_code == 400 and bad.json()["error"] == "bad_request"
+
+
+def test_a_cold_start_storm_recycles_the_gates_environments(clock, app_settings):
+    from scaling_lab.scenario.models import Fault
+
+    g = make_governor(clock, app_settings)
+    storm = Fault.model_validate({"kind": "cold_start_storm", "at": "2s", "duration": "3s"})
+    t0 = g.start(faults=[storm])
+    assert g.pool.admit(t0 + 0.5, 3).admitted == 3
+    g.pool.release(t0 + 0.6, 3)
+    assert g.pool.idle >= 3
+    g.sync(t0 + 2.5)  # the storm is on: every idle environment gone
+    assert g.pool.recycling and g.pool.idle == 0
+    assert g.pool.admit(t0 + 2.6, 2).cold == 2
+    g.sync(t0 + 5.5)  # rolled back
+    assert not g.pool.recycling
