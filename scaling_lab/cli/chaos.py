@@ -230,6 +230,9 @@ def _fis_dry_run(
 
 
 def register(app: typer.Typer) -> None:
+    from scaling_lab.cli.chaos_compare import compare_command
+
     chaos_app.command("run")(_run)
     chaos_app.command("validate")(_validate)
+    chaos_app.command("compare")(compare_command)
     app.add_typer(chaos_app, name="chaos")
