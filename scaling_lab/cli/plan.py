@@ -121,8 +121,9 @@ def _plan(
     )
     out = settings.out
     writable_dir(out, "--out")
-    inputs = load_inputs(scenario, settings.system, settings.overrides)
-    check_dimensions(inputs.system, settings.dimensions)
+    inputs = load_inputs(scenario, settings.system)
+    base = settings.base_system(inputs.system)
+    check_dimensions(base, settings.dimensions)
     dims = [ld.dimension for ld in settings.dimensions]
     axes = None if settings.grid is None else pick_grid(dims, settings.grid, settings.grid_label)
     first = inputs.scenario.seed if settings.seed is None else settings.seed
@@ -135,7 +136,7 @@ def _plan(
     try:
         outcome = search(
             inputs.scenario,
-            inputs.system,
+            base,
             dims,
             seeds=list(range(first, first + settings.seeds)),
             executor=pool,
@@ -147,7 +148,7 @@ def _plan(
         if axes is not None:
             cells = pass_grid(
                 inputs.scenario,
-                inputs.system,
+                base,
                 outcome,
                 axes,
                 executor=pool,
@@ -160,7 +161,7 @@ def _plan(
     out.mkdir(parents=True, exist_ok=True)
     (out / "plan.json").write_text(dump_json(outcome, cells) + "\n", encoding="utf-8")
     write_frontier_png(outcome, out / "frontier.png")
-    text = recommended_yaml(outcome, inputs.system)
+    text = recommended_yaml(outcome, base)
     if text is not None:
         (out / "recommended.yaml").write_text(text, encoding="utf-8")
         output.print(f"recommended system: {out / 'recommended.yaml'}")

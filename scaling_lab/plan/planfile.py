@@ -169,7 +169,8 @@ class PlanSettings:
     """A plan's inputs once the file and the command line are merged."""
 
     system: str | None
-    overrides: tuple[str, ...]
+    file_set: tuple[str, ...]  # the plan file's ``set``, applied first
+    cli_set: tuple[str, ...]  # then ``--set``
     dimensions: tuple[LabelledDimension, ...]
     seeds: int
     seed: int | None
@@ -221,7 +222,8 @@ class PlanSettings:
             picked = None if f.grid is None else (f.grid[0], f.grid[1])
         return PlanSettings(
             system=system if system is not None else _system_ref(f.system, file_path),
-            overrides=(*f.set, *overrides),
+            file_set=tuple(f.set),
+            cli_set=tuple(overrides),
             dimensions=tuple(dims),
             seeds=seeds if seeds is not None else (f.seeds or DEFAULT_SEEDS),
             seed=seed if seed is not None else f.seed,
@@ -232,6 +234,22 @@ class PlanSettings:
             out=out if out is not None else (Path(f.out) if f.out else DEFAULT_OUT),
             source=None if file_path is None else str(file_path),
         )
+
+    def base_system(self, system: SystemConfig) -> SystemConfig:
+        """``system`` with the file's ``set`` (errors naming the file's ``set``), then the
+        command line's ``--set``."""
+        try:
+            system = apply_overrides(system, self.file_set)
+        except ValidationFailed as exc:
+            raise ValidationFailed(
+                [
+                    Problem(self.source or "plan file", "set", str(p).removeprefix("--set: "))
+                    for p in exc.problems
+                ]
+            ) from None
+        except InputError as exc:
+            raise InputError(f"{self.source}: set: {str(exc).removeprefix('--set ')}") from None
+        return apply_overrides(system, self.cli_set)
 
     @property
     def grid_label(self) -> str:
@@ -255,7 +273,8 @@ def check_dimensions(system: SystemConfig, dims: Sequence[LabelledDimension]) ->
     for ld in dims:
         d = ld.dimension
         source, _, field = ld.label.partition(": ")
-        ends = [d.values[0], d.values[-1]] if len(d.values) > 1 else [d.values[0]]
+        # a range's ends bound every value between; each choice is its own
+        ends = [d.values[0], d.values[-1]] if d.monotone and len(d.values) > 1 else d.values
         for v in ends:
             try:
                 apply_overrides(system, d.overrides(v))

@@ -73,7 +73,8 @@ def pass_probability_png(plan: PlanDoc, grid: PassGridDoc) -> bytes:
     if nx * ny <= 400:
         for iy, row in enumerate(grid.passes):
             for ix, k in enumerate(row):
-                ax.text(ix, iy, f"{k}/{n}", ha="center", va="center", fontsize=7, color="#111")
+                shade = "#fff" if abs(k / n - 0.5) > 0.3 else "#111"  # legible on the ends
+                ax.text(ix, iy, f"{k}/{n}", ha="center", va="center", fontsize=8, color=shade)
     ax.set_xlabel(grid.x.name)
     ax.set_ylabel(grid.y.name)
     fig.colorbar(image, ax=ax, label="share of seeds passing")

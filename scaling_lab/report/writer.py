@@ -42,10 +42,10 @@ def write_report(
             )
             doc.sections.insert(len(doc.sections) - 1, section)  # the last is the provenance
             doc.plots.update(plan_pngs)
-        name = "PERFORMANCE_BASELINE.md"
+        md_name = "PERFORMANCE_BASELINE.md"
     else:
         doc = plan_document(plans, command=command)
-        name = "CAPACITY_PLAN.md"
+        md_name = "CAPACITY_PLAN.md"
     try:
         plots_dir = out_dir / "plots"
         plots_dir.mkdir(parents=True, exist_ok=True)
@@ -54,7 +54,7 @@ def write_report(
             path = plots_dir / f"{name}.png"
             path.write_bytes(png)
             pngs.append(path)
-        md = out_dir / name
+        md = out_dir / md_name
         md.write_text(render_markdown(doc), encoding="utf-8")
         page = out_dir / "report.html"
         page.write_text(render_html(doc), encoding="utf-8")
