@@ -24,6 +24,8 @@ __all__ = [
 
 #: the name ``plan`` gives its JSON document in its --out folder
 PLAN_FILE = "plan.json"
+#: a JSON file of another name is read to see whether it is a plan only up to this size
+_PEEK_BYTES = 16 * MAX_FILE_BYTES
 
 
 class _Doc(BaseModel):
@@ -97,8 +99,9 @@ def find_plan(ref: str) -> Path | None:
     if path.name == PLAN_FILE:
         return path
     try:
-        head = path.read_text(encoding="utf-8")[:MAX_FILE_BYTES]
-        data = json.loads(head)
+        if path.stat().st_size > _PEEK_BYTES:  # a plan of thousands of candidates is smaller
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
         return None
     return (
