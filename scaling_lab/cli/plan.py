@@ -154,6 +154,7 @@ def _plan(
                 executor=pool,
                 mode=settings.mode,
                 progress=lambda line: err.print(f"  grid {line}", highlight=False),
+                label=settings.grid_label,
             )
     finally:
         pool.close()

@@ -53,6 +53,7 @@ def pass_grid(
     executor: Executor,
     mode: str = "fast",
     progress: Progress = lambda line: None,
+    label: str = "--grid",
 ) -> PassGrid:
     """Run every (x, y) pair of the dimensions at ``axes`` (indices into the plan's
     dimensions) for the plan's seeds; candidates the search already ran are reused."""
@@ -62,7 +63,7 @@ def pass_grid(
     cells = len(x.values) * len(y.values)
     if cells > MAX_GRID_CELLS:
         raise InputError(
-            f"--grid: {len(x.values)} x {len(y.values)} = {cells:,} cells; at most "
+            f"{label}: {len(x.values)} x {len(y.values)} = {cells:,} cells; at most "
             f"{MAX_GRID_CELLS:,} (take a coarser step)"
         )
     if outcome.best is not None:
@@ -70,7 +71,7 @@ def pass_grid(
     elif outcome.candidates:
         base, fixed_from = pareto(outcome.candidates)[-1], "most likely to pass"
     else:
-        raise InputError("--grid: the plan evaluated no candidate to take the other values from")
+        raise InputError(f"{label}: the plan evaluated no candidate to take the other values from")
     ev = _Evaluator(scenario, system, dims, list(outcome.seeds), executor, mode, progress)
     for c in outcome.candidates:
         ev.seen[_key(c.values)] = c

@@ -180,6 +180,7 @@ class PlanSettings:
     grid: tuple[str, str] | None
     out: Path
     source: str | None  # the plan file, if one was given
+    grid_from_file: bool = False
 
     @staticmethod
     def merge(
@@ -233,6 +234,7 @@ class PlanSettings:
             grid=picked,
             out=out if out is not None else (Path(f.out) if f.out else DEFAULT_OUT),
             source=None if file_path is None else str(file_path),
+            grid_from_file=grid is None and f.grid is not None,
         )
 
     def base_system(self, system: SystemConfig) -> SystemConfig:
@@ -253,7 +255,7 @@ class PlanSettings:
 
     @property
     def grid_label(self) -> str:
-        return "--grid" if self.source is None else f"{self.source}: grid (or --grid)"
+        return f"{self.source}: grid" if self.grid_from_file else "--grid"
 
 
 def _system_ref(ref: str | None, file_path: Path | None) -> str | None:

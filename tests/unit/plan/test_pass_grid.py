@@ -113,6 +113,23 @@ def test_grid_names_pick_dimensions_or_say_why_not() -> None:
         pick_grid(dims, ("o", "reserved"))
 
 
+def test_a_grid_too_large_is_refused_before_any_trial() -> None:
+    from scaling_lab.plan import PlanOutcome
+
+    dims = [parse_range("a.b=0:100:1"), parse_range("c.d=0:24:1")]  # 101 x 25 = 2,525 cells
+    outcome = PlanOutcome("s", "b", dims, [1], "counting")
+    pool = Counting()
+    with pytest.raises(InputError, match="2,525 cells; at most 2,500"):
+        pass_grid(
+            Scenario.model_validate(_scenario_doc()),
+            load_system("staging"),
+            outcome,
+            (0, 1),
+            executor=pool,
+        )
+    assert pool.trials == 0
+
+
 def test_cli_grid_writes_the_plot_and_records_the_counts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -149,7 +149,7 @@ BAD: list[tuple[str, object, str]] = [
     (
         "grid names no dimension",
         {**GOOD, "grid": ["reserved_concurrency", "nope"]},
-        "grid (or --grid): 'nope' is not one of the plan's dimensions",
+        "bad-plan.yaml: grid: 'nope' is not one of the plan's dimensions",
     ),
     ("set malformed", {"set": ["novalue"]}, "set[0]: 'novalue': expected dotted.path=value"),
     ("set unknown key", {"set": ["lambda.nope=3"]}, "set: lambda.nope: unknown key"),
