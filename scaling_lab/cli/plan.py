@@ -10,7 +10,8 @@ import typer
 from rich.table import Table
 
 from scaling_lab.cli.options import SetOpt, SystemOpt, opt
-from scaling_lab.cli.output import err, out, wide
+from scaling_lab.cli.output import err, wide
+from scaling_lab.cli.output import out as output
 from scaling_lab.errors import ExitCode
 from scaling_lab.formatting import fmt_or_dash
 from scaling_lab.scenario.limits import MAX_SEED
@@ -23,6 +24,14 @@ __all__ = ["register"]
 
 def _plan(
     scenario: Annotated[str, typer.Argument(help="scenario name or file")],
+    plan_file: Annotated[
+        Path | None,
+        opt(
+            "--plan",
+            "plan file (YAML): ranges, choices, seeds, probes, executor, set, grid; the "
+            "command line replaces its single values and adds to its lists",
+        ),
+    ] = None,
     system: SystemOpt = None,
     overrides: SetOpt = None,
     ranges: Annotated[
@@ -38,75 +47,131 @@ def _plan(
         opt("--choice", "path=a,b[,c]: every value tried, e.g. sdk.retry_mode=legacy,standard"),
     ] = None,
     seeds: Annotated[
-        int,
+        int | None,
         opt(
             "--seeds",
-            "seeds per candidate; a candidate passes when all of them do",
+            "seeds per candidate (default 10); a candidate passes when all of them do",
             min=1,
             max=1000,
         ),
-    ] = 10,
+    ] = None,
     seed: Annotated[
         int | None, opt("--seed", "first seed (default: the scenario's)", min=0, max=MAX_SEED)
     ] = None,
     probes: Annotated[
-        int, opt("--probes", "values of a range tried at once per bisection step", min=1, max=64)
-    ] = 2,
+        int | None,
+        opt(
+            "--probes",
+            "values of a range tried at once per bisection step (default 2)",
+            min=1,
+            max=64,
+        ),
+    ] = None,
     executor: Annotated[
         str | None,
         opt("--executor", "local (every core, default) | local:N | serial | dask://HOST:PORT"),
     ] = None,
-    mode: Annotated[str, opt("--mode", "model mode: fast | exact")] = "fast",
+    mode: Annotated[str | None, opt("--mode", "model mode: fast (default) | exact")] = None,
+    grid: Annotated[
+        str | None,
+        opt(
+            "--grid",
+            "A,B: the pass probability over every pair of two dimensions' values (a path or a "
+            "unique part of one, e.g. reserved_concurrency,rps_per_environment), the others at "
+            "the recommended values; written as pass_probability.png",
+        ),
+    ] = None,
     out_dir: Annotated[
-        Path, opt("--out", "folder for plan.json, recommended.yaml and frontier.png")
-    ] = Path("plans"),
+        Path | None,
+        opt("--out", "folder for plan.json, recommended.yaml and the plots (default plans/)"),
+    ] = None,
 ) -> int:
     """Search the configuration space for the cheapest system that meets the scenario's
     thresholds and recovery SLO in every seed; exit 99 when nothing in the ranges does."""
     from scaling_lab.cli.paths import writable_dir
     from scaling_lab.inputs import load_inputs
     from scaling_lab.plan import (
+        PlanSettings,
+        check_dimensions,
         dump_json,
+        load_plan_file,
         make_executor,
-        parse_choice,
-        parse_range,
+        pass_grid,
+        pick_grid,
         recommended_yaml,
         search,
         write_frontier_png,
+        write_pass_probability_png,
     )
 
-    dims = [parse_range(r) for r in ranges or ()] + [parse_choice(c) for c in choices or ()]
-    writable_dir(out_dir, "--out")
-    inputs = load_inputs(scenario, system, overrides or ())
-    first = inputs.scenario.seed if seed is None else seed
-    pool = make_executor(executor)
+    settings = PlanSettings.merge(
+        None if plan_file is None else load_plan_file(plan_file),
+        plan_file,
+        system=system,
+        overrides=overrides or (),
+        ranges=ranges or (),
+        choices=choices or (),
+        seeds=seeds,
+        seed=seed,
+        probes=probes,
+        executor=executor,
+        mode=mode,
+        grid=grid,
+        out=out_dir,
+    )
+    out = settings.out
+    writable_dir(out, "--out")
+    inputs = load_inputs(scenario, settings.system)
+    base = settings.base_system(inputs.system)
+    check_dimensions(base, settings.dimensions)
+    dims = [ld.dimension for ld in settings.dimensions]
+    axes = None if settings.grid is None else pick_grid(dims, settings.grid, settings.grid_label)
+    first = inputs.scenario.seed if settings.seed is None else settings.seed
+    pool = make_executor(settings.executor)
     err.print(
         f"plan {inputs.scenario.name} on {inputs.system.name}: {len(dims)} dimension(s), "
-        f"{seeds} seeds a candidate, {pool.name}"
+        f"{settings.seeds} seeds a candidate, {pool.name}"
     )
+    cells = None
     try:
         outcome = search(
             inputs.scenario,
-            inputs.system,
+            base,
             dims,
-            seeds=list(range(first, first + seeds)),
+            seeds=list(range(first, first + settings.seeds)),
             executor=pool,
-            mode=mode,
-            probes=probes,
+            mode=settings.mode,
+            probes=settings.probes,
             progress=lambda line: err.print(f"  {line}", highlight=False),
             base_name=inputs.system.name,
         )
+        if axes is not None:
+            cells = pass_grid(
+                inputs.scenario,
+                base,
+                outcome,
+                axes,
+                executor=pool,
+                mode=settings.mode,
+                progress=lambda line: err.print(f"  grid {line}", highlight=False),
+                label=settings.grid_label,
+            )
     finally:
         pool.close()
     _print(outcome)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "plan.json").write_text(dump_json(outcome) + "\n", encoding="utf-8")
-    write_frontier_png(outcome, out_dir / "frontier.png")
-    text = recommended_yaml(outcome, inputs.system)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "plan.json").write_text(dump_json(outcome, cells) + "\n", encoding="utf-8")
+    write_frontier_png(outcome, out / "frontier.png")
+    text = recommended_yaml(outcome, base)
     if text is not None:
-        (out_dir / "recommended.yaml").write_text(text, encoding="utf-8")
-        out.print(f"recommended system: {out_dir / 'recommended.yaml'}")
-    out.print(f"plan: {out_dir / 'plan.json'}, frontier plot: {out_dir / 'frontier.png'}")
+        (out / "recommended.yaml").write_text(text, encoding="utf-8")
+        output.print(f"recommended system: {out / 'recommended.yaml'}")
+    output.print(f"plan: {out / 'plan.json'}, frontier plot: {out / 'frontier.png'}")
+    if cells is not None:
+        write_pass_probability_png(outcome, cells, out / "pass_probability.png")
+        output.print(
+            f"pass probability over {cells.x.name} x {cells.y.name}: {out / 'pass_probability.png'}"
+        )
     for note in outcome.notes:
         err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     return ExitCode.OK if outcome.best is not None else ExitCode.THRESHOLDS_FAILED
@@ -132,17 +197,17 @@ def _print(outcome: PlanOutcome) -> None:
             fmt_or_dash(c.per_million_usd, ",.4f"),
         )
     wide().print(table)
-    out.print(
+    output.print(
         f"{outcome.evaluated} candidates evaluated of {outcome.grid_size:,} in the grid, "
         f"{len(outcome.seeds)} seeds each ({outcome.executor})"
     )
     if outcome.best is None:
-        out.print("[bold red]no configuration in the ranges meets the SLOs in every seed[/]")
+        output.print("[bold red]no configuration in the ranges meets the SLOs in every seed[/]")
     else:
         shown = ", ".join(
             f"{d.name}={v}" for d, v in zip(outcome.dimensions, outcome.best.values, strict=True)
         )
-        out.print(f"[bold green]cheapest passing:[/bold green] {shown or 'the base system'}")
+        output.print(f"[bold green]cheapest passing:[/bold green] {shown or 'the base system'}")
 
 
 def register(app: typer.Typer) -> None:

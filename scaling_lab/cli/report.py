@@ -1,4 +1,5 @@
-"""``report``: PERFORMANCE_BASELINE.md and a self-contained report.html for one or more runs."""
+"""``report``: PERFORMANCE_BASELINE.md and a self-contained report.html for one or more runs,
+with a capacity-plan section for each plan folder (or plan.json) given."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def _report(
         list[str],
         typer.Argument(
             help="result files or run ids from the history; give a predicted and an observed run "
-            "to add predicted vs observed"
+            "to add predicted vs observed; a plan folder or plan.json adds its capacity plan"
         ),
     ],
     out_dir: Annotated[
@@ -36,10 +37,14 @@ def _report(
         ),
     ] = None,
 ) -> int:
-    """Write PERFORMANCE_BASELINE.md, plots/*.png and report.html (plots embedded)."""
-    from scaling_lab.report import pick_primary, write_report
+    """Write PERFORMANCE_BASELINE.md (CAPACITY_PLAN.md for plans alone), plots/*.png and
+    report.html (plots embedded)."""
+    from scaling_lab.report import find_plan, load_plan, pick_primary, write_report
     from scaling_lab.store import open_store, resolve_result
 
+    plan_paths = {r: find_plan(r) for r in runs}
+    plans = [load_plan(p) for p in plan_paths.values() if p is not None]
+    runs = [r for r, p in plan_paths.items() if p is None]
     needs_store = [r for r in runs if not Path(r).exists() and not r.endswith(".json")]
     if needs_store:
         with open_store(store) as st:
@@ -51,9 +56,12 @@ def _report(
         if (len(sys.argv) > 1 and sys.argv[1] == "report")
         else None
     )
-    files = write_report(results, out_dir, command=command)
-    primary, other = pick_primary(results)
-    err.print(f"report of {primary.run_id}" + (f" with {other.run_id}" if other else ""))
+    files = write_report(results, out_dir, command=command, plans=plans)
+    if results:
+        primary, other = pick_primary(results)
+        err.print(f"report of {primary.run_id}" + (f" with {other.run_id}" if other else ""))
+    for plan in plans:
+        err.print(f"capacity plan of {plan.scenario} on {plan.base_system}")
     out.print(str(files.markdown))
     out.print(str(files.html))
     return ExitCode.OK

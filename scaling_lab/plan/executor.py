@@ -12,7 +12,7 @@ from typing import Protocol, TypeVar
 
 from scaling_lab.errors import EnvironmentProblem, InputError
 
-__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "make_executor"]
+__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "check_executor", "make_executor"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -75,20 +75,28 @@ class DaskExecutor:
             self._client.close()  # type: ignore[attr-defined]
 
 
+def check_executor(spec: str) -> str | None:
+    """What is wrong with an executor spec, or None."""
+    if spec in ("local", "serial"):
+        return None
+    if spec.startswith("local:"):
+        n = spec.removeprefix("local:")
+        return None if n.isdigit() and int(n) >= 1 else "expected local:N with N >= 1"
+    if spec.startswith("dask://"):
+        hostport = spec.removeprefix("dask://")
+        return None if hostport and ":" in hostport else "expected dask://HOST:PORT"
+    return "expected local, local:N, serial or dask://HOST:PORT"
+
+
 def make_executor(spec: str | None) -> Executor:
     """``None``/``local`` (every core), ``local:N``, ``serial``, or ``dask://HOST:PORT``."""
     if spec is None or spec == "local":
         return LocalExecutor()
+    problem = check_executor(spec)
+    if problem:
+        raise InputError(f"--executor {spec!r}: {problem}")
     if spec == "serial":
         return LocalExecutor(1)
     if spec.startswith("local:"):
-        n = spec.removeprefix("local:")
-        if not n.isdigit() or int(n) < 1:
-            raise InputError(f"--executor {spec!r}: expected local:N with N >= 1")
-        return LocalExecutor(int(n))
-    if spec.startswith("dask://"):
-        hostport = spec.removeprefix("dask://")
-        if not hostport or ":" not in hostport:
-            raise InputError(f"--executor {spec!r}: expected dask://HOST:PORT")
-        return DaskExecutor("tcp://" + hostport)
-    raise InputError(f"--executor {spec!r}: expected local, local:N, serial or dask://HOST:PORT")
+        return LocalExecutor(int(spec.removeprefix("local:")))
+    return DaskExecutor("tcp://" + spec.removeprefix("dask://"))

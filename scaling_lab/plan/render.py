@@ -1,5 +1,6 @@
 """A plan's outputs: the candidates table, the recommended system file (commented with why
-each value), a JSON document, and the cost-vs-risk frontier plot."""
+each value), a JSON document, the cost-vs-risk frontier plot and the pass-probability grid
+plot (drawn by the report package from the JSON document, so ``report`` draws the same)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,21 @@ from pathlib import Path
 import yaml
 
 from scaling_lab.jsontypes import JsonObject, JsonValue
+from scaling_lab.plan.grid import PassGrid
 from scaling_lab.plan.search import Candidate, PlanOutcome, pareto
+from scaling_lab.report.plan_doc import PassGridDoc, PlanDoc
+from scaling_lab.report.plan_plots import frontier_png, pass_probability_png
 from scaling_lab.system.models import SystemConfig
 from scaling_lab.system.overrides import apply_overrides
 
-__all__ = ["dump_json", "plan_json", "recommended_yaml", "write_frontier_png"]
+__all__ = [
+    "dump_json",
+    "plan_json",
+    "reasons",
+    "recommended_yaml",
+    "write_frontier_png",
+    "write_pass_probability_png",
+]
 
 
 def _candidate_json(outcome: PlanOutcome, c: Candidate) -> JsonObject:
@@ -32,13 +43,14 @@ def _candidate_json(outcome: PlanOutcome, c: Candidate) -> JsonObject:
     }
 
 
-def plan_json(outcome: PlanOutcome) -> JsonObject:
+def plan_json(outcome: PlanOutcome, grid: PassGrid | None = None) -> JsonObject:
     """Everything the plan found (deterministic for the same seeds and probes)."""
     dims: list[JsonValue] = [
         {"paths": list(d.paths), "values": list(d.values), "bisected": d.monotone}
         for d in outcome.dimensions
     ]
-    return {
+    why: JsonObject = dict(reasons(outcome))
+    doc: JsonObject = {
         "scenario": outcome.scenario,
         "base_system": outcome.base_system,
         "seeds": list(outcome.seeds),
@@ -48,8 +60,34 @@ def plan_json(outcome: PlanOutcome) -> JsonObject:
         "candidates": [_candidate_json(outcome, c) for c in outcome.candidates],
         "pareto": [_candidate_json(outcome, c) for c in pareto(outcome.candidates)],
         "recommended": None if outcome.best is None else _candidate_json(outcome, outcome.best),
+        "recommended_why": why,
         "notes": list(outcome.notes),
+        "pass_grid": None if grid is None else grid.json(),
     }
+    PlanDoc.model_validate(doc)  # what report reads back: one schema for both
+    return doc
+
+
+def reasons(outcome: PlanOutcome) -> dict[str, str]:
+    """Why each recommended value: the step below it that failed (and its first limit)."""
+    best = outcome.best
+    if best is None:
+        return {}
+    out = {}
+    for d in outcome.dimensions:
+        if not d.monotone:
+            out[d.name] = f"the cheapest of the choices {list(d.values)}"
+            continue
+        under = outcome.below.get(d.name)
+        if under is None:
+            why = "the lowest value in the range"
+        else:
+            u = under.values[outcome.dimensions.index(d)]
+            why = f"{u} failed {len(under.trials) - under.passes} of {len(under.trials)} seeds"
+            if under.first_limit:
+                why += f" (first limit: {under.first_limit})"
+        out[d.name] = why
+    return out
 
 
 def recommended_yaml(outcome: PlanOutcome, base: SystemConfig) -> str | None:
@@ -65,19 +103,9 @@ def recommended_yaml(outcome: PlanOutcome, base: SystemConfig) -> str | None:
         f"# that met every SLO in {n} of {n} seeds ({outcome.evaluated} candidates evaluated, "
         f"base system {outcome.base_system}).",
     ]
+    why = reasons(outcome)
     for d, v in zip(outcome.dimensions, best.values, strict=True):
-        if not d.monotone:
-            lines.append(f"# {d.name} = {v}: the cheapest of the choices {list(d.values)}")
-            continue
-        under = outcome.below.get(d.name)
-        if under is None:
-            why = "the lowest value in the range"
-        else:
-            u = under.values[outcome.dimensions.index(d)]
-            why = f"{u} failed {len(under.trials) - under.passes} of {len(under.trials)} seeds"
-            if under.first_limit:
-                why += f" (first limit: {under.first_limit})"
-        lines.append(f"# {d.name} = {v}: {why}")
+        lines.append(f"# {d.name} = {v}: {why[d.name]}")
     lines.append(
         f"# standing DynamoDB capacity {best.monthly_usd:,.2f} USD a month; "
         + (
@@ -94,38 +122,22 @@ def recommended_yaml(outcome: PlanOutcome, base: SystemConfig) -> str | None:
     return "\n".join(lines) + "\n" + yaml.safe_dump(doc, sort_keys=False)
 
 
-def write_frontier_png(outcome: PlanOutcome, path: Path) -> Path:
-    """Standing cost against pass probability of every candidate, the frontier joined."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    xs = [c.monthly_usd for c in outcome.candidates]
-    ys = [c.pass_probability for c in outcome.candidates]
-    ax.scatter(xs, ys, s=18, color="#888", label="candidates")
-    front = pareto(outcome.candidates)
-    ax.plot(
-        [c.monthly_usd for c in front],
-        [c.pass_probability for c in front],
-        "o-",
-        color="#1f77b4",
-        label="frontier",
-    )
-    if outcome.best is not None:
-        ax.scatter([outcome.best.monthly_usd], [1.0], s=80, color="#2ca02c", label="recommended")
-    ax.set_xlabel("standing DynamoDB capacity, USD / month")
-    ax.set_ylabel("share of seeds passing")
-    ax.set_ylim(-0.05, 1.05)
-    ax.set_title(f"plan {outcome.scenario}: cost vs risk ({outcome.evaluated} candidates)")
-    ax.legend(loc="lower right")
-    fig.tight_layout()
+def _write(path: Path, png: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    path.write_bytes(png)
     return path
 
 
-def dump_json(outcome: PlanOutcome) -> str:
-    return json.dumps(plan_json(outcome), indent=2, sort_keys=True)
+def write_frontier_png(outcome: PlanOutcome, path: Path) -> Path:
+    """Standing cost against pass probability of every candidate, the frontier joined."""
+    return _write(path, frontier_png(PlanDoc.model_validate(plan_json(outcome))))
+
+
+def write_pass_probability_png(outcome: PlanOutcome, grid: PassGrid, path: Path) -> Path:
+    """The share of seeds passing over the grid's two dimensions."""
+    doc = PlanDoc.model_validate(plan_json(outcome, grid))
+    return _write(path, pass_probability_png(doc, PassGridDoc.model_validate(grid.json())))
+
+
+def dump_json(outcome: PlanOutcome, grid: PassGrid | None = None) -> str:
+    return json.dumps(plan_json(outcome, grid), indent=2, sort_keys=True)

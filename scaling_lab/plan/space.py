@@ -17,7 +17,7 @@ import yaml
 from scaling_lab.errors import InputError
 from scaling_lab.jsontypes import JsonValue
 
-__all__ = ["Dimension", "parse_choice", "parse_range"]
+__all__ = ["Dimension", "parse_choice", "parse_range", "range_values"]
 
 #: A range with more values than this is refused (a typo in the step, not a plan).
 MAX_VALUES = 100_000
@@ -57,6 +57,18 @@ def _number(raw: str, option: str, text: str) -> float:
     return value
 
 
+def range_values(lo: float, hi: float, step: float) -> tuple[JsonValue, ...]:
+    """``lo, lo + step, ... <= hi`` (integers stay integers); a ``ValueError`` says what is
+    wrong with the bounds, for the caller to name its option or field."""
+    if step <= 0 or hi < lo:
+        raise ValueError("needs lo <= hi and step > 0")
+    count = math.floor((hi - lo) / step + 1e-9) + 1
+    if count > MAX_VALUES:
+        raise ValueError(f"{count:,} values; at most {MAX_VALUES:,}")
+    integer = all(float(x).is_integer() for x in (lo, hi, step))
+    return tuple(int(lo + i * step) if integer else round(lo + i * step, 9) for i in range(count))
+
+
 def parse_range(text: str) -> Dimension:
     """``path=lo:hi:step`` (inclusive; integers stay integers)."""
     paths, spec = _split(text, "--range")
@@ -64,16 +76,11 @@ def parse_range(text: str) -> Dimension:
     if len(parts) != 3:
         raise InputError(f"--range {text!r}: expected lo:hi:step, e.g. 8000:12000:50")
     lo, hi, step = (_number(p, "--range", text) for p in parts)
-    if step <= 0 or hi < lo:
-        raise InputError(f"--range {text!r}: needs lo <= hi and step > 0")
-    count = math.floor((hi - lo) / step + 1e-9) + 1
-    if count > MAX_VALUES:
-        raise InputError(f"--range {text!r}: {count:,} values; at most {MAX_VALUES:,}")
-    integer = all(float(x).is_integer() for x in (lo, hi, step))
-    values: list[JsonValue] = [
-        int(lo + i * step) if integer else round(lo + i * step, 9) for i in range(count)
-    ]
-    return Dimension(paths, tuple(values), monotone=True)
+    try:
+        values = range_values(lo, hi, step)
+    except ValueError as exc:
+        raise InputError(f"--range {text!r}: {exc}") from None
+    return Dimension(paths, values, monotone=True)
 
 
 def parse_choice(text: str) -> Dimension:

@@ -1,4 +1,5 @@
-"""Write a report folder: PERFORMANCE_BASELINE.md, plots/*.png and a self-contained report.html."""
+"""Write a report folder: PERFORMANCE_BASELINE.md (CAPACITY_PLAN.md for capacity plans alone),
+plots/*.png and a self-contained report.html."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from scaling_lab.errors import EnvironmentProblem
 from scaling_lab.report.baseline import build_document
 from scaling_lab.report.html import render_html
 from scaling_lab.report.markdown import render_markdown
+from scaling_lab.report.plan_doc import PlanDoc
+from scaling_lab.report.plan_section import plan_document, plan_section
 from scaling_lab.result.models import RunResult
 
 __all__ = ["ReportFiles", "write_report"]
@@ -23,9 +26,26 @@ class ReportFiles:
 
 
 def write_report(
-    results: Sequence[RunResult], out_dir: Path, *, command: str | None = None
+    results: Sequence[RunResult],
+    out_dir: Path,
+    *,
+    command: str | None = None,
+    plans: Sequence[PlanDoc] = (),
 ) -> ReportFiles:
-    doc = build_document(results, command=command)
+    """The report of ``results`` with a capacity-plan section for each of ``plans`` (before
+    the provenance); of the plans alone when there are no results."""
+    if results:
+        doc = build_document(results, command=command)
+        for i, plan in enumerate(plans):
+            section, plan_pngs = plan_section(
+                plan, prefix="plan" if len(plans) == 1 else f"plan{i + 1}"
+            )
+            doc.sections.insert(len(doc.sections) - 1, section)  # the last is the provenance
+            doc.plots.update(plan_pngs)
+        md_name = "PERFORMANCE_BASELINE.md"
+    else:
+        doc = plan_document(plans, command=command)
+        md_name = "CAPACITY_PLAN.md"
     try:
         plots_dir = out_dir / "plots"
         plots_dir.mkdir(parents=True, exist_ok=True)
@@ -34,7 +54,7 @@ def write_report(
             path = plots_dir / f"{name}.png"
             path.write_bytes(png)
             pngs.append(path)
-        md = out_dir / "PERFORMANCE_BASELINE.md"
+        md = out_dir / md_name
         md.write_text(render_markdown(doc), encoding="utf-8")
         page = out_dir / "report.html"
         page.write_text(render_html(doc), encoding="utf-8")
