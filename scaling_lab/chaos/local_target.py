@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from scaling_lab.aws.metrics import COUNTERS, INTEGER_FIGURES
 from scaling_lab.chaos.governor import GovernorClient
 from scaling_lab.chaos.hypothesis import StopWatch, experiment_phases, judge_replication
 from scaling_lab.chaos.loader import LoadedExperiment
@@ -27,11 +28,40 @@ from scaling_lab.load.runner import run_load
 from scaling_lab.load.target import Target
 from scaling_lab.result.models import SecondSample
 
-__all__ = ["COMPLETE_AFTER_S", "run_on_local"]
+__all__ = ["COMPLETE_AFTER_S", "run_on_local", "with_figures"]
 
 #: A second is judged by the stop conditions once this many more have passed: its requests
 #: (counted in the second they started) and the governor's counters for it are in by then.
 COMPLETE_AFTER_S = 1
+
+
+def with_figures(
+    run: LiveRun, seconds: list[SecondSample], duration_s: float
+) -> list[SecondSample]:
+    """``seconds`` of the live series with the local stack's figures (Lambda, DynamoDB, SQS)
+    set, as the result has them after the run; unchanged when they cannot be read now."""
+    started = run.started_epoch_s
+    if started is None:
+        return seconds
+    try:
+        figs = run.figures()
+    except ScalingLabError:
+        return seconds  # unavailable this time: the endpoints' figures still stand
+    if figs is None:
+        return seconds
+    per = figs.per_run_second(started, max(1, math.ceil(duration_s)))
+    # a counter the stack observes but has no datapoint for in a second counted nothing then
+    zeros = {n: 0 for n in figs.observable if n in COUNTERS}
+    out = []
+    for s in seconds:
+        upd: dict[str, float | int] = {**zeros}
+        upd.update({n: _whole(n, v[s.t_s]) for n, v in per.items() if s.t_s in v})
+        out.append(s.model_copy(update=upd) if upd else s)
+    return out
+
+
+def _whole(name: str, value: float) -> float | int:
+    return round(value) if name in INTEGER_FIGURES else value
 
 
 @dataclass
@@ -52,23 +82,6 @@ class _Stops:
             for s in self.experiment.stop_conditions
         )
 
-    def _with_figures(self, run: LiveRun, seconds: list[SecondSample]) -> list[SecondSample]:
-        started = run.started_epoch_s
-        if not self.figures or started is None:
-            return seconds
-        try:
-            figs = run.figures()
-        except ScalingLabError:
-            return seconds  # figures unavailable this tick: the endpoints' still stand
-        if figs is None:
-            return seconds
-        per = figs.per_run_second(started, max(1, math.ceil(self.duration_s)))
-        out = []
-        for s in seconds:
-            upd = {n: v[s.t_s] for n, v in per.items() if s.t_s in v}
-            out.append(s.model_copy(update=upd) if upd else s)
-        return out
-
     def check(self, run: LiveRun) -> Aborted | None:
         elapsed = run.elapsed_s
         if elapsed is None or not self.experiment.stop_conditions:
@@ -76,7 +89,9 @@ class _Stops:
         upto = min(math.floor(elapsed) - COMPLETE_AFTER_S, math.ceil(self.duration_s))
         if upto <= self.cursor:
             return None
-        seconds = self._with_figures(run, run.seconds(self.cursor, upto))
+        seconds = run.seconds(self.cursor, upto)
+        if self.figures:
+            seconds = with_figures(run, seconds, self.duration_s)
         self.cursor = upto
         for s in seconds:
             hit = self.watch.feed(s)
