@@ -190,23 +190,36 @@ def _on_local(
     out_dir: Path,
     as_json: bool,
 ) -> int:
-    from datetime import UTC, datetime
+    import dataclasses
+    import uuid
 
     from scaling_lab.chaos.local_target import run_on_local
 
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    folder = writable_dir(out_dir / f"chaos-{loaded.name}-local-{stamp}", "--out", create=True)
+    # The run id is the load's, known once it ran: the folder takes its name then, as the
+    # model target's does (chaos-<experiment>-<run_id>).
+    work = writable_dir(
+        out_dir / f".chaos-{loaded.name}-{uuid.uuid4().hex[:8]}", "--out", create=True
+    )
     outcome = run_on_local(
         loaded,
         scale=scale,
-        out_dir=folder,
+        out_dir=work,
         backend=backend,
         k6_path=k6,
         live=live and err.is_terminal,
         console=err,
     )
+    folder = out_dir / f"chaos-{loaded.name}-{outcome.result.run_id}"
+    try:
+        work.rename(folder)
+    except OSError as exc:
+        raise InputError(f"--out: cannot move {work} to {folder}: {exc.strerror or exc}") from None
+    result_path = folder / f"{outcome.result.run_id}.json"
+    if outcome.local is not None:
+        local = dataclasses.replace(outcome.local, result_path=str(result_path))
+        outcome = dataclasses.replace(outcome, local=local)
     results.record(outcome.result)
-    return _report(outcome, folder, folder / f"{outcome.result.run_id}.json", as_json)
+    return _report(outcome, folder, result_path, as_json)
 
 
 def _report(outcome: ChaosOutcome, folder: Path, result_path: Path, as_json: bool) -> int:

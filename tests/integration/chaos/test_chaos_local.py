@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 def _run(name: str, out: Path) -> tuple[int, dict, Path]:
     exp = str(CHAOS / f"{name}.yaml")
     code = main(["chaos", "run", exp, "--target", "local", "--out", str(out), "--no-live"])
-    (folder,) = out.glob(f"chaos-{name}-local-*")
+    (folder,) = out.glob(f"chaos-{name}-*")
     journal = json.loads((folder / "journal.json").read_text())
     return code, journal, folder
 
@@ -48,7 +48,9 @@ def test_the_hypothesis_holds_on_the_local_stack(tmp_path):
     result = load_result(Path(journal["scaling_lab"]["result"]))
     assert result.provenance.target == "local" and not result.provenance.partial
     assert result.summary.requests >= 300  # 40 req/s for 10 s, all of it
-    assert (folder / Path(journal["scaling_lab"]["result"]).name).is_file()
+    # the run folder is named after the load's run id, as the model target's
+    assert folder.name == f"chaos-local-holds-{result.run_id}"
+    assert Path(journal["scaling_lab"]["result"]) == folder / f"{result.run_id}.json"
 
 
 def test_a_stop_condition_stops_the_load_early_and_rolls_back(tmp_path):
