@@ -19,6 +19,7 @@ InputError naming the argument.
 
 from __future__ import annotations
 
+import inspect
 import math
 import threading
 from dataclasses import dataclass, field
@@ -185,10 +186,22 @@ def wait_for_load(run: str = "default", timeout_s: float = 3600.0) -> JsonObject
     }
 
 
+def _control_arguments(arguments: dict[str, object]) -> dict[str, object]:
+    known = set(inspect.signature(start_load).parameters)
+    unknown = sorted(set(arguments) - known)
+    if unknown:
+        raise InputError(
+            f"controls: unknown argument {unknown[0]!r}; expected {', '.join(sorted(known))}"
+        )
+    if "scenario" not in arguments:
+        raise InputError("controls: argument 'scenario' is required (a name or a file)")
+    return arguments
+
+
 def before_experiment_control(context: object, **arguments: object) -> None:
     """Control: start the load before the steady-state hypothesis (``start_load``'s
     arguments)."""
-    start_load(**arguments)  # type: ignore[arg-type]
+    start_load(**_control_arguments(arguments))  # type: ignore[arg-type]
 
 
 def after_experiment_control(context: object, **arguments: object) -> None:

@@ -71,6 +71,11 @@ def test_a_probe_with_nothing_measured_raises(finished: None) -> None:
             "kind 'added_latency' needs 'latency_ms'",
         ),
         (lambda: ctk.start_load("smoke", scale=-1), "scale: expected 0.0001 to 1000"),
+        (
+            lambda: ctk.before_experiment_control(None, scenario="smoke", sacle=2),
+            "controls: unknown argument 'sacle'; expected backend, out_dir, run, scale",
+        ),
+        (lambda: ctk.before_experiment_control(None), "argument 'scenario' is required"),
     ],
 )
 def test_bad_arguments_are_one_line_errors_naming_them(
