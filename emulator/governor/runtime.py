@@ -360,6 +360,35 @@ class Governor:
             log.warning("UpdateTable failed: %s", exc)
 
     # -- control ------------------------------------------------------------------------------
+    def add_faults(self, faults: list[Fault], *, from_now: bool = False) -> float:
+        """Add faults to the running timeline (``from_now``: their ``at`` counts from now, not
+        from run time 0; the run clock starts here if it has not); returns the run time."""
+        now = self.clock()
+        self.ensure_started(now)
+        t = self.run_time(now)
+        if from_now:
+            faults = [f.model_copy(update={"at_s": f.at_s + t}) for f in faults]
+        self.timeline.add(faults)
+        self._settle(now)
+        return t
+
+    def clear_faults(self) -> list[int]:
+        """End every active fault now and cancel pending ones (a rollback); their indexes."""
+        now = self.clock()
+        ended = self.timeline.clear(self.run_time(now))
+        self._settle(now)
+        return [e.index for e in ended]
+
+    def _settle(self, now: float) -> None:
+        """Apply a change of the timeline at once, not at the ticker's next second."""
+        self.sync(now)
+        self._step_faults(now)
+
+    def faults_now(self) -> tuple[float, list[int]]:
+        """(run time, indexes of the faults active now)."""
+        t = self.run_time(self.clock())
+        return t, [e.index for e in self.timeline.active(t)]
+
     def snapshot(self, since: int | None = None) -> GovernorMetrics:
         """The per-second figures and journals (what ``GET /_governor/metrics`` serves)."""
         wcu, rcu = self.provisioned_now()

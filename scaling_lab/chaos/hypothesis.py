@@ -27,6 +27,7 @@ __all__ = [
     "ChaosPhase",
     "Reading",
     "ReplicationVerdict",
+    "StopWatch",
     "abort_second",
     "excess",
     "experiment_phases",
@@ -179,24 +180,45 @@ class ReplicationVerdict:
     aborted_by: int | None  # index of the stop condition
 
 
+class StopWatch:
+    """The stop conditions judged second by second as the seconds come (in order, each once):
+    ``feed`` returns (second the run is aborted at, the condition's index) once one has broken
+    its bound for ``for`` consecutive seconds."""
+
+    def __init__(self, experiment: Experiment) -> None:
+        self._conditions = [
+            (
+                experiment.probe(stop.probe),
+                parse_threshold(stop.tolerance),
+                max(1, math.ceil(stop.for_s)),
+            )
+            for stop in experiment.stop_conditions
+        ]
+        self._runs = [0] * len(self._conditions)
+        self.tripped: tuple[float, int] | None = None
+        self.observed: float | None = None  # the tripping condition's value in its last second
+
+    def feed(self, s: SecondSample) -> tuple[float, int] | None:
+        if self.tripped is not None:
+            return self.tripped
+        for i, (probe, th, need) in enumerate(self._conditions):
+            self._runs[i] = self._runs[i] + 1 if _breaks(probe, th, [s]) else 0
+            if self._runs[i] >= need:
+                self.tripped = (float(s.t_s + 1), i)
+                self.observed = _value(probe, th, [s])
+                break
+        return self.tripped
+
+
 def abort_second(
     experiment: Experiment, series: Sequence[SecondSample]
 ) -> tuple[float | None, int | None]:
     """(second the run is aborted at, the stop condition's index), or (None, None)."""
-    best: tuple[float, int] | None = None
-    for i, stop in enumerate(experiment.stop_conditions):
-        probe = experiment.probe(stop.probe)
-        th = parse_threshold(stop.tolerance)
-        need = max(1, math.ceil(stop.for_s))
-        run = 0
-        for s in series:
-            run = run + 1 if _breaks(probe, th, [s]) else 0
-            if run >= need:
-                at = float(s.t_s + 1)
-                if best is None or at < best[0]:
-                    best = (at, i)
-                break
-    return (None, None) if best is None else best
+    watch = StopWatch(experiment)
+    for s in series:
+        if watch.feed(s) is not None:
+            break
+    return (None, None) if watch.tripped is None else watch.tripped
 
 
 def _recovery_s(
@@ -243,9 +265,11 @@ def judge_replication(
     phases: Sequence[ChaosPhase],
     series: Sequence[SecondSample],
     seed: int,
+    aborted: tuple[float | None, int | None] | None = None,
 ) -> ReplicationVerdict:
-    """Every probe in every phase of one run (``series``), and where it would be aborted."""
-    abort_s, by = abort_second(experiment, series)
+    """Every probe in every phase of one run (``series``), and where it would be aborted;
+    ``aborted``: where it was (a run on the local stack, stopped while it went)."""
+    abort_s, by = abort_second(experiment, series) if aborted is None else aborted
     readings: dict[tuple[str, str], Reading] = {}
     for phase in phases:
         stop = phase.end_s if abort_s is None else min(phase.end_s, abort_s)

@@ -12,13 +12,18 @@ A prediction has no wall-clock timeline of its own: times are the simulated run'
 the moment the prediction was made (``start``), so a fault at ``at: 1m`` starts one minute
 after ``start``. Every probe's ``output`` carries the prediction: value and excess (mean and
 95 % interval over replications), in how many replications it held, and its first deviation.
+
+A run on the local stack (``target: local``) has a clock: ``start`` is run time 0 (k6's start
+mark), actions carry the governor's apply and rollback times and the calls they affected,
+rollbacks what the governor answered, and ``scaling_lab.audit`` the data-loss audit.
 """
 
 from __future__ import annotations
 
 import json
 import platform
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from importlib import metadata
 from pathlib import Path
@@ -47,7 +52,7 @@ def _provider(outcome: ChaosOutcome) -> JsonObject:
     return {
         "type": "process",
         "path": "scaling-lab",
-        "arguments": f"chaos run {outcome.loaded.path} --target model",
+        "arguments": f"chaos run {outcome.loaded.path} --target {outcome.target}",
     }
 
 
@@ -108,7 +113,7 @@ def experiment_document(outcome: ChaosOutcome) -> JsonObject:
                 "name": "scaling-lab",
                 "file": str(outcome.loaded.path),
                 "scenario": str(outcome.loaded.scenario_path),
-                "target": "model",
+                "target": outcome.target,
                 "result": f"{outcome.result.run_id}.json",
                 "seeds": [v.seed for v in outcome.replications],
                 "stop_conditions": [
@@ -158,6 +163,8 @@ def build_journal(outcome: ChaosOutcome) -> JsonObject:
     t0 = datetime.fromisoformat(outcome.started_at)
     exp = outcome.loaded.experiment
     duration_s = outcome.loaded.scenario.duration_s
+    if outcome.local is not None:
+        duration_s = outcome.local.ended_s
     abort = outcome.abort_s
     aborts = [v.abort_s for v in outcome.replications if v.abort_s is not None]
     end_s = min([duration_s, *aborts])  # the earliest abort of any replication
@@ -196,6 +203,8 @@ def build_journal(outcome: ChaosOutcome) -> JsonObject:
             state["phase"] = phase_name
         return state
 
+    if outcome.local is not None:
+        return _local_journal(outcome, steady, at)
     method_runs: list[JsonValue] = []
     for action in exp.method:
         if action.name in outcome.unmodelled:
@@ -267,6 +276,92 @@ def build_journal(outcome: ChaosOutcome) -> JsonObject:
         "run": method_runs,
         "rollbacks": rollback_runs,
         "scaling_lab": extra,
+    }
+
+
+def _epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _local_journal(
+    outcome: ChaosOutcome,
+    steady: Callable[..., JsonValue],
+    at: Callable[[float], datetime],
+) -> JsonObject:
+    """The journal of a run on the local stack (see the module docstring)."""
+    local = outcome.local
+    assert local is not None
+    exp = outcome.loaded.experiment
+    n_base = len(outcome.loaded.scenario.faults) - len(exp.method)
+    by_index = {r.get("index"): r for r in local.faults}
+    method_runs: list[JsonValue] = []
+    for i, action in enumerate(exp.method):
+        rec = by_index.get(n_base + i)
+        applied = rec.get("applied_epoch_s") if rec else None
+        if rec is None or not isinstance(applied, int | float):
+            continue  # not reached: the run ended before the action's start
+        rolled = rec.get("rolled_back_epoch_s")
+        end = _epoch(rolled) if isinstance(rolled, int | float) else at(local.ended_s)
+        method_runs.append(
+            _run(
+                _action_activity(action, outcome),
+                _epoch(applied),
+                end,
+                ActivityStatus.SUCCEEDED,
+                {
+                    "injected": "governor",
+                    "fault": action.fault().model_dump(mode="json", by_alias=True),
+                    "affected_calls": rec.get("affected_calls"),
+                    "rolled_back": isinstance(rolled, int | float),
+                },
+            )
+        )
+    rollback_runs: list[JsonValue] = []
+    for r, rb in zip(local.rollbacks, exp.rollbacks, strict=False):
+        extra: JsonObject = {} if r.error is None else {"exception": [r.error]}
+        rollback_runs.append(
+            _run(
+                _rollback_activity(rb, outcome),
+                _epoch(r.start_epoch_s),
+                _epoch(r.end_epoch_s),
+                ActivityStatus.SUCCEEDED if r.succeeded else ActivityStatus.FAILED,
+                r.output,
+                **extra,
+            )
+        )
+    during: list[JsonValue] = [steady("during", p.name) for p in outcome.phases if p.action]
+    aborted = local.stopped_by is not None
+    scaling_lab: JsonObject = {
+        "scaling-lab-version": _version(),
+        "target": outcome.target,
+        "planned_duration_s": local.planned_s,
+        "ended_s": local.ended_s,
+        "aborted": aborted,
+        "stopped_by": local.stopped_by,
+        "abort_s": outcome.replications[0].abort_s if outcome.replications else None,
+        "audit": list(local.audit),
+        "result": local.result_path,
+        "computed_s": outcome.computed_s,
+    }
+    t0 = at(0.0)
+    return {
+        "chaoslib-version": None,
+        "platform": platform.platform(),
+        "node": platform.node(),
+        "experiment": experiment_document(outcome),
+        "start": t0.isoformat(),
+        "end": at(local.ended_s).isoformat(),
+        "duration": local.ended_s,
+        "status": outcome.status.value,
+        "deviated": outcome.deviated,
+        "steady_states": {
+            "before": steady("before"),
+            "after": steady("after"),
+            "during": [d for d in during if d is not None],
+        },
+        "run": method_runs,
+        "rollbacks": rollback_runs,
+        "scaling_lab": scaling_lab,
     }
 
 

@@ -11,9 +11,19 @@ from enum import StrEnum
 
 from scaling_lab.chaos.hypothesis import ChaosPhase, Reading, ReplicationVerdict
 from scaling_lab.chaos.loader import LoadedExperiment
+from scaling_lab.jsontypes import JsonObject
 from scaling_lab.result.models import RunResult
 
-__all__ = ["ChaosOutcome", "ChaosStatus", "Interval", "ProbeOutcome", "Verdict", "interval"]
+__all__ = [
+    "ActivityRun",
+    "ChaosOutcome",
+    "ChaosStatus",
+    "Interval",
+    "LocalRun",
+    "ProbeOutcome",
+    "Verdict",
+    "interval",
+]
 
 
 class Verdict(StrEnum):
@@ -109,6 +119,34 @@ class ProbeOutcome:
 
 
 @dataclass(frozen=True)
+class ActivityRun:
+    """One action run for real (a rollback on the local stack): wall-clock times (epoch s),
+    whether it succeeded, what it returned or why it failed."""
+
+    name: str
+    start_epoch_s: float
+    end_epoch_s: float
+    succeeded: bool
+    output: JsonObject
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class LocalRun:
+    """What a run on the local stack adds to the judgement: its clock, the governor's fault
+    journal, the stop condition that stopped it, the rollbacks and the audit."""
+
+    t0_epoch_s: float  # run time 0 (k6's start mark)
+    planned_s: float  # the scenario's duration
+    ended_s: float  # run time the load ended (earlier than planned when aborted)
+    faults: list[JsonObject]  # the governor's journal of the method's faults
+    rollbacks: list[ActivityRun]
+    audit: list[str]  # the data-loss audit's lines
+    result_path: str
+    stopped_by: str | None = None  # the stop condition, as written, that aborted the run
+
+
+@dataclass(frozen=True)
 class ChaosOutcome:
     loaded: LoadedExperiment
     result: RunResult  # the prediction (first replication's series, intervals over all)
@@ -118,6 +156,8 @@ class ChaosOutcome:
     unmodelled: list[str] = field(default_factory=list)  # actions the model does not inject
     started_at: str = ""  # ISO time the prediction was made
     computed_s: float = 0.0  # wall seconds it took
+    target: str = "model"  # model | local
+    local: LocalRun | None = None  # a run on the local stack
 
     @property
     def aborted_in(self) -> int:

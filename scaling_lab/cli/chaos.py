@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from scaling_lab.cli import results
-from scaling_lab.cli.options import JsonOpt, opt
+from scaling_lab.cli.options import JsonOpt, K6Opt, opt
 from scaling_lab.cli.output import err, out
 from scaling_lab.cli.paths import writable_dir
 from scaling_lab.errors import ExitCode, InputError, ValidationFailed
@@ -64,7 +64,12 @@ def _validate(
 def _run(
     experiment: Annotated[str, typer.Argument(help="experiment name or file")],
     target: Annotated[
-        str, opt("--target", "model, or a staging URL (with --dry-run: the FIS template)")
+        str,
+        opt(
+            "--target",
+            "model, local (k6 on the local stack, faults through the governor), or a staging "
+            "URL (with --dry-run: the FIS template)",
+        ),
     ] = "model",
     runs: Annotated[
         int, opt("--runs", "replications (seeds seed..seed+N-1); 95 % intervals", min=1, max=1000)
@@ -96,6 +101,15 @@ def _run(
         list[str] | None,
         opt("--subnet-arn", "the function's VPC subnets (cutting DynamoDB off; repeatable)"),
     ] = None,
+    scale: Annotated[
+        float,
+        opt("--scale", "local target: multiply every rate and capacity", min=0.0001, max=1000),
+    ] = 1.0,
+    backend: Annotated[
+        str, opt("--backend", "local target: embedded | localstack | auto")
+    ] = "embedded",
+    k6: K6Opt = None,
+    live: Annotated[bool, opt("--live/--no-live", "local target: live view while k6 runs")] = True,
     as_json: JsonOpt = False,
 ) -> int:
     """Run an experiment. --target model: predict whether the hypothesis holds before, during
@@ -109,6 +123,16 @@ def _run(
         writable_dir(out_dir, "--out")
         loaded = load_experiment(experiment)
         return _on_model(loaded, runs=runs, seed=seed, mode=mode, out_dir=out_dir, as_json=as_json)
+    if target == "local":
+        if dry_run:
+            raise InputError("--dry-run: the local target has no plan to print; drop --dry-run")
+        if runs != 1:
+            raise InputError("--runs: the local target runs once; drop --runs")
+        writable_dir(out_dir, "--out")
+        loaded = load_experiment(experiment)
+        return _on_local(
+            loaded, scale=scale, backend=backend, k6=k6, live=live, out_dir=out_dir, as_json=as_json
+        )
     if target.startswith(("http://", "https://")):
         if not dry_run:
             raise InputError(
@@ -118,8 +142,7 @@ def _run(
         loaded = load_experiment(experiment)
         return _fis_dry_run(loaded, role_arn, region, function_arn, subnet_arns or [])
     raise InputError(
-        f"--target {target!r}: expected 'model', or a staging URL with --dry-run "
-        "(the local target is not available)"
+        f"--target {target!r}: expected 'model', 'local', or a staging URL with --dry-run"
     )
 
 
@@ -134,7 +157,6 @@ def _on_model(
 ) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from scaling_lab.chaos.journal import build_journal, write_journal
     from scaling_lab.chaos.model_target import run_on_model
 
     with Progress(
@@ -155,6 +177,54 @@ def _on_model(
         )
     folder = out_dir / f"chaos-{loaded.name}-{outcome.result.run_id}"
     result_path = results.save(outcome.result, writable_dir(folder, "--out", create=True))
+    return _report(outcome, folder, result_path, as_json)
+
+
+def _on_local(
+    loaded: LoadedExperiment,
+    *,
+    scale: float,
+    backend: str,
+    k6: str | None,
+    live: bool,
+    out_dir: Path,
+    as_json: bool,
+) -> int:
+    import dataclasses
+    import uuid
+
+    from scaling_lab.chaos.local_target import run_on_local
+
+    # The run id is the load's, known once it ran: the folder takes its name then, as the
+    # model target's does (chaos-<experiment>-<run_id>).
+    work = writable_dir(
+        out_dir / f".chaos-{loaded.name}-{uuid.uuid4().hex[:8]}", "--out", create=True
+    )
+    outcome = run_on_local(
+        loaded,
+        scale=scale,
+        out_dir=work,
+        backend=backend,
+        k6_path=k6,
+        live=live and err.is_terminal,
+        console=err,
+    )
+    folder = out_dir / f"chaos-{loaded.name}-{outcome.result.run_id}"
+    try:
+        work.rename(folder)
+    except OSError as exc:
+        raise InputError(f"--out: cannot move {work} to {folder}: {exc.strerror or exc}") from None
+    result_path = folder / f"{outcome.result.run_id}.json"
+    if outcome.local is not None:
+        local = dataclasses.replace(outcome.local, result_path=str(result_path))
+        outcome = dataclasses.replace(outcome, local=local)
+    results.record(outcome.result)
+    return _report(outcome, folder, result_path, as_json)
+
+
+def _report(outcome: ChaosOutcome, folder: Path, result_path: Path, as_json: bool) -> int:
+    from scaling_lab.chaos.journal import build_journal, write_journal
+
     journal = build_journal(outcome)
     journal_path = write_journal(journal, folder / "journal.json")
     if as_json:
@@ -179,7 +249,8 @@ def _print(outcome: ChaosOutcome) -> None:
 
     n = len(outcome.replications)
     table = Table(
-        title=f"{outcome.loaded.experiment.title}  (model, {n} replication(s))",
+        title=f"{outcome.loaded.experiment.title}  "
+        + (f"(model, {n} replication(s))" if outcome.local is None else "(local stack)"),
         title_justify="left",
         show_edge=False,
     )
@@ -200,7 +271,19 @@ def _print(outcome: ChaosOutcome) -> None:
             p.first_deviation_s.show(",.0f") if p.first_deviation_s else "-",
         )
     out.print(table)
-    if outcome.aborted_in:
+    local = outcome.local
+    if local is not None:
+        if local.stopped_by is not None:
+            out.print(
+                f"[red]aborted[/red] by stop condition {escape(local.stopped_by)} at "
+                f"{local.ended_s:,.0f} s of {local.planned_s:,.0f} s"
+            )
+        for r in local.rollbacks:
+            state = "succeeded" if r.succeeded else f"[red]failed[/red]: {escape(str(r.error))}"
+            out.print(f"rollback {escape(r.name)}: {state}")
+        for line in local.audit:
+            out.print(escape(line))
+    elif outcome.aborted_in:
         a = outcome.abort_s
         out.print(
             f"[red]aborted[/red] by a stop condition in {outcome.aborted_in} of {n} "

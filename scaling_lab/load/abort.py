@@ -18,11 +18,12 @@ class Aborted:
     condition: str
     observed: float
     at_s: float
+    over: str = "over the run so far"  # what ``observed`` was measured over
 
     def note(self) -> str:
         return (
             f"aborted after {self.at_s:.0f} s: abort condition {self.condition!r} failed "
-            f"(observed {self.observed:.4g} over the run so far); the result is partial"
+            f"(observed {self.observed:.4g} {self.over}); the result is partial"
         )
 
 

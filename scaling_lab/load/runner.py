@@ -17,6 +17,7 @@ from rich.live import Live
 from scaling_lab.errors import EnvironmentProblem, InputError, Interrupted, ScalingLabError
 from scaling_lab.load.abort import Aborted, AbortWatch
 from scaling_lab.load.aggregate import K6CsvAggregator, LiveStats
+from scaling_lab.load.hooks import LiveRun, RunHooks
 from scaling_lab.load.k6bin import find_k6
 from scaling_lab.load.k6proc import K6Process, K6Run
 from scaling_lab.load.live import render_live
@@ -138,6 +139,7 @@ def run_load(
     runner_hosts: Sequence[str] = (),
     ssh_command: Sequence[str] = ("ssh",),
     remote_k6: str = "k6",
+    hooks: RunHooks | None = None,
 ) -> LoadRun:
     """Replay ``scenario`` with k6 against ``target`` ("local" or a base URL) and write an
     observed RunResult to ``out_dir/<run_id>.json``.
@@ -153,6 +155,7 @@ def run_load(
     runner's samples as ``runner-<i>/samples.csv.gz`` (``scaling-lab collect`` re-folds them).
     ``runner_hosts``: one segment per host, each k6 started there over ``ssh_command``
     (``remote_k6`` is k6 on those hosts); the target must be a URL they can reach.
+    ``hooks`` (one local runner): calls into the run while it goes (:mod:`scaling_lab.load.hooks`).
     """
     if runner_hosts:
         runners = len(runner_hosts)
@@ -163,6 +166,9 @@ def run_load(
             )
     if not 1 <= runners <= MAX_RUNNERS:
         raise InputError(f"--runners {runners}: expected 1 to {MAX_RUNNERS}")
+    if hooks is not None and (runners > 1 or keep_samples):
+        raise InputError("--runners: a run with hooks (chaos) uses one local k6 runner")
+    hooks = hooks or RunHooks()
     scaled, sys_scaled, plan, script = prepare(
         scenario,
         system,
@@ -204,8 +210,11 @@ def run_load(
         endpoints = [ep.value for ep in scaled.mix.fractions()]
         agg: K6CsvAggregator | AggregatorGroup
         proc: K6Process | K6Group
+        lock = threading.Lock()
         if runners == 1 and not keep_samples and not runner_hosts:
-            agg = K6CsvAggregator(builder, endpoints, live=stats, duration_s=scaled.duration_s)
+            agg = LockedAggregator(
+                builder, endpoints, lock, live=stats, duration_s=scaled.duration_s
+            )
             proc = K6Process(
                 k6.path, script_path, artifacts, _env(tgt, run_id, scaled), agg, summary_path
             )
@@ -236,12 +245,18 @@ def run_load(
         )
         watch = AbortWatch(scaled.abort, stats)
         stack_watch = _StackWatch(proc, tgt.exited)
+        if hooks.ready is not None:
+            hooks.ready(tgt)
+        live_run = LiveRun(builder, lock, tgt, lambda: agg.start_ms, lambda: _elapsed_s(agg))
         proc.start()
-        k6run = _wait(proc, agg, stats, scaled, console if live else None, watch, stack_watch)
+        k6run = _wait(
+            proc, agg, stats, scaled, console if live else None, watch, stack_watch, hooks, live_run
+        )
         if watch.tripped is not None:
             console.print(f"[red]{watch.tripped.note()}[/red]")
+        hook_notes = hooks.stopped(tgt) if hooks.stopped is not None else []
         try:
-            audit_notes = _after_run(tgt, builder, agg, k6run)
+            audit_notes = [*hook_notes, *_after_run(tgt, builder, agg, k6run)]
         except KeyboardInterrupt:  # still write what was measured
             k6run.interrupted, audit_notes = True, ["interrupted while collecting the audit"]
 
@@ -373,12 +388,25 @@ def _wait(
     console: Console | None,
     watch: AbortWatch,
     stack_watch: Callable[[], None],
+    hooks: RunHooks | None = None,
+    live_run: LiveRun | None = None,
 ) -> K6Run:
     def judge() -> None:
         stack_watch()
         elapsed = _elapsed_s(agg)
         if elapsed is not None and watch.tripped is None and watch.check(elapsed) is not None:
             proc.stop()  # like Ctrl-C: k6 ends its iterations and writes its summary
+        if (
+            hooks is not None
+            and hooks.check is not None
+            and live_run is not None
+            and watch.tripped is None
+            and elapsed is not None
+        ):
+            tripped = hooks.check(live_run)
+            if tripped is not None:
+                watch.tripped = tripped
+                proc.stop()
 
     if console is None:
         return proc.wait(judge)

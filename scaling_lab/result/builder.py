@@ -209,6 +209,11 @@ class ResultBuilder:
             raise KeyError(f"unknown per-second figure {name!r}")
 
     # -- build ------------------------------------------------------------------------------
+    def samples(self, t_from: int, t_to: int) -> list[SecondSample]:
+        """Seconds ``[t_from, t_to)`` as they stand now, for judging a run while it goes
+        (figures set per second only: levels are not carried in from earlier seconds)."""
+        return self._samples(range(max(0, t_from), t_to), None, None)
+
     def _series(
         self,
     ) -> tuple[list[SecondSample], dict[str, LatencyHistogram], dict[str, ErrorCounts]]:
@@ -216,13 +221,22 @@ class ResultBuilder:
         end = max(last, int(self.scenario.duration_s) - 1)
         run_hist: dict[str, LatencyHistogram] = defaultdict(LatencyHistogram.dense)
         run_err: dict[str, ErrorCounts] = defaultdict(ErrorCounts)
+        series = self._samples(range(0, end + 1), run_hist, run_err)
+        return series, dict(run_hist), dict(run_err)
+
+    def _samples(
+        self,
+        seconds: range,
+        run_hist: dict[str, LatencyHistogram] | None,
+        run_err: dict[str, ErrorCounts] | None,
+    ) -> list[SecondSample]:
         series: list[SecondSample] = []
         classes = [(c, c.value) for c in ErrorClass]
         carried: dict[str, float] = {}
         arrays = self._series_figures
         names = (*GAUGES_MAX, *GAUGES_LAST, *COUNTERS)
         quiet = _Second()  # a second nothing was recorded in (never written to)
-        for t in range(0, end + 1):
+        for t in seconds:
             sec = self._seconds.get(t) or quiet
             endpoints: dict[str, EndpointSecond] = {}
             hists: list[LatencyHistogram] = []
@@ -244,12 +258,15 @@ class ResultBuilder:
                     latency_ms=pct,
                     hdr=h.encode() if (self.keep_second_histograms and h is not None) else None,
                 )
-                run_ep = run_hist[ep]  # every endpoint with requests, latencies or not
+                if run_hist is not None:
+                    run_ep = run_hist[ep]  # every endpoint with requests, latencies or not
+                    if h is not None:
+                        run_ep.merge(h)
                 if h is not None:
-                    run_ep.merge(h)
                     hists.append(h)
                     only = pct
-                run_err[ep] = run_err[ep].add(errs)
+                if run_err is not None:
+                    run_err[ep] = run_err[ep].add(errs)
                 total_err = total_err.add(errs)
             if len(hists) == 1:
                 total_p = only  # one endpoint's latencies are the second's
@@ -289,7 +306,7 @@ class ResultBuilder:
                     **figs,
                 )
             )
-        return series, dict(run_hist), dict(run_err)
+        return series
 
     def build(
         self,

@@ -160,7 +160,9 @@ def test_unmodelled_faults_are_said_and_journalled_as_failed(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--target", "local"], "--target 'local': expected 'model', or a staging URL"),
+        (["--target", "lokal"], "--target 'lokal': expected 'model', 'local', or a staging URL"),
+        (["--target", "local", "--runs", "2"], "--runs: the local target runs once"),
+        (["--target", "local", "--dry-run"], "--dry-run: the local target has no plan"),
         (["--target", "https://staging.example.com"], "--dry-run prints the FIS template"),
         (["--dry-run"], "--dry-run: the model target creates nothing"),
     ],

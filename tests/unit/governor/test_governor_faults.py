@@ -30,3 +30,28 @@ def test_journal_records_apply_and_rollback_times():
     assert applied == [] and [e.index for e in rolled] == [0]
     assert tl.journal[0].rolled_back_epoch_s == 105.0
     assert tl.journal[0].record().fault.kind.value == "sqs_unavailable"
+
+
+def test_clear_ends_active_faults_now_and_cancels_pending_ones():
+    tl = FaultTimeline(
+        [
+            Fault(kind="added_latency", at="2s", duration="10s", latency_ms=50),
+            Fault(kind="dynamodb_errors", at="20s", duration="5s", rate=0.5),
+        ]
+    )
+    tl.step(3.0, 103.0)
+    ended = tl.clear(4.5)
+    assert [e.index for e in ended] == [0, 1]
+    assert tl.active(4.4) != [] and tl.active(4.5) == []  # ended at the clear, not at 12 s
+    assert tl.find(21.0, FaultKind.DYNAMODB_ERRORS, "dynamodb") is None  # never starts
+    applied, rolled = tl.step(30.0, 130.0)
+    assert applied == [] and [e.index for e in rolled] == [0]
+    assert tl.journal[0].rolled_back_epoch_s == 104.5
+    assert tl.journal[1].applied_epoch_s is None  # cancelled: no apply, no rollback
+
+
+def test_faults_added_while_running_join_the_timeline():
+    tl = FaultTimeline([])
+    (entry,) = tl.add([Fault(kind="lambda_errors", at="7s", duration="3s", rate=1.0)])
+    assert entry.index == 0 and tl.first(8.0, FaultKind.LAMBDA_ERRORS) is entry
+    assert tl.first(10.0, FaultKind.LAMBDA_ERRORS) is None
