@@ -3,6 +3,7 @@ faults under load, stop conditions, rollbacks, journal)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -102,9 +103,13 @@ def _run(
         opt("--subnet-arn", "the function's VPC subnets (cutting DynamoDB off; repeatable)"),
     ] = None,
     scale: Annotated[
-        float,
-        opt("--scale", "local target: multiply every rate and capacity", min=0.0001, max=1000),
-    ] = 1.0,
+        str,
+        opt(
+            "--scale",
+            "multiply every rate and capacity: a number, or auto (local: what this machine "
+            "sustains, as run; model: 1)",
+        ),
+    ] = "auto",
     backend: Annotated[
         str, opt("--backend", "local target: embedded | localstack | auto")
     ] = "embedded",
@@ -116,22 +121,37 @@ def _run(
     and after each fault (intervals over --runs), write the result and journal.json; exit 98
     when it does not hold."""
     from scaling_lab.chaos.loader import load_experiment
+    from scaling_lab.load.scale import local_budget, resolve_scale
 
     if target == "model":
         if dry_run:
             raise InputError("--dry-run: the model target creates nothing; drop --dry-run")
         writable_dir(out_dir, "--out")
+        factor = 1.0 if scale == "auto" else resolve_scale(scale, 0.0, 0.0)
         loaded = load_experiment(experiment)
+        if factor != 1:  # as predict --scale: the system is scaled with the scenario
+            loaded = dataclasses.replace(loaded, scenario=loaded.scenario.scaled(factor))
         return _on_model(loaded, runs=runs, seed=seed, mode=mode, out_dir=out_dir, as_json=as_json)
     if target == "local":
         if dry_run:
             raise InputError("--dry-run: the local target has no plan to print; drop --dry-run")
         if runs != 1:
             raise InputError("--runs: the local target runs once; drop --runs")
+        resolve_scale(scale, 0.0, 0.0)  # a bad number is refused before anything is read
         writable_dir(out_dir, "--out")
         loaded = load_experiment(experiment)
+        peak = loaded.scenario.peak_rate
+        factor = resolve_scale(scale, peak, local_budget(scale, "local", backend, err))
+        if scale == "auto":
+            err.print(f"--scale auto: x{factor:g} of {peak:,.0f} req/s peak")
         return _on_local(
-            loaded, scale=scale, backend=backend, k6=k6, live=live, out_dir=out_dir, as_json=as_json
+            loaded,
+            scale=factor,
+            backend=backend,
+            k6=k6,
+            live=live,
+            out_dir=out_dir,
+            as_json=as_json,
         )
     if target.startswith(("http://", "https://")):
         if not dry_run:

@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 def _run(name: str, out: Path) -> tuple[int, dict, Path]:
     exp = str(CHAOS / f"{name}.yaml")
-    code = main(["chaos", "run", exp, "--target", "local", "--out", str(out), "--no-live"])
+    code = main(
+        ["chaos", "run", exp, "--target", "local", "--scale", "1", "--out", str(out), "--no-live"]
+    )
     (folder,) = out.glob(f"chaos-{name}-*")
     journal = json.loads((folder / "journal.json").read_text())
     return code, journal, folder
