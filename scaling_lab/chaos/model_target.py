@@ -25,11 +25,12 @@ def run_on_model(
     runs: int = 1,
     seed: int | None = None,
     mode: Mode | str = Mode.FAST,
+    arrivals: str | None = None,
     progress: Callable[[float], None] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ChaosOutcome:
     """Predict the experiment; ``seed`` defaults to the experiment's, else the scenario's
-    (replication ``i`` uses ``seed + i``, as ``predict --runs``)."""
+    (replication ``i`` uses ``seed + i``, as ``predict --runs``); ``arrivals`` as predict's."""
     experiment = loaded.experiment
     scenario = loaded.scenario
     phases = experiment_phases(experiment, scenario.duration_s)
@@ -47,6 +48,7 @@ def run_on_model(
         seed=base_seed,
         runs=runs,
         mode=mode,
+        arrivals=arrivals,
         progress=progress,
         each=judge,
     )

@@ -113,6 +113,14 @@ def _run(
     backend: Annotated[
         str, opt("--backend", "local target: embedded | localstack | auto")
     ] = "embedded",
+    arrivals: Annotated[
+        str | None,
+        opt(
+            "--arrivals",
+            "model target: poisson (production traffic) | even (what a k6 run sends: use it "
+            "to compare with a local or staging run); default: the scenario's, else poisson",
+        ),
+    ] = None,
     k6: K6Opt = None,
     live: Annotated[bool, opt("--live/--no-live", "local target: live view while k6 runs")] = True,
     as_json: JsonOpt = False,
@@ -131,7 +139,15 @@ def _run(
         loaded = load_experiment(experiment)
         if factor != 1:  # as predict --scale: the system is scaled with the scenario
             loaded = dataclasses.replace(loaded, scenario=loaded.scenario.scaled(factor))
-        return _on_model(loaded, runs=runs, seed=seed, mode=mode, out_dir=out_dir, as_json=as_json)
+        return _on_model(
+            loaded,
+            runs=runs,
+            seed=seed,
+            mode=mode,
+            arrivals=arrivals,
+            out_dir=out_dir,
+            as_json=as_json,
+        )
     if target == "local":
         if dry_run:
             raise InputError("--dry-run: the local target has no plan to print; drop --dry-run")
@@ -172,6 +188,7 @@ def _on_model(
     runs: int,
     seed: int | None,
     mode: str,
+    arrivals: str | None,
     out_dir: Path,
     as_json: bool,
 ) -> int:
@@ -193,6 +210,7 @@ def _on_model(
             runs=runs,
             seed=seed,
             mode=mode,
+            arrivals=arrivals,
             progress=lambda f: bar.update(task, completed=f),
         )
     folder = out_dir / f"chaos-{loaded.name}-{outcome.result.run_id}"

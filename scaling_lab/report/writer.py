@@ -9,6 +9,7 @@ from pathlib import Path
 
 from scaling_lab.errors import EnvironmentProblem
 from scaling_lab.report.baseline import build_document
+from scaling_lab.report.chaos_section import ChaosRun, chaos_section
 from scaling_lab.report.html import render_html
 from scaling_lab.report.markdown import render_markdown
 from scaling_lab.report.plan_doc import PlanDoc
@@ -31,11 +32,19 @@ def write_report(
     *,
     command: str | None = None,
     plans: Sequence[PlanDoc] = (),
+    chaos: Sequence[tuple[ChaosRun, RunResult]] = (),
 ) -> ReportFiles:
-    """The report of ``results`` with a capacity-plan section for each of ``plans`` (before
-    the provenance); of the plans alone when there are no results."""
+    """The report of ``results`` with a capacity-plan section for each of ``plans`` and a
+    chaos section for each of ``chaos`` (a run folder and its load's result, which is one of
+    ``results``), before the provenance; of the plans alone when there are no results."""
     if results:
         doc = build_document(results, command=command)
+        for i, (run, result) in enumerate(chaos):
+            section, chaos_pngs = chaos_section(
+                run, result, prefix="chaos" if len(chaos) == 1 else f"chaos{i + 1}"
+            )
+            doc.sections.insert(len(doc.sections) - 1, section)
+            doc.plots.update(chaos_pngs)
         for i, plan in enumerate(plans):
             section, plan_pngs = plan_section(
                 plan, prefix="plan" if len(plans) == 1 else f"plan{i + 1}"
