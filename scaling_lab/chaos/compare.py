@@ -29,6 +29,14 @@ class Side:
     high: float | None
     excess: float | None
     first_deviation_s: float | None
+    deviated_in: int | None = None  # replications that deviated (of ``replications``)
+    replications: int | None = None
+
+    def show(self) -> str:
+        """The verdict with how many replications deviated, e.g. ``deviated 2/10``."""
+        if self.verdict == "deviated" and self.deviated_in is not None and self.replications:
+            return f"deviated {self.deviated_in}/{self.replications}"
+        return self.verdict
 
 
 @dataclass(frozen=True)
@@ -158,7 +166,17 @@ def _probes(journal: JsonObject) -> dict[tuple[str, str], tuple[str, Side]]:
             value, low, high = _iv(output.get("value"))
             excess = _iv(output.get("excess"))[0]
             first = _iv(output.get("first_deviation_s"))[0]
-            side = Side(str(output.get("verdict")), value, low, high, excess, first)
+            dev, reps = output.get("deviated_in"), output.get("replications")
+            side = Side(
+                str(output.get("verdict")),
+                value,
+                low,
+                high,
+                excess,
+                first,
+                dev if isinstance(dev, int) else None,
+                reps if isinstance(reps, int) else None,
+            )
             key = (str(output.get("phase")), str(act.get("name")))
             out[key] = (str(act.get("tolerance", "")), side)
     return out

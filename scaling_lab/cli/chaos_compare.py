@@ -40,8 +40,8 @@ def compare_command(
         for col in ("phase", "probe", "predicted", "observed", "agree", "deviation gap"):
             table.add_column(col)
         for p in cmp.pairs:
-            pv = f"{p.predicted.verdict} {_fmt(p.predicted.value)}" if p.predicted else "-"
-            ov = f"{p.observed.verdict} {_fmt(p.observed.value)}" if p.observed else "-"
+            pv = f"{p.predicted.show()} {_fmt(p.predicted.value)}" if p.predicted else "-"
+            ov = f"{p.observed.show()} {_fmt(p.observed.value)}" if p.observed else "-"
             agree = {True: "yes", False: "[red]NO[/red]", None: "not compared"}[p.agree]
             table.add_row(p.phase, p.probe, pv, ov, agree, _fmt(p.deviation_gap))
         out.print(table)
