@@ -73,6 +73,9 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     mask = size - 1
     rel = [0] * size
     marks = bytearray(size)
+    # Skipping pays when most ticks are quiet; a run with arrivals in most ticks never skips
+    # (and keeps no marks).
+    skipping = 2 * arrival_ticks.size < n_ticks
     # a pending DynamoDB call: (arrival tick, attempt, count, endpoint, key); key None for a
     # cohort not yet spread over the tracked hot keys, -1 for untracked keys
     due: dict[int, list[tuple[int, int, int, Endpoint, int | None]]] = {}
@@ -116,10 +119,14 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
         i = svc_pos[ep]
         svc_pos[ep] = i + ok
         sts = svc_ticks[ep]
-        for j in range(i, i + ok):
-            x = (tk + sts[j]) & mask
-            rel[x] += 1
-            marks[x] = 1
+        if skipping:
+            for j in range(i, i + ok):
+                x = (tk + sts[j]) & mask
+                rel[x] += 1
+                marks[x] = 1
+        else:  # a busy run never skips: no marks to keep
+            for j in range(i, i + ok):
+                rel[(tk + sts[j]) & mask] += 1
         sec = a_tick // 1000
         base = tk - a_tick
         lr = last_run.get(ep)
@@ -374,6 +381,8 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
         # environment released): they change no state. The last tick of a second (the
         # concurrency gauge) and the first of the next (housekeeping) are always visited,
         # so a quiet stretch costs a few steps per second, not one per millisecond.
+        if not skipping:
+            continue
         nxt = busy_ticks[next_arrival]
         ph = tk % 1000
         if ph and (ph != 999 or tk >= n_ticks) and nxt > tk and not marks[tk & mask]:
