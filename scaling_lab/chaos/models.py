@@ -23,7 +23,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from scaling_lab.aws.metrics import RESULT_FIGURES
 from scaling_lab.scenario.limits import MAX_SEED
-from scaling_lab.scenario.models import Duration, Endpoint, Fault, FaultKind, ThresholdExpr
+from scaling_lab.scenario.models import (
+    Duration,
+    Endpoint,
+    Fault,
+    FaultKind,
+    ThresholdExpr,
+    storm_targets_lambda,
+)
 from scaling_lab.scenario.thresholds import parse_threshold
 
 __all__ = [
@@ -167,10 +174,7 @@ class Action(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _storm_on_lambda(cls, data: object) -> object:
-        """A cold-start storm acts on Lambda: its target defaults to lambda."""
-        if isinstance(data, dict) and data.get("kind") == "cold_start_storm":
-            return {"target": "lambda", **data}
-        return data
+        return storm_targets_lambda(data)
 
     @model_validator(mode="after")
     def _is_a_fault(self) -> Action:

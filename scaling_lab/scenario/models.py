@@ -30,6 +30,7 @@ __all__ = [
     "Scenario",
     "Stage",
     "Traffic",
+    "storm_targets_lambda",
 ]
 
 
@@ -273,6 +274,14 @@ class FaultKind(StrEnum):
     COLD_START_STORM = "cold_start_storm"  # Lambda's environments recycled (target lambda)
 
 
+def storm_targets_lambda(data: object) -> object:
+    """A cold-start storm acts on Lambda: its ``target`` defaults to lambda (a fault entry's,
+    or a chaos method action's, as written)."""
+    if isinstance(data, dict) and data.get("kind") == FaultKind.COLD_START_STORM.value:
+        return {"target": "lambda", **data}
+    return data
+
+
 class Fault(_Strict):
     """One entry of the ``faults:`` timeline, rolled back at ``at + duration``."""
 
@@ -289,10 +298,7 @@ class Fault(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _storm_on_lambda(cls, data: object) -> object:
-        """A cold-start storm acts on Lambda: its target defaults to lambda."""
-        if isinstance(data, dict) and data.get("kind") == "cold_start_storm":
-            return {"target": "lambda", **data}
-        return data
+        return storm_targets_lambda(data)
 
     @model_validator(mode="after")
     def _needs(self) -> Fault:
