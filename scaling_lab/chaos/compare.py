@@ -9,12 +9,11 @@ did not reach (an abort) or could not read is not compared and says so.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from scaling_lab.errors import InputError
 from scaling_lab.jsontypes import JsonObject
+from scaling_lab.report.chaos_section import probe_runs, read_journal
 
 __all__ = ["ChaosComparison", "ProbePair", "compare_journals", "read_journal"]
 
@@ -118,20 +117,6 @@ class ChaosComparison:
         }
 
 
-def read_journal(path: Path) -> JsonObject:
-    """A journal file, or the journal.json in a run folder."""
-    p = path / "journal.json" if path.is_dir() else path
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such journal (a journal.json or its run folder)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{p}: not a readable journal ({exc.__class__.__name__})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("steady_states"), dict):
-        raise InputError(f"{p}: steady_states: missing; not a chaos journal")
-    return data
-
-
 def _num(v: object) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
@@ -145,40 +130,24 @@ def _iv(v: object) -> tuple[float | None, float | None, float | None]:
 
 def _probes(journal: JsonObject) -> dict[tuple[str, str], tuple[str, Side]]:
     """(phase, probe) -> (tolerance, side) from a journal's steady states."""
-    ss = journal["steady_states"]
-    assert isinstance(ss, dict)
-    during = ss.get("during")
-    states: list[object] = [
-        ss.get("before"),
-        *(during if isinstance(during, list) else []),
-        ss.get("after"),
-    ]
     out: dict[tuple[str, str], tuple[str, Side]] = {}
-    for state in states:
-        if not isinstance(state, dict):
-            continue
-        for run in state.get("probes") or []:
-            if not isinstance(run, dict):
-                continue
-            act, output = run.get("activity"), run.get("output")
-            if not isinstance(act, dict) or not isinstance(output, dict):
-                continue
-            value, low, high = _iv(output.get("value"))
-            excess = _iv(output.get("excess"))[0]
-            first = _iv(output.get("first_deviation_s"))[0]
-            dev, reps = output.get("deviated_in"), output.get("replications")
-            side = Side(
-                str(output.get("verdict")),
-                value,
-                low,
-                high,
-                excess,
-                first,
-                dev if isinstance(dev, int) else None,
-                reps if isinstance(reps, int) else None,
-            )
-            key = (str(output.get("phase")), str(act.get("name")))
-            out[key] = (str(act.get("tolerance", "")), side)
+    for act, output in probe_runs(journal):
+        value, low, high = _iv(output.get("value"))
+        excess = _iv(output.get("excess"))[0]
+        first = _iv(output.get("first_deviation_s"))[0]
+        dev, reps = output.get("deviated_in"), output.get("replications")
+        side = Side(
+            str(output.get("verdict")),
+            value,
+            low,
+            high,
+            excess,
+            first,
+            dev if isinstance(dev, int) else None,
+            reps if isinstance(reps, int) else None,
+        )
+        key = (str(output.get("phase")), str(act.get("name")))
+        out[key] = (str(act.get("tolerance", "")), side)
     return out
 
 

@@ -117,14 +117,6 @@ def _value(probe: Probe, th: Threshold, seconds: Sequence[SecondSample]) -> floa
     return _figure_value(probe.figure, th, seconds)
 
 
-def _worse(th: Threshold, a: float, b: float) -> bool:
-    if th.operator in ("<", "<="):
-        return a > b
-    if th.operator in (">", ">="):
-        return a < b
-    return not th.holds(a) and th.holds(b)
-
-
 def probe_value(probe: Probe, th: Threshold, seconds: Sequence[SecondSample]) -> float | None:
     """The probe's value over ``seconds``; with a window, the worst window's."""
     width = th.window_s
@@ -133,7 +125,7 @@ def probe_value(probe: Probe, th: Threshold, seconds: Sequence[SecondSample]) ->
     worst: float | None = None
     for i in range(len(seconds) - width + 1):
         v = _value(probe, th, seconds[i : i + width])
-        if v is not None and (worst is None or _worse(th, v, worst)):
+        if v is not None and (worst is None or th.worse(v, worst)):
             worst = v
     return worst
 

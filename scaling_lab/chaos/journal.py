@@ -258,19 +258,44 @@ def build_journal(outcome: ChaosOutcome) -> JsonObject:
         "abort_s": _iv(abort),
         "computed_s": outcome.computed_s,
     }
+    return _document(
+        outcome,
+        t0,
+        at(end_s),
+        end_s,
+        (steady("before"), during, steady("after")),
+        method_runs,
+        rollback_runs,
+        extra,
+    )
+
+
+def _document(
+    outcome: ChaosOutcome,
+    start: datetime,
+    end: datetime,
+    duration_s: float,
+    states: tuple[JsonValue, list[JsonValue], JsonValue],
+    method_runs: list[JsonValue],
+    rollback_runs: list[JsonValue],
+    extra: JsonObject,
+) -> JsonObject:
+    """The journal's keys, in chaostoolkit-lib's order; ``states`` is (before, during each
+    fault, after), unreached ``during`` phases (None) left out."""
+    before, during, after = states
     return {
         "chaoslib-version": None,
         "platform": platform.platform(),
         "node": platform.node(),
         "experiment": experiment_document(outcome),
-        "start": t0.isoformat(),
-        "end": at(end_s).isoformat(),
-        "duration": end_s,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "duration": duration_s,
         "status": outcome.status.value,
         "deviated": outcome.deviated,
         "steady_states": {
-            "before": steady("before"),
-            "after": steady("after"),
+            "before": before,
+            "after": after,
             "during": [d for d in during if d is not None],
         },
         "run": method_runs,
@@ -343,26 +368,16 @@ def _local_journal(
         "result": local.result_path,
         "computed_s": outcome.computed_s,
     }
-    t0 = at(0.0)
-    return {
-        "chaoslib-version": None,
-        "platform": platform.platform(),
-        "node": platform.node(),
-        "experiment": experiment_document(outcome),
-        "start": t0.isoformat(),
-        "end": at(local.ended_s).isoformat(),
-        "duration": local.ended_s,
-        "status": outcome.status.value,
-        "deviated": outcome.deviated,
-        "steady_states": {
-            "before": steady("before"),
-            "after": steady("after"),
-            "during": [d for d in during if d is not None],
-        },
-        "run": method_runs,
-        "rollbacks": rollback_runs,
-        "scaling_lab": scaling_lab,
-    }
+    return _document(
+        outcome,
+        at(0.0),
+        at(local.ended_s),
+        local.ended_s,
+        (steady("before"), during, steady("after")),
+        method_runs,
+        rollback_runs,
+        scaling_lab,
+    )
 
 
 def write_journal(journal: JsonObject, dest: Path) -> Path:

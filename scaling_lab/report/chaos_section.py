@@ -23,7 +23,14 @@ from scaling_lab.jsontypes import JsonObject
 from scaling_lab.report.document import Block, Bullets, Figure, Para, Section, Table
 from scaling_lab.result.models import RunResult
 
-__all__ = ["ChaosRun", "chaos_section", "find_chaos_run", "load_chaos_run"]
+__all__ = [
+    "ChaosRun",
+    "chaos_section",
+    "find_chaos_run",
+    "load_chaos_run",
+    "probe_runs",
+    "read_journal",
+]
 
 JOURNAL = "journal.json"
 
@@ -45,17 +52,42 @@ def find_chaos_run(ref: str) -> Path | None:
     return None
 
 
+def read_journal(path: Path) -> JsonObject:
+    """A journal file, or the journal.json in a run folder; one-line errors otherwise."""
+    p = path / JOURNAL if path.is_dir() else path
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such journal (a journal.json or its run folder)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{p}: not a readable journal ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("steady_states"), dict):
+        raise InputError(f"{p}: steady_states: missing; not a chaos journal")
+    return data
+
+
+def probe_runs(journal: JsonObject) -> list[tuple[JsonObject, JsonObject]]:
+    """(activity, output) of every hypothesis probe run in the journal's steady states, in
+    phase order (before, during each fault, after)."""
+    ss = journal["steady_states"]
+    assert isinstance(ss, dict)
+    during = ss.get("during")
+    states = [ss.get("before"), *(during if isinstance(during, list) else []), ss.get("after")]
+    out: list[tuple[JsonObject, JsonObject]] = []
+    for state in states:
+        probes = state.get("probes") if isinstance(state, dict) else None
+        for run in probes if isinstance(probes, list) else []:
+            if not isinstance(run, dict):
+                continue
+            act, output = run.get("activity"), run.get("output")
+            if isinstance(act, dict) and isinstance(output, dict):
+                out.append((act, output))
+    return out
+
+
 def load_chaos_run(folder: Path) -> ChaosRun:
     """Read the journal and find the RunResult beside it; one-line errors otherwise."""
-    path = folder / JOURNAL
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{path}: not a JSON journal ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("steady_states"), dict):
-        raise InputError(f"{path}: steady_states: missing; not a chaos journal")
+    data = read_journal(folder)
     results = sorted(p for p in folder.glob("*.json") if p.name != JOURNAL)
     if len(results) != 1:
         raise InputError(
@@ -82,34 +114,21 @@ def _value(v: object) -> str:
 
 
 def _rows(journal: JsonObject) -> list[list[str]]:
-    ss = journal["steady_states"]
-    assert isinstance(ss, dict)
-    during = ss.get("during")
-    states = [ss.get("before"), *(during if isinstance(during, list) else []), ss.get("after")]
     rows = []
-    for state in states:
-        if not isinstance(state, dict):
-            continue
-        probes = state.get("probes")
-        for run in probes if isinstance(probes, list) else []:
-            if not isinstance(run, dict):
-                continue
-            act, out = run.get("activity"), run.get("output")
-            if not isinstance(act, dict) or not isinstance(out, dict):
-                continue
-            verdict = _s(out.get("verdict"))
-            if verdict == "deviated":
-                verdict = f"**deviated** {_s(out.get('deviated_in'))}/{_s(out.get('reached_in'))}"
-            rows.append(
-                [
-                    _s(out.get("phase")),
-                    _s(act.get("name")),
-                    f"`{_s(act.get('tolerance'))}`",
-                    verdict,
-                    _value(out.get("value")),
-                    _value(out.get("first_deviation_s")),
-                ]
-            )
+    for act, out in probe_runs(journal):
+        verdict = _s(out.get("verdict"))
+        if verdict == "deviated":
+            verdict = f"**deviated** {_s(out.get('deviated_in'))}/{_s(out.get('reached_in'))}"
+        rows.append(
+            [
+                _s(out.get("phase")),
+                _s(act.get("name")),
+                f"`{_s(act.get('tolerance'))}`",
+                verdict,
+                _value(out.get("value")),
+                _value(out.get("first_deviation_s")),
+            ]
+        )
     return rows
 
 

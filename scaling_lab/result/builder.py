@@ -119,20 +119,9 @@ class ResultBuilder:
         ``latency_ms`` is None for requests that got no response (timeouts); they count as
         requests and errors but not in the latency histograms.
         """
-        sec = self._seconds[int(t_s)]
-        sec.requests[endpoint] += count
-        if error is not None:
-            sec.errors[endpoint][error] += count
+        sec = self._count(t_s, endpoint, error, count)
         if latency_ms is not None:
-            h = sec.hist.get(endpoint)
-            if h is None:
-                packed = sec.sealed.pop(endpoint, None)  # a late request reopens a sealed second
-                if packed is not None:
-                    self._reopened.add(int(t_s))
-                h = sec.hist[endpoint] = (
-                    LatencyHistogram.decode(packed) if packed is not None else LatencyHistogram()
-                )
-            h.record(latency_ms, count)
+            self._hist(sec, t_s, endpoint).record(latency_ms, count)
 
     def record_many(
         self,
@@ -146,10 +135,18 @@ class ResultBuilder:
         n = int(np.sum(counts))
         if not n:
             return
+        sec = self._count(t_s, endpoint, error, n)
+        self._hist(sec, t_s, endpoint).record_many(latency_ms, counts)
+
+    def _count(self, t_s: float, endpoint: str, error: ErrorClass | None, n: int) -> _Second:
         sec = self._seconds[int(t_s)]
         sec.requests[endpoint] += n
         if error is not None:
             sec.errors[endpoint][error] += n
+        return sec
+
+    def _hist(self, sec: _Second, t_s: float, endpoint: str) -> LatencyHistogram:
+        """The second's histogram of ``endpoint``; a late request reopens a sealed second."""
         h = sec.hist.get(endpoint)
         if h is None:
             packed = sec.sealed.pop(endpoint, None)
@@ -158,7 +155,7 @@ class ResultBuilder:
             h = sec.hist[endpoint] = (
                 LatencyHistogram.decode(packed) if packed is not None else LatencyHistogram()
             )
-        h.record_many(latency_ms, counts)
+        return h
 
     def seal_before(self, t_s: float) -> None:
         """Keep the histograms of seconds before ``t_s`` encoded (a few KB instead of ~185 KB

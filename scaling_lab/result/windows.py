@@ -55,15 +55,6 @@ def _second_parts(
     return requests, errors, hist
 
 
-def _worse(th: Threshold, a: float, b: float) -> bool:
-    """Whether ``a`` is further on the failing side of ``th`` than ``b``."""
-    if th.operator in ("<", "<="):
-        return a > b
-    if th.operator in (">", ">="):
-        return a < b
-    return not th.holds(a) and th.holds(b)
-
-
 def judge_windows(th: Threshold, series: Sequence[SecondSample], endpoint: str) -> WindowVerdict:
     """Judge ``th`` (which has ``window_s``) on every window of ``series`` for ``endpoint``."""
     width = th.window_s or 1
@@ -84,7 +75,7 @@ def judge_windows(th: Threshold, series: Sequence[SecondSample], endpoint: str) 
             continue
         judged += 1
         failed = failed or not th.holds(value)
-        if worst is None or _worse(th, value, worst[0]):
+        if worst is None or th.worse(value, worst[0]):
             worst = (value, series[t].t_s)
     if worst is None:
         return WindowVerdict(None, None, None, 0)

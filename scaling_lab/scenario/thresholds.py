@@ -79,6 +79,14 @@ class Threshold:
         """Whether the observed aggregate satisfies the threshold (k6: pass)."""
         return _OPERATORS[self.operator](observed, self.value)
 
+    def worse(self, a: float, b: float) -> bool:
+        """Whether ``a`` is further on the failing side than ``b`` (the worse of two windows)."""
+        if self.operator in ("<", "<="):
+            return a > b
+        if self.operator in (">", ">="):
+            return a < b
+        return not self.holds(a) and self.holds(b)
+
 
 def _window_s(text: str, window: str) -> int:
     try:
