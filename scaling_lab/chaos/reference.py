@@ -6,11 +6,10 @@ python -m scaling_lab.chaos.reference --write    # update docs/experiment-refere
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from scaling_lab.chaos.models import Experiment
-from scaling_lab.report.reference import render_model_reference
+from scaling_lab.report.reference import render_model_reference, write_or_print
 
 __all__ = ["DOC_PATH", "render_experiment_reference"]
 
@@ -40,14 +39,7 @@ def render_experiment_reference() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    text = render_experiment_reference()
-    if "--write" in args:
-        DOC_PATH.write_text(text, encoding="utf-8")
-        print(f"wrote {DOC_PATH}")
-    else:
-        sys.stdout.write(text)
-    return 0
+    return write_or_print(render_experiment_reference(), DOC_PATH, argv)
 
 
 if __name__ == "__main__":

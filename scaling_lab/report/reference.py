@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from scaling_lab.scenario.models import Scenario
 
-__all__ = ["DOC_PATH", "render_model_reference", "render_reference"]
+__all__ = ["DOC_PATH", "render_model_reference", "render_reference", "write_or_print"]
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "scenario-reference.md"
 
@@ -185,16 +185,20 @@ def render_model_reference(
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def write_or_print(text: str, path: Path, argv: list[str] | None = None) -> int:
+    """A generated reference page: written to ``path`` with ``--write``, else printed."""
     args = sys.argv[1:] if argv is None else argv
-    text = render_reference()
     if "--write" in args:
-        DOC_PATH.parent.mkdir(parents=True, exist_ok=True)
-        DOC_PATH.write_text(text, encoding="utf-8")
-        print(f"wrote {DOC_PATH}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
     else:
         sys.stdout.write(text)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return write_or_print(render_reference(), DOC_PATH, argv)
 
 
 if __name__ == "__main__":
