@@ -24,6 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from scaling_lab.aws.metrics import RESULT_FIGURES
 from scaling_lab.scenario.limits import MAX_SEED
 from scaling_lab.scenario.models import (
+    FAULT_NEEDS,
     Duration,
     Endpoint,
     Fault,
@@ -151,14 +152,6 @@ class ActionKind(StrEnum):
     BACKEND_RESTART = "backend_restart"
 
 
-_NEEDS = {
-    ActionKind.DYNAMODB_ERRORS: "rate",
-    ActionKind.LAMBDA_ERRORS: "rate",
-    ActionKind.ADDED_LATENCY: "latency_ms",
-    ActionKind.THROTTLE_STORM: "capacity_factor",
-}
-
-
 class Action(_Strict):
     """One fault of the method: injected at ``at`` for ``duration``, then rolled back."""
 
@@ -182,7 +175,7 @@ class Action(_Strict):
             raise ValueError("backend_restart restarts a backend: target dynamodb, sqs or all")
         if self.kind is ActionKind.COLD_START_STORM and self.target != "lambda":
             raise ValueError("cold_start_storm recycles Lambda's environments: target lambda")
-        need = _NEEDS.get(self.kind)
+        need = FAULT_NEEDS.get(self.kind.value)
         if need and getattr(self, need) is None:
             raise ValueError(f"kind {self.kind.value!r} needs '{need}'")
         return self

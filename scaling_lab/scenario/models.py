@@ -15,6 +15,7 @@ from scaling_lab.scenario.thresholds import parse_threshold
 
 __all__ = [
     "ENDPOINTS",
+    "FAULT_NEEDS",
     "AbortConfig",
     "ArrivalProcess",
     "Endpoint",
@@ -274,6 +275,15 @@ class FaultKind(StrEnum):
     COLD_START_STORM = "cold_start_storm"  # Lambda's environments recycled (target lambda)
 
 
+#: The field each fault kind cannot do without (fault entries and chaos actions alike).
+FAULT_NEEDS: dict[str, str] = {
+    FaultKind.DYNAMODB_ERRORS.value: "rate",
+    FaultKind.LAMBDA_ERRORS.value: "rate",
+    FaultKind.ADDED_LATENCY.value: "latency_ms",
+    FaultKind.THROTTLE_STORM.value: "capacity_factor",
+}
+
+
 def storm_targets_lambda(data: object) -> object:
     """A cold-start storm acts on Lambda: its ``target`` defaults to lambda (a fault entry's,
     or a chaos method action's, as written)."""
@@ -302,12 +312,7 @@ class Fault(_Strict):
 
     @model_validator(mode="after")
     def _needs(self) -> Fault:
-        need = {
-            FaultKind.DYNAMODB_ERRORS: "rate",
-            FaultKind.LAMBDA_ERRORS: "rate",
-            FaultKind.ADDED_LATENCY: "latency_ms",
-            FaultKind.THROTTLE_STORM: "capacity_factor",
-        }.get(self.kind)
+        need = FAULT_NEEDS.get(self.kind.value)
         if need and getattr(self, need) is None:
             raise ValueError(f"fault kind {self.kind.value!r} needs '{need}'")
         if self.kind is FaultKind.COLD_START_STORM and self.target != "lambda":
