@@ -20,25 +20,20 @@ from scaling_lab.plan import (
     search,
 )
 from scaling_lab.plan.search import _probes
+from scaling_lab.scenario import load_scenario
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.system import load_system
 
 RATE = 400  # req/s, evenly spaced (as k6 sends)
 
 
+RATE_CAP = Path(__file__).resolve().parents[2] / "fixtures" / "plan" / "rate-cap.yaml"
+
+
 def _scenario() -> Scenario:
-    return Scenario.model_validate(
-        {
-            "name": "plan-rate-cap",
-            "traffic": {
-                "start_rate": RATE,
-                "arrivals": "even",
-                "stages": [{"duration": "20s", "target": RATE}],
-            },
-            "mix": {"post_events": 1},
-            "thresholds": {"post_events": ["rate<0.0005"]},
-        }
-    )
+    sc = load_scenario(RATE_CAP)
+    assert sc.peak_rate == RATE
+    return sc
 
 
 def _plan(executor, **kw):  # type: ignore[no-untyped-def]

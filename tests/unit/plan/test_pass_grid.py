@@ -25,17 +25,12 @@ RATE = 400  # req/s, evenly spaced (as k6 sends)
 SEEDS = [1, 2]
 
 
+RATE_CAP = Path(__file__).resolve().parents[2] / "fixtures" / "plan" / "rate-cap.yaml"
+
+
 def _scenario_doc() -> dict[str, object]:
-    return {
-        "name": "plan-rate-cap",
-        "traffic": {
-            "start_rate": RATE,
-            "arrivals": "even",
-            "stages": [{"duration": "20s", "target": RATE}],
-        },
-        "mix": {"post_events": 1},
-        "thresholds": {"post_events": ["rate<0.0005"]},
-    }
+    doc: dict[str, object] = yaml.safe_load(RATE_CAP.read_text(encoding="utf-8"))
+    return doc
 
 
 class Counting:

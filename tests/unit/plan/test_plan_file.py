@@ -13,22 +13,12 @@ import yaml
 from scaling_lab.cli.main import main
 from scaling_lab.plan import PlanFile, PlanSettings
 
-RATE = 400  # req/s, evenly spaced
+RATE_CAP = Path(__file__).resolve().parents[2] / "fixtures" / "plan" / "rate-cap.yaml"
 
 
 def _scenario(tmp_path: Path) -> Path:
     path = tmp_path / "rate-cap.yaml"
-    doc = {
-        "name": "plan-rate-cap",
-        "traffic": {
-            "start_rate": RATE,
-            "arrivals": "even",
-            "stages": [{"duration": "20s", "target": RATE}],
-        },
-        "mix": {"post_events": 1},
-        "thresholds": {"post_events": ["rate<0.0005"]},
-    }
-    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    path.write_text(RATE_CAP.read_text(encoding="utf-8"), encoding="utf-8")
     return path
 
 

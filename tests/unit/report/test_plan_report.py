@@ -8,30 +8,16 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from scaling_lab.cli.main import main
 from scaling_lab.result import ResultKind, save_result
 from tests.unit.store.synth_runs import QUIET, synth_run
 
-RATE = 400  # req/s: Lambda's 10 requests a second per environment need 40 of reserved
-
 
 @pytest.fixture(scope="module")
 def plan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("plan")
-    scenario = root / "s.yaml"
-    doc = {
-        "name": "plan-rate-cap",
-        "traffic": {
-            "start_rate": RATE,
-            "arrivals": "even",
-            "stages": [{"duration": "20s", "target": RATE}],
-        },
-        "mix": {"post_events": 1},
-        "thresholds": {"post_events": ["rate<0.0005"]},
-    }
-    scenario.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    scenario = Path(__file__).resolve().parents[2] / "fixtures" / "plan" / "rate-cap.yaml"
     out = root / "plans"
     args = ["plan", str(scenario), "--system", "staging-no-burst", "--seeds", "2", "--seed", "1"]
     args += ["--executor", "serial", "--out", str(out)]
