@@ -24,7 +24,7 @@ from scaling_lab.aws import ThrottleCause
 from scaling_lab.model import simulate
 from scaling_lab.model.arrivals import TICK_S, tick_arrivals
 from scaling_lab.model.world import World
-from scaling_lab.scenario.models import ArrivalProcess, Scenario
+from scaling_lab.scenario.models import ArrivalProcess, Fault, Scenario
 from scaling_lab.system.models import SystemConfig
 
 MODES = ("fast", "exact")
@@ -145,7 +145,7 @@ class _Clock:
         return self.t
 
 
-def make_governor(system: SystemConfig) -> tuple[Governor, _Clock]:
+def make_governor(system: SystemConfig, faults: Sequence[Fault] = ()) -> tuple[Governor, _Clock]:
     clock = _Clock()
     app = AppSettings(
         cursor_secret="x" * 32,
@@ -153,7 +153,7 @@ def make_governor(system: SystemConfig) -> tuple[Governor, _Clock]:
         sqs_endpoint="http://127.0.0.1:9",
     )
     g = Governor(system, GovernorSettings(publish=False), app, clock=clock)
-    g.start(EPOCH)
+    g.start(EPOCH, faults=list(faults))
     return g, clock
 
 
@@ -163,11 +163,14 @@ def governor_lambda(
     service_s: Callable[[int], float],
     *,
     cold_s: float = 0.001,
+    faults: Sequence[Fault] = (),
 ) -> Outcome:
     """Arrivals at ``times`` (run seconds, ascending) through the gate's calls into the
     governor: the front door, then Lambda admission; an admitted invocation finishes after
-    its cold start (if any) and ``service_s(i)``."""
-    g, clock = make_governor(system)
+    its cold start (if any) and ``service_s(i)``. ``faults`` are the governor's timeline,
+    brought up to date at each whole second (as its ticker does)."""
+    g, clock = make_governor(system, faults)
+    synced = -1
     done: list[float] = []
     causes: Counter[ThrottleCause] = Counter()
     cold = 0
@@ -179,6 +182,12 @@ def governor_lambda(
         sec = int(t)
         offered[sec] += 1
         now = EPOCH + float(t)
+        if faults and sec > synced:
+            synced = sec
+            while done and done[0] <= EPOCH + sec:  # what ended before the second began
+                clock.t = heapq.heappop(done)
+                g.release_lambda(clock.t)
+            g.sync(EPOCH + sec)
         while done and done[0] <= now:
             clock.t = heapq.heappop(done)
             g.release_lambda(clock.t)

@@ -8,7 +8,7 @@ refilled at 100/s (scaling-behavior.html), drains at (rate - 100)/s and then adm
 from __future__ import annotations
 
 import pytest
-from rule_engines import model, rule_system, step_scenario
+from rule_engines import arrival_times, governor_lambda, model, rule_system, step_scenario
 
 from scaling_lab.aws import LambdaEnvironments, ThrottleCause
 from scaling_lab.scenario.models import ArrivalProcess, Fault, FaultKind
@@ -28,10 +28,14 @@ def _storm_case():
     return sc, system
 
 
-@pytest.mark.parametrize("engine", ["fast", "exact"])
+@pytest.mark.parametrize("engine", ["fast", "exact", "governor"])
 def test_a_storm_makes_every_invocation_cold_and_the_scaling_rate_binds(engine):
     sc, system = _storm_case()
-    out = model(sc, system, engine)
+    if engine == "governor":
+        times = arrival_times(sc)
+        out = governor_lambda(system, times, lambda _i: SERVICE_S, faults=sc.faults)
+    else:
+        out = model(sc, system, engine)
     # before: the warm pool (~ RATE x SERVICE_S = 15 environments) serves everything; the
     # bucket is full again when the storm starts. During: the bucket of 1,000 drains at
     # (300 - 100)/s for 5 s, then 100/s are admitted, 200/s throttled for 15 s.
