@@ -334,10 +334,11 @@ def _local_journal(
                 end,
                 ActivityStatus.SUCCEEDED,
                 {
-                    "injected": "governor",
+                    "injected": rec.get("injected", "governor"),
                     "fault": action.fault().model_dump(mode="json", by_alias=True),
                     "affected_calls": rec.get("affected_calls"),
                     "rolled_back": isinstance(rolled, int | float),
+                    **{k: v for k, v in rec.items() if k.startswith("fis_")},
                 },
             )
         )

@@ -28,7 +28,7 @@ from scaling_lab.load.runner import run_load
 from scaling_lab.load.target import Target
 from scaling_lab.result.models import SecondSample
 
-__all__ = ["COMPLETE_AFTER_S", "run_on_local", "with_figures"]
+__all__ = ["COMPLETE_AFTER_S", "Stops", "run_on_local", "with_figures"]
 
 #: A second is judged by the stop conditions once this many more have passed: its requests
 #: (counted in the second they started) and the governor's counters for it are in by then.
@@ -65,7 +65,7 @@ def _whole(name: str, value: float) -> float | int:
 
 
 @dataclass
-class _Stops:
+class Stops:
     """The stop conditions fed each completed second of the live series."""
 
     experiment: Experiment
@@ -153,7 +153,7 @@ def run_on_local(
     """Run the experiment on the local stack; the RunResult goes to ``out_dir``."""
     experiment, scenario = loaded.experiment, loaded.scenario
     phases = experiment_phases(experiment, scenario.duration_s)
-    stops = _Stops(experiment, scenario.duration_s)
+    stops = Stops(experiment, scenario.duration_s)
     state: dict[str, object] = {}
 
     def stopped(tgt: Target) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,13 +15,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from scaling_lab.cli import results
-from scaling_lab.cli.options import JsonOpt, K6Opt, opt
+from scaling_lab.cli.options import AllowProductionOpt, ApiKeyOpt, JsonOpt, K6Opt, YesOpt, opt
 from scaling_lab.cli.output import err, out
 from scaling_lab.cli.paths import writable_dir
 from scaling_lab.errors import ExitCode, InputError, ValidationFailed
 from scaling_lab.scenario.limits import MAX_SEED
 
 if TYPE_CHECKING:
+    from scaling_lab.chaos.fis import FisPlan
     from scaling_lab.chaos.loader import LoadedExperiment
     from scaling_lab.chaos.outcome import ChaosOutcome
 
@@ -69,7 +71,7 @@ def _run(
         opt(
             "--target",
             "model, local (k6 on the local stack, faults through the governor), or a staging "
-            "URL (with --dry-run: the FIS template)",
+            "URL (k6 against it, faults through AWS FIS; --dry-run prints the template)",
         ),
     ] = "model",
     runs: Annotated[
@@ -87,7 +89,8 @@ def _run(
     mode: Annotated[str, opt("--mode", "model mode: fast | exact")] = "fast",
     out_dir: Annotated[Path, opt("--out", "parent folder of the run folder")] = Path("runs"),
     dry_run: Annotated[
-        bool, opt("--dry-run", "URL target: print the FIS template and alarms, create nothing")
+        bool,
+        opt("--dry-run", "URL target: print the FIS template, runbooks and alarms; create nothing"),
     ] = False,
     role_arn: Annotated[
         str | None, opt("--fis-role-arn", "IAM role FIS assumes (URL target)")
@@ -102,6 +105,28 @@ def _run(
         list[str] | None,
         opt("--subnet-arn", "the function's VPC subnets (cutting DynamoDB off; repeatable)"),
     ] = None,
+    automation_role_arn: Annotated[
+        str | None,
+        opt(
+            "--automation-role-arn",
+            "URL target: the IAM role SSM Automation assumes for the runbook faults (default: "
+            "--fis-role-arn)",
+        ),
+    ] = None,
+    api_key: ApiKeyOpt = None,
+    yes: YesOpt = False,
+    allow_production: AllowProductionOpt = False,
+    max_rate: Annotated[
+        float | None,
+        opt("--max-rate", "URL target: refuse a plan whose peak exceeds this many req/s"),
+    ] = None,
+    preflight: Annotated[
+        bool,
+        opt(
+            "--preflight/--no-preflight",
+            "URL target: check DNS, TCP and one authenticated GET before anything else",
+        ),
+    ] = True,
     scale: Annotated[
         str,
         opt(
@@ -170,16 +195,38 @@ def _run(
             as_json=as_json,
         )
     if target.startswith(("http://", "https://")):
+        if runs != 1:
+            raise InputError("--runs: a staging run runs once; drop --runs")
+        factor = 1.0 if scale == "auto" else resolve_scale(scale, 0.0, 0.0)
         if not dry_run:
-            raise InputError(
-                f"--target {target}: running on staging is not available; --dry-run prints "
-                "the FIS template it would create"
-            )
+            writable_dir(out_dir, "--out")
         loaded = load_experiment(experiment)
-        return _fis_dry_run(loaded, role_arn, region, function_arn, subnet_arns or [])
-    raise InputError(
-        f"--target {target!r}: expected 'model', 'local', or a staging URL with --dry-run"
-    )
+        plan, fis_region = _fis_plan(
+            loaded, role_arn, automation_role_arn, region, function_arn, subnet_arns or []
+        )
+        for note in plan.notes:
+            err.print(f"[yellow]note:[/yellow] {escape(note)}")
+        if dry_run:
+            out.print_json(json.dumps(plan.show()))
+            err.print("dry run: nothing created")
+            return ExitCode.OK
+        return _on_url(
+            loaded,
+            plan,
+            fis_region,
+            url=target,
+            scale=factor,
+            api_key=api_key,
+            yes=yes,
+            max_rate=max_rate,
+            allow_production=allow_production,
+            preflight=preflight,
+            k6=k6,
+            live=live,
+            out_dir=out_dir,
+            as_json=as_json,
+        )
+    raise InputError(f"--target {target!r}: expected 'model', 'local', or a staging URL")
 
 
 def _on_model(
@@ -228,25 +275,40 @@ def _on_local(
     out_dir: Path,
     as_json: bool,
 ) -> int:
+    from scaling_lab.chaos.local_target import run_on_local
+
+    return _in_run_folder(
+        loaded,
+        out_dir,
+        as_json,
+        lambda work: run_on_local(
+            loaded,
+            scale=scale,
+            out_dir=work,
+            backend=backend,
+            k6_path=k6,
+            live=live and err.is_terminal,
+            console=err,
+        ),
+    )
+
+
+def _in_run_folder(
+    loaded: LoadedExperiment,
+    out_dir: Path,
+    as_json: bool,
+    run: Callable[[Path], ChaosOutcome],
+) -> int:
+    """Run a load of the experiment into a work folder, then name the folder after the run
+    (chaos-<experiment>-<run_id>, as the model target's), record and report it."""
     import dataclasses
     import uuid
 
-    from scaling_lab.chaos.local_target import run_on_local
-
-    # The run id is the load's, known once it ran: the folder takes its name then, as the
-    # model target's does (chaos-<experiment>-<run_id>).
+    # The run id is the load's, known once it ran: the folder takes its name then.
     work = writable_dir(
         out_dir / f".chaos-{loaded.name}-{uuid.uuid4().hex[:8]}", "--out", create=True
     )
-    outcome = run_on_local(
-        loaded,
-        scale=scale,
-        out_dir=work,
-        backend=backend,
-        k6_path=k6,
-        live=live and err.is_terminal,
-        console=err,
-    )
+    outcome = run(work)
     folder = out_dir / f"chaos-{loaded.name}-{outcome.result.run_id}"
     try:
         work.rename(folder)
@@ -330,13 +392,14 @@ def _print(outcome: ChaosOutcome) -> None:
     out.print(f"status: {outcome.status.value}; deviated: {str(outcome.deviated).lower()}")
 
 
-def _fis_dry_run(
+def _fis_plan(
     loaded: LoadedExperiment,
     role_arn: str | None,
+    automation_role_arn: str | None,
     region: str | None,
     function_arn: str | None,
     subnet_arns: list[str],
-) -> int:
+) -> tuple[FisPlan, str]:
     from scaling_lab.chaos.fis import FisOptions, fis_plan
 
     if role_arn is None:
@@ -344,10 +407,75 @@ def _fis_dry_run(
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if not region:
         raise InputError("--region: required (or set AWS_REGION)")
-    plan = fis_plan(loaded, FisOptions(role_arn, region, function_arn, tuple(subnet_arns)))
-    out.print_json(json.dumps({"experiment_template": plan.template, "alarms": plan.alarms}))
-    err.print("dry run: nothing created")
-    return ExitCode.OK
+    options = FisOptions(
+        role_arn,
+        region,
+        function_arn,
+        tuple(subnet_arns),
+        automation_role_arn=automation_role_arn,
+    )
+    return fis_plan(loaded, options), region
+
+
+def _on_url(
+    loaded: LoadedExperiment,
+    plan: FisPlan,
+    region: str,
+    *,
+    url: str,
+    scale: float,
+    api_key: str | None,
+    yes: bool,
+    max_rate: float | None,
+    allow_production: bool,
+    preflight: bool,
+    k6: str | None,
+    live: bool,
+    out_dir: Path,
+    as_json: bool,
+) -> int:
+    import sys
+
+    import boto3
+
+    from scaling_lab.chaos.url_target import run_on_url
+    from scaling_lab.load.plan import authorize
+    from scaling_lab.load.runner import prepare
+
+    _, _, load_plan, _ = prepare(loaded.scenario, loaded.system, target=url, scale=scale)
+    for line in load_plan.lines():
+        err.print(f"  {line}")
+    key = authorize(
+        load_plan,
+        api_key=api_key,
+        max_rate=max_rate,
+        yes=yes,
+        interactive=sys.stdin.isatty() and err.is_terminal,
+        allow_production=allow_production,
+        preflight=preflight,
+        confirm=lambda q: typer.confirm(q, default=False, err=True),
+        report=lambda line: err.print(f"  {line}"),
+    )
+    session = boto3.Session(region_name=region)
+    return _in_run_folder(
+        loaded,
+        out_dir,
+        as_json,
+        lambda work: run_on_url(
+            loaded,
+            plan,
+            session,
+            url=url,
+            api_key=key,
+            scale=scale,
+            out_dir=work,
+            k6_path=k6,
+            live=live and err.is_terminal,
+            console=err,
+            max_rate=max_rate,
+            allow_production=allow_production,
+        ),
+    )
 
 
 def register(app: typer.Typer) -> None:

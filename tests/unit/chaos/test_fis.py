@@ -1,9 +1,9 @@
-"""chaos run URL --dry-run: the AWS FIS experiment template and its CloudWatch alarms.
+"""chaos run URL --dry-run: the AWS FIS experiment template, its runbooks and CloudWatch alarms.
 
-The template is created in moto's FIS (moto 5 implements create_experiment_template only: get and
-list are not) and checked against botocore's own service model of
-``CreateExperimentTemplate``; the alarms are created in moto's CloudWatch, whose ARNs must be
-the ones the template names."""
+The template is checked against botocore's own service model of ``CreateExperimentTemplate``
+and created in moto's FIS; each runbook is created in moto's SSM and every AWS call a runbook
+step makes is checked against botocore's model of that call; the alarms are created in moto's
+CloudWatch, whose ARNs must be the ones the template names."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 from botocore.validate import ParamValidator
 from moto import mock_aws
 
@@ -95,20 +96,144 @@ def test_alarms_are_created_in_moto_and_the_template_names_their_arns() -> None:
 
 
 def test_what_fis_cannot_do_is_refused_one_line_per_action() -> None:
-    loaded = load_experiment(SHIPPED / "ddb-throttle-storm.yaml")
+    loaded = load_experiment(FIX / "fis-refused.yaml")
     with pytest.raises(ValidationFailed) as exc:
         fis_plan(loaded, FisOptions(ROLE, "eu-west-1", FUNCTION))
     messages = [str(p) for p in exc.value.problems]
-    assert any("method[0]: throttle_storm on dynamodb: FIS has no action" in m for m in messages)
-    assert any("stop_conditions[0]: probe 'error rate' reads endpoint all" in m for m in messages)
+    assert len(messages) == 4, messages
+    assert any("method[0]: dynamodb_errors: FIS injects API errors only" in m for m in messages)
+    assert any("method[1]: added_latency on sqs: FIS has no action" in m for m in messages)
+    # 15 s after the experiment starts: shorter than the one minute an aws:fis:wait lasts
+    assert any("method[2].at: 15 s after the first action" in m for m in messages)
+    assert any(
+        "stop_conditions[0]: probe 'post p95' reads endpoint post_events: a function URL's "
+        "metrics count every path together" in m
+        for m in messages
+    )
+
+
+def _runbook_steps(doc: dict[str, object]) -> list[dict[str, object]]:
+    content = yaml.safe_load(str(doc["Content"]))
+    assert content["schemaVersion"] == "0.3"
+    return content["mainSteps"]  # type: ignore[no-any-return]
+
+
+_BOTO_SERVICE = {"dynamodb": "dynamodb", "lambda": "lambda", "sqs": "sqs"}
+
+
+@pytest.mark.parametrize(
+    "experiment",
+    [
+        "ddb-throttle-storm",
+        "backend-restart",
+        "sqs-unavailable",
+        "ddb-added-latency",
+        "cold-start-storm",
+    ],
+)
+def test_every_shipped_experiment_plans_a_template_moto_creates(experiment: str) -> None:
+    """The template, its runbooks and alarms are valid calls (botocore's models), moto creates
+    them, and FIS starts and stops the experiment; every runbook step that calls AWS makes a
+    call botocore's model of that API accepts."""
+    plan = fis_plan(load_experiment(experiment), FisOptions(ROLE, "eu-west-1", FUNCTION))
+    assert _shape_errors("fis", "CreateExperimentTemplate", plan.template) == ""
+    for doc in plan.documents:
+        assert _shape_errors("ssm", "CreateDocument", doc) == ""
+        for step in _runbook_steps(doc):
+            inputs = dict(step["inputs"])  # type: ignore[call-overload]
+            if step["action"] not in ("aws:executeAwsApi", "aws:waitForAwsResourceProperty"):
+                continue
+            service, api = inputs.pop("Service"), inputs.pop("Api")
+            inputs.pop("PropertySelector", None)
+            inputs.pop("DesiredValues", None)
+            assert _shape_errors(_BOTO_SERVICE[service], api, inputs) == "", step
+    for alarm in plan.alarms:
+        assert _shape_errors("cloudwatch", "PutMetricAlarm", alarm) == ""
+    with mock_aws():
+        ssm = boto3.client("ssm", region_name="eu-west-1")
+        for doc in plan.documents:
+            assert ssm.create_document(**doc)["DocumentDescription"]["Status"] == "Active"
+        cw = boto3.client("cloudwatch", region_name="eu-west-1")
+        for alarm in plan.alarms:
+            cw.put_metric_alarm(**alarm)
+        fis = boto3.client("fis", region_name="eu-west-1")
+        tid = fis.create_experiment_template(**plan.template)["experimentTemplate"]["id"]
+        xid = fis.start_experiment(experimentTemplateId=tid)["experiment"]["id"]
+        fis.stop_experiment(id=xid)
+        assert fis.get_experiment(id=xid)["experiment"]["state"]["status"] == "stopped"
+
+
+def test_throttle_storm_runbook_lowers_and_restores_the_system_files_capacity() -> None:
+    """spike-ready: 10,000 WCU and 1,000 RCU, both indexes written like the table; a quarter
+    is 2,500 / 250, and the restore puts back 10,000 / 1,000. The experiment starts at 90 s,
+    the method's only start, so the runbook does not sleep first."""
+    plan = fis_plan(load_experiment("ddb-throttle-storm"), FisOptions(ROLE, "eu-west-1", FUNCTION))
+    assert plan.start_at_s == 90.0
+    (action,) = plan.template["actions"].values()  # type: ignore[union-attr]
+    assert action["actionId"] == "aws:ssm:start-automation-execution"  # type: ignore[index]
+    (doc,) = plan.documents
+    steps = {s["name"]: s for s in _runbook_steps(doc)}
+    assert list(steps) == ["lower", "lowered", "hold", "restore", "restored"]
+    low, back = steps["lower"]["inputs"], steps["restore"]["inputs"]
+    assert low["ProvisionedThroughput"] == {"ReadCapacityUnits": 250, "WriteCapacityUnits": 2500}
+    assert back["ProvisionedThroughput"] == {"ReadCapacityUnits": 1000, "WriteCapacityUnits": 10000}
+    assert [g["Update"]["IndexName"] for g in low["GlobalSecondaryIndexUpdates"]] == [
+        "inbox",
+        "inbox_by_type",
+    ]
+    assert all(
+        g["Update"]["ProvisionedThroughput"]["WriteCapacityUnits"] == 2500
+        for g in low["GlobalSecondaryIndexUpdates"]
+    )
+    assert steps["hold"]["inputs"] == {"Duration": "PT30S"}
+    # a failure or a cancel (the experiment stopped) anywhere from the injection restores
+    for name in ("lower", "lowered", "hold"):
+        assert steps[name]["onCancel"] == steps[name]["onFailure"] == "step:restore"
+    assert steps["restored"]["isEnd"] is True
+    # the stop condition on the error rate is the function URL's 4xx + 5xx over its requests
+    (alarm,) = plan.alarms
+    assert alarm["Metrics"][-1]["Expression"] == "(m4xx + m5xx) / mall"  # type: ignore[index]
+    assert (alarm["Threshold"], alarm["EvaluationPeriods"]) == (0.5, 1)
+
+
+def test_cold_start_storm_recycles_with_two_configuration_updates() -> None:
+    """staging's timeout is 30 s: the storm sets 31 s (a new configuration: new environments),
+    holds 10 s and sets 30 s again; the plan says the AWS storm is milder than the model's."""
+    plan = fis_plan(load_experiment("cold-start-storm"), FisOptions(ROLE, "eu-west-1", FUNCTION))
+    (doc,) = plan.documents
+    steps = {s["name"]: s for s in _runbook_steps(doc)}
+    assert steps["recycle"]["inputs"]["Timeout"] == 31
+    assert steps["recycle_back"]["inputs"]["Timeout"] == 30
+    assert steps["recycle"]["inputs"]["FunctionName"] == "triggers-api"
+    (note,) = plan.notes
+    assert "upper bound" in note
+
+
+def test_a_later_runbook_sleeps_inside_the_runbook() -> None:
+    """Two actions at 90 s and 100 s: the experiment starts at 90 s and the second runbook
+    sleeps 10 s first (shorter than an aws:fis:wait can)."""
+    loaded = load_experiment("sqs-unavailable")
+    first = loaded.experiment.method[0]
+    second = first.model_copy(update={"name": "again", "at_s": 100.0, "duration_s": 5.0})
+    loaded = _with_method(loaded, [first, second])
+    plan = fis_plan(loaded, FisOptions(ROLE, "eu-west-1"))
+    assert plan.start_at_s == 90.0
+    steps = _runbook_steps(plan.documents[1])
+    assert steps[0] == {"name": "delay", "action": "aws:sleep", "inputs": {"Duration": "PT10S"}}
+    assert "onCancel" not in steps[0]  # cancelled before the fault: nothing to restore
+    deny = json.loads(steps[1]["inputs"]["Attributes"]["Policy"])  # type: ignore[index]
+    assert deny["Statement"][0]["Effect"] == "Deny"
+    assert "sqs:SendMessage" in deny["Statement"][0]["Action"]
+    assert deny["Statement"][0]["Resource"] == (
+        "arn:aws:sqs:eu-west-1:123456789012:triggers-delivery"
+    )
 
 
 @pytest.mark.parametrize(
     ("experiment", "expected"),
     [
-        ("sqs-unavailable", "method[0]: sqs_unavailable: FIS has no SQS action"),
-        ("ddb-added-latency", "method[0]: added_latency on dynamodb: FIS has no action"),
-        ("backend-restart", "method[0]: duration 15 s: aws:network:disrupt-connectivity lasts"),
+        ("ddb-added-latency", "method[0]: a Lambda action needs --function-arn"),
+        ("cold-start-storm", "method[0]: cold_start_storm: recycling the environments needs"),
     ],
 )
 def test_dry_run_refusals_are_one_line(
@@ -132,24 +257,48 @@ def test_dry_run_prints_the_template_and_creates_nothing(capsys: pytest.CaptureF
     assert "dry run: nothing created" in cap.err
 
 
-def test_disrupt_connectivity_for_a_restart_and_waits_for_a_later_start() -> None:
-    loaded = load_experiment(SHIPPED / "backend-restart.yaml")
-    method = [
-        a.model_copy(update={"at_s": 60.0, "duration_s": 90.0}) for a in loaded.experiment.method
-    ]
-    loaded = type(loaded)(
+def _with_method(loaded, method):  # type: ignore[no-untyped-def]
+    return type(loaded)(
         loaded.path,
         loaded.experiment.model_copy(update={"method": method}),
         loaded.scenario_path,
         loaded.scenario,
         loaded.system,
     )
-    plan = fis_plan(loaded, FisOptions(ROLE, "eu-west-1", None, (SUBNET,)))
+
+
+def test_disrupt_connectivity_for_a_restart_and_waits_for_a_later_start() -> None:
+    """A minute or longer, with the function's subnets: FIS's own action; a second action
+    60 s after the first waits with aws:fis:wait."""
+    loaded = load_experiment(SHIPPED / "backend-restart.yaml")
+    (first,) = loaded.experiment.method
+    first = first.model_copy(update={"at_s": 20.0, "duration_s": 90.0})
+    second = first.model_copy(update={"name": "again", "at_s": 80.0, "duration_s": 60.0})
+    plan = fis_plan(
+        _with_method(loaded, [first, second]), FisOptions(ROLE, "eu-west-1", None, (SUBNET,))
+    )
     assert _shape_errors("fis", "CreateExperimentTemplate", plan.template) == ""
+    assert plan.start_at_s == 20.0 and plan.documents == []
     actions = plan.template["actions"]
-    assert actions["wait0"]["parameters"] == {"duration": "PT60S"}  # type: ignore[index]
-    assert actions["a0"]["startAfter"] == ["wait0"]  # type: ignore[index]
     assert actions["a0"]["parameters"] == {"duration": "PT90S", "scope": "dynamodb"}  # type: ignore[index]
+    assert "startAfter" not in actions["a0"]  # type: ignore[operator]
+    assert actions["wait1"]["parameters"] == {"duration": "PT60S"}  # type: ignore[index]
+    assert actions["a1"]["startAfter"] == ["wait1"]  # type: ignore[index]
+
+
+def test_a_short_restart_denies_the_table_with_a_resource_policy() -> None:
+    """backend-restart's 15 s outage is shorter than disrupt-connectivity's minute: a runbook
+    denies the table's data plane (not its DeleteResourcePolicy) and deletes the policy."""
+    plan = fis_plan(
+        load_experiment("backend-restart"), FisOptions(ROLE, "eu-west-1", None, (SUBNET,))
+    )
+    (doc,) = plan.documents
+    steps = {s["name"]: s for s in _runbook_steps(doc)}
+    policy = json.loads(steps["deny"]["inputs"]["Policy"])  # type: ignore[index]
+    actions = policy["Statement"][0]["Action"]
+    assert "dynamodb:PutItem" in actions and "dynamodb:DeleteResourcePolicy" not in actions
+    assert steps["allow"]["inputs"]["Api"] == "DeleteResourcePolicy"  # type: ignore[index]
+    assert steps["hold"]["inputs"] == {"Duration": "PT15S"}
 
 
 def test_missing_role_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
