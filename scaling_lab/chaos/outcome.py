@@ -156,7 +156,7 @@ class ChaosOutcome:
     unmodelled: list[str] = field(default_factory=list)  # actions the model does not inject
     started_at: str = ""  # ISO time the prediction was made
     computed_s: float = 0.0  # wall seconds it took
-    target: str = "model"  # model | local
+    target: str = "model"  # model | local | url
     local: LocalRun | None = None  # a run on the local stack
 
     @property

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -38,6 +38,9 @@ from scaling_lab.load.abort import Aborted
 from scaling_lab.load.hooks import LiveRun, RunHooks
 from scaling_lab.load.runner import run_load
 from scaling_lab.load.target import Target
+
+if TYPE_CHECKING:
+    from boto3.session import Session
 
 __all__ = ["FisDriver", "check_deployed", "run_on_url"]
 
@@ -69,7 +72,7 @@ def _aws(what: str, call: Callable[[], Any]) -> Any:
         raise EnvironmentProblem(f"{what}: {_client_error(exc)}") from None
 
 
-def check_deployed(loaded: LoadedExperiment, plan: FisPlan, session: Any) -> None:
+def check_deployed(loaded: LoadedExperiment, plan: FisPlan, session: Session) -> None:
     """Refuse, one line per difference, when what a runbook restores is not what is deployed:
     the table's and its indexes' provisioned capacity, the function's timeout and reserved
     concurrency, a queue or table with a resource policy of its own (a runbook's restore
@@ -227,7 +230,7 @@ class FisDriver:
     """Creates what a plan needs and drives its experiment; every AWS error one line."""
 
     plan: FisPlan
-    session: Any
+    session: Session
     template_id: str | None = None
     experiment_id: str | None = None
     states: list[tuple[float, str]] = field(default_factory=list)  # (epoch s, status)
@@ -376,7 +379,7 @@ def _faults(loaded: LoadedExperiment, driver: FisDriver, started: float | None) 
 def run_on_url(
     loaded: LoadedExperiment,
     plan: FisPlan,
-    session: Any,
+    session: Session,
     *,
     url: str,
     api_key: str,

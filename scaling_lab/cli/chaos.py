@@ -350,7 +350,11 @@ def _print(outcome: ChaosOutcome) -> None:
     n = len(outcome.replications)
     table = Table(
         title=f"{outcome.loaded.experiment.title}  "
-        + (f"(model, {n} replication(s))" if outcome.local is None else "(local stack)"),
+        + {
+            "model": f"(model, {n} replication(s))",
+            "local": "(local stack)",
+            "url": "(staging, faults through AWS FIS)",
+        }.get(outcome.target, f"({outcome.target})"),
         title_justify="left",
         show_edge=False,
     )

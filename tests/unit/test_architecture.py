@@ -119,9 +119,7 @@ def test_figure_names_are_listed_only_in_the_metrics_module() -> None:
         for path in _sources()
         for line, names in _listings(ast.parse(path.read_text(encoding="utf-8")))
     ]
-    assert not second_lists, "list figures via scaling_lab.aws.metrics:\n" + "\n".join(
-        second_lists
-    )
+    assert not second_lists, "list figures via scaling_lab.aws.metrics:\n" + "\n".join(second_lists)
 
 
 def test_cloudwatch_metric_names_appear_only_in_the_metrics_module() -> None:

@@ -20,7 +20,6 @@ from tests.unit.store.synth_runs import QUIET, synth_run
 pytestmark = pytest.mark.integration
 
 
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -163,7 +163,8 @@ def test_unmodelled_faults_are_said_and_journalled_as_failed(
         (["--target", "lokal"], "--target 'lokal': expected 'model', 'local', or a staging URL"),
         (["--target", "local", "--runs", "2"], "--runs: the local target runs once"),
         (["--target", "local", "--dry-run"], "--dry-run: the local target has no plan"),
-        (["--target", "https://staging.example.com"], "--dry-run prints the FIS template"),
+        (["--target", "https://staging.example.com"], "--fis-role-arn: required"),
+        (["--target", "https://staging.example.com", "--runs", "3"], "--runs: a staging run"),
         (["--dry-run"], "--dry-run: the model target creates nothing"),
     ],
 )

@@ -142,7 +142,9 @@ def _with_phase_throttles(result: RunResult, phase: str, count: int) -> RunResul
 
 
 def test_compare_cli_judges_intervals_and_leaves_a_phase_ungated(
-    replicated: RunResult, tmp_path, capsys  # type: ignore[no-untyped-def]
+    replicated: RunResult,
+    tmp_path,
+    capsys,  # type: ignore[no-untyped-def]
 ) -> None:
     from scaling_lab.cli.main import main
     from scaling_lab.result import save_result
