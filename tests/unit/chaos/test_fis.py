@@ -246,14 +246,22 @@ def test_dry_run_refusals_are_one_line(
     assert expected in err and "Traceback" not in err
 
 
-def test_dry_run_prints_the_template_and_creates_nothing(capsys: pytest.CaptureFixture[str]):
-    argv = ["chaos", "run", str(FIX / "fis-lambda.yaml"), "--target", "https://staging.example.com"]
+@pytest.mark.parametrize("experiment", [p.stem for p in sorted(SHIPPED.glob("*.yaml"))])
+def test_dry_run_prints_the_plan_and_creates_nothing(
+    experiment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["chaos", "run", experiment, "--target", "https://staging.example.com"]
     argv += ["--dry-run", "--fis-role-arn", ROLE, "--region", "eu-west-1"]
     argv += ["--function-arn", FUNCTION]
-    assert main(argv) == 0
+    with mock_aws():
+        assert main(argv) == 0
+        fis = boto3.client("fis", region_name="eu-west-1")
+        assert fis.list_experiment_templates()["experimentTemplates"] == []
     cap = capsys.readouterr()
     doc = json.loads(cap.out)
-    assert doc["experiment_template"]["roleArn"] == ROLE and len(doc["alarms"]) == 2
+    assert doc["experiment_template"]["roleArn"] == ROLE
+    assert set(doc) == {"start_at_s", "experiment_template", "alarms", "ssm_documents", "notes"}
+    assert _shape_errors("fis", "CreateExperimentTemplate", doc["experiment_template"]) == ""
     assert "dry run: nothing created" in cap.err
 
 
