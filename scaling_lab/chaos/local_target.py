@@ -24,11 +24,11 @@ from scaling_lab.errors import ScalingLabError
 from scaling_lab.jsontypes import JsonObject
 from scaling_lab.load.abort import Aborted
 from scaling_lab.load.hooks import LiveRun, RunHooks
-from scaling_lab.load.runner import run_load
+from scaling_lab.load.runner import LoadRun, run_load
 from scaling_lab.load.target import Target
 from scaling_lab.result.models import SecondSample
 
-__all__ = ["COMPLETE_AFTER_S", "Stops", "run_on_local", "with_figures"]
+__all__ = ["COMPLETE_AFTER_S", "Stops", "observed_outcome", "run_on_local", "with_figures"]
 
 #: A second is judged by the stop conditions once this many more have passed: its requests
 #: (counted in the second they started) and the governor's counters for it are in by then.
@@ -152,7 +152,6 @@ def run_on_local(
 ) -> ChaosOutcome:
     """Run the experiment on the local stack; the RunResult goes to ``out_dir``."""
     experiment, scenario = loaded.experiment, loaded.scenario
-    phases = experiment_phases(experiment, scenario.duration_s)
     stops = Stops(experiment, scenario.duration_s)
     state: dict[str, object] = {}
 
@@ -183,6 +182,45 @@ def run_on_local(
     )
     computed_s = time.perf_counter() - t0
     result = run.result
+    n_base = len(scenario.faults) - len(experiment.method)
+    journal = state.get("journal")
+    faults: list[JsonObject] = []
+    if isinstance(journal, list):
+        for rec in journal:
+            if rec.index >= n_base:
+                faults.append(rec.model_dump(mode="json", by_alias=True))
+    rollbacks = state.get("rollbacks")
+    return observed_outcome(
+        loaded,
+        run,
+        stops,
+        computed_s,
+        target="local",
+        faults=faults,
+        rollbacks=list(rollbacks) if isinstance(rollbacks, list) else [],
+        audit=[n for n in result.provenance.notes if n.startswith("audit")],
+    )
+
+
+def observed_outcome(
+    loaded: LoadedExperiment,
+    run: LoadRun,
+    stops: Stops,
+    computed_s: float,
+    *,
+    target: str,
+    faults: list[JsonObject],
+    rollbacks: list[ActivityRun],
+    audit: list[str],
+    stopped_elsewhere: tuple[str, float | None] | None = None,
+) -> ChaosOutcome:
+    """The outcome of a load the experiment ran under (local stack or staging): the hypothesis
+    judged per phase on the observed series, the load's end (earlier when a stop condition
+    tripped: ``stops``'s, else ``stopped_elsewhere``'s (what stopped it, epoch s)), the
+    method's faults as injected, the rollbacks and the audit."""
+    experiment, scenario = loaded.experiment, loaded.scenario
+    phases = experiment_phases(experiment, scenario.duration_s)
+    result = run.result
     tripped = stops.watch.tripped
     aborted = (tripped[0], tripped[1]) if tripped is not None else (None, None)
     verdict = judge_replication(experiment, phases, result.series, scenario.seed, aborted)
@@ -198,30 +236,26 @@ def run_on_local(
         for probe in experiment.steady_state_hypothesis.probes
     ]
     t0_epoch = result.provenance.started_at.timestamp()
-    n_base = len(scenario.faults) - len(experiment.method)
-    journal = state.get("journal")
-    faults: list[JsonObject] = []
-    if isinstance(journal, list):
-        for rec in journal:
-            if rec.index >= n_base:
-                faults.append(rec.model_dump(mode="json", by_alias=True))
-    # The load ended when the stop condition tripped (k6 stopped then), else as planned.
+    stop = experiment.stop_conditions[tripped[1]] if tripped is not None else None
+    stopped_by = None if stop is None else f"{stop.probe}: {stop.tolerance} for {stop.for_s:g}s"
+    tripped_epoch = stops.tripped_epoch_s
+    if stopped_by is None and stopped_elsewhere is not None:
+        stopped_by, tripped_epoch = stopped_elsewhere
+    # The load ended when a stop condition tripped (k6 stopped then), else as planned.
     ended_s = (
         scenario.duration_s
-        if stops.tripped_epoch_s is None
-        else min(scenario.duration_s, max(0.0, stops.tripped_epoch_s - t0_epoch))
+        if tripped_epoch is None
+        else min(scenario.duration_s, max(0.0, tripped_epoch - t0_epoch))
     )
-    rollbacks = state.get("rollbacks")
-    stop = experiment.stop_conditions[tripped[1]] if tripped is not None else None
     local = LocalRun(
         t0_epoch_s=t0_epoch,
         planned_s=scenario.duration_s,
         ended_s=ended_s,
         faults=faults,
-        rollbacks=list(rollbacks) if isinstance(rollbacks, list) else [],
-        audit=[n for n in result.provenance.notes if n.startswith("audit")],
+        rollbacks=rollbacks,
+        audit=audit,
         result_path=str(run.path),
-        stopped_by=None if stop is None else f"{stop.probe}: {stop.tolerance} for {stop.for_s:g}s",
+        stopped_by=stopped_by,
     )
     return ChaosOutcome(
         loaded,
@@ -232,6 +266,6 @@ def run_on_local(
         [],
         datetime.fromtimestamp(t0_epoch, UTC).isoformat(),
         computed_s,
-        target="local",
+        target=target,
         local=local,
     )

@@ -20,18 +20,17 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from scaling_lab.chaos.fis import FisPlan
-from scaling_lab.chaos.hypothesis import experiment_phases, judge_replication
 from scaling_lab.chaos.loader import LoadedExperiment
-from scaling_lab.chaos.local_target import Stops
-from scaling_lab.chaos.models import RECOVERY_TIME, ActionKind
-from scaling_lab.chaos.outcome import ActivityRun, ChaosOutcome, LocalRun, ProbeOutcome
+from scaling_lab.chaos.local_target import Stops, observed_outcome
+from scaling_lab.chaos.models import ActionKind
+from scaling_lab.chaos.outcome import ActivityRun, ChaosOutcome
 from scaling_lab.errors import EnvironmentProblem, InputError, Problem, ValidationFailed
 from scaling_lab.jsontypes import JsonObject
 from scaling_lab.load.abort import Aborted
@@ -399,7 +398,6 @@ def run_on_url(
     check_deployed(loaded, plan, session)
     driver = FisDriver(plan, session)
     driver.create()
-    phases = experiment_phases(experiment, scenario.duration_s)
     stops = Stops(experiment, scenario.duration_s)
     watcher = _Experiment(driver, plan.start_at_s, stops)
     state: dict[str, object] = {}
@@ -473,53 +471,18 @@ def run_on_url(
             with contextlib.suppress(EnvironmentProblem):  # never leave it running behind
                 driver.stop()  # a failed run
     computed_s = time.perf_counter() - t0
-    result = run.result
-    tripped = stops.watch.tripped
-    aborted = (tripped[0], tripped[1]) if tripped is not None else (None, None)
-    verdict = judge_replication(experiment, phases, result.series, scenario.seed, aborted)
-    probes = [
-        ProbeOutcome(
-            phase,
-            probe.name,
-            probe.tolerance,
-            (verdict.readings[(phase.name, probe.name)],),
-            recovery=probe.figure == RECOVERY_TIME,
-        )
-        for phase in phases
-        for probe in experiment.steady_state_hypothesis.probes
-    ]
-    t0_epoch = result.provenance.started_at.timestamp()
-    tripped_epoch = stops.tripped_epoch_s
-    stop = experiment.stop_conditions[tripped[1]] if tripped is not None else None
-    stopped_by = None if stop is None else f"{stop.probe}: {stop.tolerance} for {stop.for_s:g}s"
-    if stopped_by is None and watcher.stopped_by_fis is not None:
-        stopped_by = watcher.stopped_by_fis
-        tripped_epoch = driver.states[-1][0] if driver.states else None
-    ended_s = (
-        scenario.duration_s
-        if tripped_epoch is None
-        else min(scenario.duration_s, max(0.0, tripped_epoch - t0_epoch))
-    )
+    elsewhere = None
+    if watcher.stopped_by_fis is not None:
+        elsewhere = (watcher.stopped_by_fis, driver.states[-1][0] if driver.states else None)
     rollbacks = state.get("rollbacks")
-    local = LocalRun(
-        t0_epoch_s=t0_epoch,
-        planned_s=scenario.duration_s,
-        ended_s=ended_s,
+    return observed_outcome(
+        loaded,
+        run,
+        stops,
+        computed_s,
+        target="url",
         faults=_faults(loaded, driver, watcher.started_epoch_s),
         rollbacks=list(rollbacks) if isinstance(rollbacks, list) else [],
         audit=[f"FIS: {n}" for n in plan.notes],
-        result_path=str(run.path),
-        stopped_by=stopped_by,
-    )
-    return ChaosOutcome(
-        loaded,
-        result,
-        phases,
-        probes,
-        [verdict],
-        [],
-        datetime.fromtimestamp(t0_epoch, UTC).isoformat(),
-        computed_s,
-        target="url",
-        local=local,
+        stopped_elsewhere=elsewhere,
     )

@@ -438,27 +438,22 @@ def _on_url(
     out_dir: Path,
     as_json: bool,
 ) -> int:
-    import sys
-
     import boto3
 
     from scaling_lab.chaos.url_target import run_on_url
-    from scaling_lab.load.plan import authorize
+    from scaling_lab.cli.run import authorize_url_run
     from scaling_lab.load.runner import prepare
 
     _, _, load_plan, _ = prepare(loaded.scenario, loaded.system, target=url, scale=scale)
     for line in load_plan.lines():
         err.print(f"  {line}")
-    key = authorize(
+    key = authorize_url_run(
         load_plan,
         api_key=api_key,
         max_rate=max_rate,
         yes=yes,
-        interactive=sys.stdin.isatty() and err.is_terminal,
         allow_production=allow_production,
         preflight=preflight,
-        confirm=lambda q: typer.confirm(q, default=False, err=True),
-        report=lambda line: err.print(f"  {line}"),
     )
     session = boto3.Session(region_name=region)
     return _in_run_folder(

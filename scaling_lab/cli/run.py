@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -30,7 +30,10 @@ from scaling_lab.cli.output import err, out
 from scaling_lab.cli.paths import writable_dir
 from scaling_lab.errors import ExitCode, InputError
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from scaling_lab.load.plan import LoadPlan
+
+__all__ = ["authorize_url_run", "register"]
 
 
 def _run(
@@ -90,7 +93,7 @@ def _run(
 ) -> int:
     """Replay a scenario with k6 (local stack or URL); exit 99 if its thresholds fail."""
     from scaling_lab.inputs import load_inputs
-    from scaling_lab.load.plan import LOCAL, authorize, check_plan
+    from scaling_lab.load.plan import LOCAL, check_plan
     from scaling_lab.load.runner import prepare, run_load
     from scaling_lab.load.scale import local_budget, resolve_scale
 
@@ -115,16 +118,13 @@ def _run(
         check_plan(plan, max_rate=max_rate, confirmed=True, allow_production=allow_production)
         return ExitCode.OK
     if plan.target != LOCAL:
-        api_key = authorize(
+        api_key = authorize_url_run(
             plan,
             api_key=api_key,
             max_rate=max_rate,
             yes=yes,
-            interactive=sys.stdin.isatty() and err.is_terminal,
             allow_production=allow_production,
             preflight=preflight,
-            confirm=lambda q: typer.confirm(q, default=False, err=True),
-            report=lambda line: err.print(f"  {line}"),
         )
         yes = True  # authorized (by --yes, or at the prompt)
     run = run_load(
@@ -163,6 +163,32 @@ def _run(
     out.print(f"result: {run.path}")
     out.print(f"k6 script and log: {run.artifacts}")
     return results.finish(run.result)
+
+
+def authorize_url_run(
+    plan: LoadPlan,
+    *,
+    api_key: str | None,
+    max_rate: float | None,
+    yes: bool,
+    allow_production: bool,
+    preflight: bool,
+) -> str:
+    """``authorize`` with the terminal: the pre-flight lines on stderr, the confirmation
+    asked there when interactive. Returns the API key."""
+    from scaling_lab.load.plan import authorize
+
+    return authorize(
+        plan,
+        api_key=api_key,
+        max_rate=max_rate,
+        yes=yes,
+        interactive=sys.stdin.isatty() and err.is_terminal,
+        allow_production=allow_production,
+        preflight=preflight,
+        confirm=lambda q: typer.confirm(q, default=False, err=True),
+        report=lambda line: err.print(f"  {line}"),
+    )
 
 
 def register(app: typer.Typer) -> None:
