@@ -15,7 +15,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from scaling_lab.cli import results
-from scaling_lab.cli.options import AllowProductionOpt, ApiKeyOpt, JsonOpt, K6Opt, YesOpt, opt
+from scaling_lab.cli.options import (
+    AllowProductionOpt,
+    ApiKeyOpt,
+    JsonOpt,
+    K6Opt,
+    MaxRateOpt,
+    PreflightOpt,
+    YesOpt,
+    opt,
+)
 from scaling_lab.cli.output import err, out
 from scaling_lab.cli.paths import writable_dir
 from scaling_lab.errors import ExitCode, InputError, ValidationFailed
@@ -116,17 +125,8 @@ def _run(
     api_key: ApiKeyOpt = None,
     yes: YesOpt = False,
     allow_production: AllowProductionOpt = False,
-    max_rate: Annotated[
-        float | None,
-        opt("--max-rate", "URL target: refuse a plan whose peak exceeds this many req/s"),
-    ] = None,
-    preflight: Annotated[
-        bool,
-        opt(
-            "--preflight/--no-preflight",
-            "URL target: check DNS, TCP and one authenticated GET before anything else",
-        ),
-    ] = True,
+    max_rate: MaxRateOpt = None,
+    preflight: PreflightOpt = True,
     scale: Annotated[
         str,
         opt(

@@ -15,8 +15,10 @@ __all__ = [
     "JsonOpt",
     "K6Opt",
     "KeepSamplesOpt",
+    "MaxRateOpt",
     "MaxVusOpt",
     "OutDirOpt",
+    "PreflightOpt",
     "RemoteK6Opt",
     "RunnerHostOpt",
     "RunnersOpt",
@@ -70,6 +72,16 @@ AllowProductionOpt = Annotated[
     bool, opt("--allow-production", "allow a host that looks like production")
 ]
 OutDirOpt = Annotated[Path, opt("--out", "parent folder of the run folder")]
+MaxRateOpt = Annotated[
+    float | None, opt("--max-rate", "refuse a plan whose peak exceeds this many req/s")
+]
+PreflightOpt = Annotated[
+    bool,
+    opt(
+        "--preflight/--no-preflight",
+        "URL target: check DNS, TCP and one authenticated GET before anything else",
+    ),
+]
 
 # -- the load generator (run) ------------------------------------------------------------
 MAX_VUS = 1_000_000

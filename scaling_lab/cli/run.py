@@ -15,7 +15,9 @@ from scaling_lab.cli.options import (
     ApiKeyOpt,
     K6Opt,
     KeepSamplesOpt,
+    MaxRateOpt,
     MaxVusOpt,
+    PreflightOpt,
     RemoteK6Opt,
     RunnerHostOpt,
     RunnersOpt,
@@ -58,9 +60,7 @@ def _run(
     backend: Annotated[
         str, opt("--backend", "local stack backend: embedded | localstack | auto")
     ] = ("embedded"),
-    max_rate: Annotated[
-        float | None, opt("--max-rate", "refuse a plan whose peak exceeds this many req/s")
-    ] = None,
+    max_rate: MaxRateOpt = None,
     yes: YesOpt = False,
     allow_production: AllowProductionOpt = False,
     dry_run: Annotated[bool, opt("--dry-run", "print the plan and the k6 script; send nothing")] = (
@@ -83,13 +83,7 @@ def _run(
         bool,
         opt("--k6-summary/--no-k6-summary", "print a k6-style end-of-run summary (of all runners)"),
     ] = True,
-    preflight: Annotated[
-        bool,
-        opt(
-            "--preflight/--no-preflight",
-            "URL target: check DNS, TCP and one authenticated GET before anything else",
-        ),
-    ] = True,
+    preflight: PreflightOpt = True,
 ) -> int:
     """Replay a scenario with k6 (local stack or URL); exit 99 if its thresholds fail."""
     from scaling_lab.inputs import load_inputs
