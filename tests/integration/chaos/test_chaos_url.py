@@ -138,3 +138,20 @@ def test_a_stop_condition_stops_the_staging_load_and_the_experiment(tmp_path, ca
     (action,) = journal["run"]
     assert action["output"]["injected"] == "fis"
     assert action["output"]["fis_action"] == "aws:lambda:invocation-error"
+    # the staging run folder reports like any chaos folder, and compares with a prediction
+    out = tmp_path / "report"
+    assert main(["report", str(folder), "--out", str(out)]) == 0
+    md = (out / "PERFORMANCE_BASELINE.md").read_text()
+    assert "## Chaos experiment: every invocation fails; the stop condition stops" in md
+    assert (out / "plots" / "chaos-timeline.png").stat().st_size > 5_000
+    predicted = tmp_path / "predicted"
+    assert main(["chaos", "run", exp, "--out", str(predicted)]) == ExitCode.HYPOTHESIS_DEVIATED
+    (pred_folder,) = predicted.glob("chaos-url-abort-*")
+    capsys.readouterr()
+    code = main(["chaos", "compare", str(pred_folder), str(folder), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    # the model predicts the fault's errors from 2 s; the staging API failed from 2 s
+    assert code == ExitCode.OK and doc["observed_target"] == "url", doc
+    assert (doc["compared"], doc["agreed"]) == (2, 2)
+    during = next(p for p in doc["pairs"] if p["phase"] == "during:errors")
+    assert during["predicted"]["verdict"] == during["observed"]["verdict"] == "deviated"
