@@ -55,6 +55,16 @@ def _plan(
             max=1000,
         ),
     ] = None,
+    min_pass_probability: Annotated[
+        float | None,
+        opt(
+            "--min-pass-probability",
+            "a candidate passes when at least this share of its seeds do (default 1: every "
+            "seed); the 95 % interval of each candidate's share is in the table",
+            min=0.0,
+            max=1.0,
+        ),
+    ] = None,
     seed: Annotated[
         int | None, opt("--seed", "first seed (default: the scenario's)", min=0, max=MAX_SEED)
     ] = None,
@@ -87,7 +97,8 @@ def _plan(
     ] = None,
 ) -> int:
     """Search the configuration space for the cheapest system that meets the scenario's
-    thresholds and recovery SLO in every seed; exit 99 when nothing in the ranges does."""
+    thresholds and recovery SLO in every seed (or --min-pass-probability of them); exit 99
+    when nothing in the ranges does."""
     from scaling_lab.cli.paths import writable_dir
     from scaling_lab.inputs import load_inputs
     from scaling_lab.plan import (
@@ -118,6 +129,7 @@ def _plan(
         mode=mode,
         grid=grid,
         out=out_dir,
+        min_pass_probability=min_pass_probability,
     )
     out = settings.out
     writable_dir(out, "--out")
@@ -131,6 +143,11 @@ def _plan(
     err.print(
         f"plan {inputs.scenario.name} on {inputs.system.name}: {len(dims)} dimension(s), "
         f"{settings.seeds} seeds a candidate, {pool.name}"
+        + (
+            f", passing at P(pass) >= {settings.min_pass_probability:g}"
+            if settings.min_pass_probability < 1
+            else ""
+        )
     )
     cells = None
     try:
@@ -144,6 +161,7 @@ def _plan(
             probes=settings.probes,
             progress=lambda line: err.print(f"  {line}", highlight=False),
             base_name=inputs.system.name,
+            min_pass=settings.min_pass_probability,
         )
         if axes is not None:
             cells = pass_grid(
@@ -202,7 +220,7 @@ def _print(outcome: PlanOutcome) -> None:
         f"{len(outcome.seeds)} seeds each ({outcome.executor})"
     )
     if outcome.best is None:
-        output.print("[bold red]no configuration in the ranges meets the SLOs in every seed[/]")
+        output.print(f"[bold red]no configuration in the ranges meets the SLOs ({outcome.rule})[/]")
     else:
         shown = ", ".join(
             f"{d.name}={v}" for d, v in zip(outcome.dimensions, outcome.best.values, strict=True)

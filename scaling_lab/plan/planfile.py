@@ -127,6 +127,12 @@ class PlanFile(_Strict):
     ranges: list[RangeSpec] = Field(default_factory=list)
     choices: list[ChoiceSpec] = Field(default_factory=list)
     seeds: int | None = Field(default=None, ge=1, le=1000)
+    min_pass_probability: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="a candidate passes when at least this fraction of its seeds do (1: all)",
+    )
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     probes: int | None = Field(default=None, ge=1, le=64)
     executor: str | None = None
@@ -181,6 +187,7 @@ class PlanSettings:
     out: Path
     source: str | None  # the plan file, if one was given
     grid_from_file: bool = False
+    min_pass_probability: float = 1.0  # the fraction of seeds a candidate must pass
 
     @staticmethod
     def merge(
@@ -198,6 +205,7 @@ class PlanSettings:
         mode: str | None = None,
         grid: str | None = None,
         out: Path | None = None,
+        min_pass_probability: float | None = None,
     ) -> PlanSettings:
         """The command line's values over the file's: single values replace, lists extend."""
         f = file or PlanFile()
@@ -235,6 +243,11 @@ class PlanSettings:
             out=out if out is not None else (Path(f.out) if f.out else DEFAULT_OUT),
             source=None if file_path is None else str(file_path),
             grid_from_file=grid is None and f.grid is not None,
+            min_pass_probability=(
+                min_pass_probability
+                if min_pass_probability is not None
+                else (f.min_pass_probability or 1.0)
+            ),
         )
 
     def base_system(self, system: SystemConfig) -> SystemConfig:

@@ -63,6 +63,8 @@ def plan_json(outcome: PlanOutcome, grid: PassGrid | None = None) -> JsonObject:
         "recommended_why": why,
         "notes": list(outcome.notes),
         "pass_grid": None if grid is None else grid.json(),
+        "min_pass_probability": outcome.min_pass,
+        "pass_rule": outcome.rule,
     }
     PlanDoc.model_validate(doc)  # what report reads back: one schema for both
     return doc
@@ -100,8 +102,8 @@ def recommended_yaml(outcome: PlanOutcome, base: SystemConfig) -> str | None:
     lines = [
         f"# Recommended by `scaling-lab plan {outcome.scenario}`: the cheapest configuration "
         f"in the ranges",
-        f"# that met every SLO in {n} of {n} seeds ({outcome.evaluated} candidates evaluated, "
-        f"base system {outcome.base_system}).",
+        f"# that met every SLO in {best.passes} of {n} seeds (the rule: {outcome.rule};"
+        f" {outcome.evaluated} candidates evaluated, base system {outcome.base_system}).",
     ]
     why = reasons(outcome)
     for d, v in zip(outcome.dimensions, best.values, strict=True):

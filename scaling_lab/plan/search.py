@@ -1,7 +1,9 @@
 """Find the cheapest configuration that meets a scenario's SLOs: every choice combination is
 tried; within it each range is bisected (more capacity is never worse), probing as many values
 at once as the executor has workers, and a candidate passes when every one of its seeds meets
-the scenario's thresholds and recovery SLO.
+the scenario's thresholds and recovery SLO, or with ``min_pass`` < 1 when at least
+ceil(min_pass x N) of its N seeds do (its pass probability, k/N, is at least ``min_pass``; the
+Clopper-Pearson interval of each candidate's is in the table and plan.json).
 
 The search counts every candidate it evaluated. Its answer is the cheapest passing candidate
 (standing monthly cost, then cost per 1M events), with the candidates one step below it on
@@ -26,7 +28,7 @@ from scaling_lab.scenario.models import Scenario
 from scaling_lab.system.models import SystemConfig
 from scaling_lab.system.overrides import apply_overrides
 
-__all__ = ["Candidate", "PlanOutcome", "pareto", "search"]
+__all__ = ["Candidate", "PlanOutcome", "pareto", "required_passes", "search"]
 
 Progress = Callable[[str], None]
 
@@ -37,14 +39,20 @@ class Candidate:
     overrides: tuple[str, ...]
     trials: tuple[Trial, ...]
     monthly_usd: float  # standing DynamoDB capacity for a month
+    min_pass: float = 1.0  # the fraction of its seeds that must pass
 
     @property
     def passes(self) -> int:
         return sum(t.passed for t in self.trials)
 
     @property
+    def required(self) -> int:
+        """Seeds that must pass: ceil(min_pass x N)."""
+        return required_passes(self.min_pass, len(self.trials))
+
+    @property
     def passed(self) -> bool:
-        return self.passes == len(self.trials)
+        return self.passes >= self.required
 
     @property
     def pass_probability(self) -> float:
@@ -88,6 +96,16 @@ class PlanOutcome:
     #: per range: the candidate one step below the best's value, which failed (the evidence)
     below: dict[str, Candidate] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    min_pass: float = 1.0
+
+    @property
+    def rule(self) -> str:
+        """How a candidate passes, in words."""
+        n = len(self.seeds)
+        if self.min_pass >= 1:
+            return f"every one of {n} seeds"
+        k = required_passes(self.min_pass, n)
+        return f"at least {k} of {n} seeds (P(pass) >= {self.min_pass:g})"
 
     @property
     def evaluated(self) -> int:
@@ -96,6 +114,11 @@ class PlanOutcome:
     @property
     def grid_size(self) -> int:
         return math.prod(len(d.values) for d in self.dimensions)
+
+
+def required_passes(min_pass: float, n: int) -> int:
+    """The least k of n with k / n >= min_pass (the tolerance absorbs 0.9 x 10 = 9.000...1)."""
+    return max(1, math.ceil(min_pass * n - 1e-9))
 
 
 def _cost_key(c: Candidate) -> tuple[float, float]:
@@ -124,9 +147,11 @@ class _Evaluator:
         executor: Executor,
         mode: str,
         progress: Progress,
+        min_pass: float = 1.0,
     ) -> None:
         self.scenario, self.system, self.dims, self.seeds = scenario, system, dims, seeds
         self.executor, self.mode, self.progress = executor, mode, progress
+        self.min_pass = min_pass
         self.seen: dict[str, Candidate] = {}
         self.order: list[Candidate] = []
 
@@ -152,6 +177,7 @@ class _Evaluator:
                     self.overrides(v),
                     tuple(trials[i * n : (i + 1) * n]),
                     standing_monthly_usd(systems[i]),
+                    self.min_pass,
                 )
                 self.seen[_key(v)] = c
                 self.order.append(c)
@@ -215,8 +241,10 @@ def search(
     probes: int = 2,
     progress: Progress = lambda line: None,
     base_name: str | None = None,
+    min_pass: float = 1.0,
 ) -> PlanOutcome:
-    """Search ``dims`` around ``system`` for the cheapest configuration passing every seed.
+    """Search ``dims`` around ``system`` for the cheapest configuration that passes (every
+    seed, or with ``min_pass`` < 1 at least that fraction of them).
 
     ``probes``: values of a range tried at once per bisection step (their seeds run in
     parallel); the same ``probes`` and seeds give the same plan on every executor."""
@@ -227,8 +255,13 @@ def search(
         raise InputError("plan: a path appears in two dimensions")
     if probes < 1:
         raise InputError(f"--probes: at least 1, got {probes}")
-    ev = _Evaluator(scenario, system, dims, seeds, executor, mode, progress)
+    if not 0 < min_pass <= 1:
+        raise InputError(
+            f"--min-pass-probability: expected more than 0 and at most 1, got {min_pass:g}"
+        )
+    ev = _Evaluator(scenario, system, dims, seeds, executor, mode, progress, min_pass)
     outcome = PlanOutcome(scenario.name, base_name or system.name, dims, seeds, executor.name)
+    outcome.min_pass = min_pass
     ranges = [i for i, d in enumerate(dims) if d.monotone]
     choices = [i for i, d in enumerate(dims) if not d.monotone]
     finals: list[tuple[Candidate, dict[str, Candidate]]] = []
@@ -253,8 +286,8 @@ def search(
         outcome.best, outcome.below = min(passing, key=lambda cb: _cost_key(cb[0]))
     else:
         outcome.notes.append(
-            "no configuration in the ranges passes every seed, not even the one with the most "
-            "capacity in every range; the first limit it hit is in the table"
+            f"no configuration in the ranges passes {outcome.rule}, not even the one with the "
+            "most capacity in every range; the first limit it hit is in the table"
         )
     if any(d.paths and "provisioned_concurrency" in p for d in dims for p in d.paths):
         outcome.notes.append(

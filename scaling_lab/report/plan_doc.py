@@ -85,6 +85,14 @@ class PlanDoc(_Doc):
     recommended_why: dict[str, str] = {}
     notes: list[str]
     pass_grid: PassGridDoc | None = None
+    # a candidate passes when at least this share of its seeds do (1: every seed); plans
+    # written before the rule existed required every seed
+    min_pass_probability: float = 1.0
+    pass_rule: str = ""
+
+    @property
+    def rule(self) -> str:
+        return self.pass_rule or f"every one of {len(self.seeds)} seeds"
 
 
 def find_plan(ref: str) -> Path | None:

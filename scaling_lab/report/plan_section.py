@@ -65,13 +65,13 @@ def plan_section(plan: PlanDoc, *, prefix: str = "plan") -> tuple[Section, dict[
             f"`scaling-lab plan {plan.scenario}` on system `{plan.base_system}`: "
             f"{plan.evaluated} candidates evaluated of the {plan.grid_size:,} in the grid, "
             f"{n} seeds each (seeds {plan.seeds[0]}..{plan.seeds[-1]}); a candidate passes when "
-            "every seed meets the scenario's thresholds and recovery SLO. Cost is the standing "
+            f"{plan.rule} meet the scenario's thresholds and recovery SLO. Cost is the standing "
             "DynamoDB capacity for a month, then the cost per 1M accepted events at list prices."
         )
     ]
     rec = plan.recommended
     if rec is None:
-        blocks.append(Para("**No configuration in the ranges passes every seed.**"))
+        blocks.append(Para(f"**No configuration in the ranges passes ({plan.rule}).**"))
     else:
         items = [
             f"`{d.name}` = **{_value(rec.values.get(d.name))}**: "
@@ -83,7 +83,7 @@ def plan_section(plan: PlanDoc, *, prefix: str = "plan") -> tuple[Section, dict[
             f"{usd(rec.per_million_events_usd)} per 1M events; p95 {ms(rec.p95_ms)}"
         )
         blocks += [
-            Para("**Recommended** (the cheapest candidate passing every seed):"),
+            Para(f"**Recommended** (the cheapest candidate passing: {plan.rule}):"),
             Bullets(items),
         ]
     blocks += [

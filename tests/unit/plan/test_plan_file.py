@@ -132,6 +132,8 @@ BAD: list[tuple[str, object, str]] = [
     ("seeds zero", {"seeds": 0}, "seeds:"),
     ("seeds too many", {"seeds": 1001}, "seeds:"),
     ("seed negative", {"seed": -1}, "seed:"),
+    ("pass probability zero", {"min_pass_probability": 0}, "min_pass_probability:"),
+    ("pass probability above one", {"min_pass_probability": 1.5}, "min_pass_probability:"),
     ("probes zero", {"probes": 0}, "probes:"),
     ("executor unknown", {"executor": "gpu"}, "executor: expected local"),
     ("mode unknown", {"mode": "slow"}, "mode:"),
