@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import yaml
 from scipy.stats import beta
 
 from scaling_lab.errors import InputError
@@ -116,6 +117,31 @@ class PlanOutcome:
         return math.prod(len(d.values) for d in self.dimensions)
 
 
+QUOTA = "lambda.account_concurrency"
+
+
+def quota_overrides(system: SystemConfig, overrides: Sequence[str]) -> tuple[str, ...]:
+    """The account concurrency quota a candidate's reserved (or provisioned) concurrency needs
+    when it is above the base's: "Lambda requires at least 100 unreserved concurrency" (and
+    provisioned concurrency comes out of the account's) -- LAMBDA_RESERVED_URL. Nothing when
+    the plan sets the quota itself or the base's suffices."""
+    given = dict(o.split("=", 1) for o in overrides)
+    if QUOTA in given:
+        return ()
+    lam = system.lambda_
+
+    def value(path: str, default: int | None) -> int | None:
+        if path not in given:
+            return default
+        v = yaml.safe_load(given[path])
+        return int(v) if isinstance(v, int | float) else None
+
+    reserved = value("lambda.reserved_concurrency", lam.reserved_concurrency)
+    provisioned = value("lambda.provisioned_concurrency", lam.provisioned_concurrency) or 0
+    need = reserved + lam.unreserved_min if reserved is not None else provisioned
+    return (f"{QUOTA}={need}",) if need > lam.account_concurrency else ()
+
+
 def required_passes(min_pass: float, n: int) -> int:
     """The least k of n with k / n >= min_pass (the tolerance absorbs 0.9 x 10 = 9.000...1)."""
     return max(1, math.ceil(min_pass * n - 1e-9))
@@ -156,7 +182,8 @@ class _Evaluator:
         self.order: list[Candidate] = []
 
     def overrides(self, values: tuple[JsonValue, ...]) -> tuple[str, ...]:
-        return tuple(o for d, v in zip(self.dims, values, strict=True) for o in d.overrides(v))
+        own = tuple(o for d, v in zip(self.dims, values, strict=True) for o in d.overrides(v))
+        return own + quota_overrides(self.system, own)
 
     def evaluate(self, batch: list[tuple[JsonValue, ...]]) -> list[Candidate]:
         unique = list({_key(v): v for v in batch}.values())
@@ -288,6 +315,21 @@ def search(
         outcome.notes.append(
             f"no configuration in the ranges passes {outcome.rule}, not even the one with the "
             "most capacity in every range; the first limit it hit is in the table"
+        )
+    raised = sorted(
+        {
+            int(o.split("=", 1)[1])
+            for c in outcome.candidates
+            for o in c.overrides
+            if o.startswith(f"{QUOTA}=") and not any(QUOTA in p for d in dims for p in d.paths)
+        }
+    )
+    if raised:
+        quota = system.lambda_.account_concurrency
+        outcome.notes.append(
+            f"candidates reserving more than the account quota ({quota:,}) "
+            f"allows were given the quota they need ({raised[0]:,} to {raised[-1]:,}: reserved + "
+            f"{system.lambda_.unreserved_min} unreserved), a Service Quotas increase to request"
         )
     if any(d.paths and "provisioned_concurrency" in p for d in dims for p in d.paths):
         outcome.notes.append(

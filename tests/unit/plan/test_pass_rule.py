@@ -95,3 +95,36 @@ def test_cli_states_the_rule_in_plan_json(tmp_path, capsys) -> None:  # type: ig
     assert doc["min_pass_probability"] == 0.5
     assert doc["pass_rule"] == "at least 1 of 2 seeds (P(pass) >= 0.5)"
     assert "the rule: at least 1 of 2 seeds" in (out / "recommended.yaml").read_text()
+
+
+def test_reserving_past_the_quota_asks_for_the_quota_it_needs() -> None:
+    """0.4 requests a second per environment: 400 req/s need 1,000 environments reserved,
+    and reserving 1,000 needs an account quota of 1,100 (100 unreserved); staging-no-burst's
+    quota is 1,100, so 1,050 needs 1,150. The model runs (no stand-in)."""
+    from scaling_lab.plan import LocalExecutor
+    from scaling_lab.plan.search import quota_overrides
+    from scaling_lab.system.overrides import apply_overrides
+
+    base = apply_overrides(load_system("staging-no-burst"), ["lambda.rps_per_environment=0.4"])
+    assert quota_overrides(base, ["lambda.reserved_concurrency=1000"]) == ()
+    assert quota_overrides(base, ["lambda.reserved_concurrency=1050"]) == (
+        "lambda.account_concurrency=1150",
+    )
+    # the plan's own quota is the plan's
+    assert (
+        quota_overrides(
+            base, ["lambda.reserved_concurrency=1050", "lambda.account_concurrency=5000"]
+        )
+        == ()
+    )
+    outcome = search(
+        load_scenario(RATE_CAP),
+        base,
+        [parse_range("lambda.reserved_concurrency=900:1200:50")],
+        seeds=[1],
+        executor=LocalExecutor(1),
+    )
+    assert outcome.best is not None and outcome.best.values == (1000,)
+    top = next(c for c in outcome.candidates if c.values == (1200,))
+    assert "lambda.account_concurrency=1300" in top.overrides and top.passed
+    assert any("Service Quotas increase" in n for n in outcome.notes)
