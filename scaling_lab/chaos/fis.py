@@ -79,6 +79,13 @@ class FisOptions:
     alarm_prefix: str = "scaling-lab-chaos"
     automation_role_arn: str | None = None  # the role runbooks assume (default: role_arn)
 
+    @property
+    def function_name(self) -> str | None:
+        """The function's name, from its ARN (an alias or version suffix dropped)."""
+        if self.function_arn is None:
+            return None
+        return self.function_arn.split(":function:")[-1].split(":")[0]
+
 
 @dataclass(frozen=True)
 class FisPlan:
@@ -88,6 +95,11 @@ class FisPlan:
     documents: list[JsonObject] = field(default_factory=list)  # ssm.create_document(**doc) each
     start_at_s: float = 0.0  # start the FIS experiment this long into the load
     notes: list[str] = field(default_factory=list)  # how FIS's faults differ from the model's
+    function_name: str | None = None  # the function the actions and runbooks act on
+    by_runbook: tuple[int, ...] = ()  # the method actions a runbook injects
+
+    def runbook_actions(self, method: list[Action]) -> list[Action]:
+        return [method[i] for i in self.by_runbook]
 
     def show(self) -> JsonObject:
         """What a dry run prints."""
@@ -286,9 +298,9 @@ def _url_alarm(
             f"probe {probe.name!r} reads endpoint {probe.endpoint}: a function URL's metrics "
             "count every path together; use endpoint all"
         )
-    if options.function_arn is None:
+    function = options.function_name
+    if function is None:
         return None, f"probe {probe.name!r}: an alarm on the function URL needs --function-arn"
-    function = options.function_arn.split(":function:")[-1].split(":")[0]
     th = parse_threshold(stop.tolerance)
     if th.operator not in _COMPARISON:
         return None, f"tolerance {stop.tolerance!r}: an alarm compares with <, <=, > or >="
@@ -363,8 +375,7 @@ def _alarm(
     threshold = th.value * ALARM_PERIOD_S if counter else th.value
     stat = "Sum" if counter else "Maximum"
     dims: dict[Dimension, str | None] = {
-        Dimension.FUNCTION: (options.function_arn or "").split(":function:")[-1].split(":")[0]
-        or None,
+        Dimension.FUNCTION: options.function_name,
         Dimension.TABLE: loaded.system.dynamodb.table,
         Dimension.QUEUE: loaded.system.sqs.queue,
     }
@@ -412,13 +423,11 @@ def fis_plan(loaded: LoadedExperiment, options: FisOptions) -> FisPlan:
     source = str(loaded.path)
     method = loaded.experiment.method
     start_at = min((a.at_s for a in method), default=0.0)
-    function = None
-    if options.function_arn is not None:
-        function = options.function_arn.split(":function:")[-1].split(":")[0]
-    where = Where(partition, options.region, account, function)
+    where = Where(partition, options.region, account, options.function_name)
     problems: list[Problem] = []
     actions: dict[str, JsonValue] = {}
     documents: list[JsonObject] = []
+    by_runbook: list[int] = []
     notes: list[str] = []
     needs_function = needs_subnets = False
     for i, action in enumerate(method):
@@ -449,6 +458,7 @@ def fis_plan(loaded: LoadedExperiment, options: FisOptions) -> FisPlan:
         actions[f"a{i}"] = fis
         if planned.runbook is not None:
             documents.append(planned.runbook.create)
+            by_runbook.append(i)
         if planned.fidelity is not None:
             notes.append(f"method[{i}] {action.name}: {planned.fidelity}")
         needs_function |= "targets" in fis and fis["targets"] == {"Functions": "function"}
@@ -491,4 +501,13 @@ def fis_plan(loaded: LoadedExperiment, options: FisOptions) -> FisPlan:
     # the idempotency token: the same experiment and options make the same template once
     digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()
     template = {"clientToken": f"scaling-lab-{digest[:32]}", **template}
-    return FisPlan(template, alarms, arns, documents, start_at, notes)
+    return FisPlan(
+        template,
+        alarms,
+        arns,
+        documents,
+        start_at,
+        notes,
+        options.function_name,
+        tuple(by_runbook),
+    )

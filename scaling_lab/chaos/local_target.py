@@ -6,8 +6,10 @@ series with the model target's code."""
 
 from __future__ import annotations
 
+import functools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +30,14 @@ from scaling_lab.load.runner import LoadRun, run_load
 from scaling_lab.load.target import Target
 from scaling_lab.result.models import SecondSample
 
-__all__ = ["COMPLETE_AFTER_S", "Stops", "observed_outcome", "run_on_local", "with_figures"]
+__all__ = [
+    "COMPLETE_AFTER_S",
+    "Stops",
+    "observed_outcome",
+    "run_on_local",
+    "timed_activity",
+    "with_figures",
+]
 
 #: A second is judged by the stop conditions once this many more have passed: its requests
 #: (counted in the second they started) and the governor's counters for it are in by then.
@@ -108,36 +117,39 @@ class Stops:
         return None
 
 
+Step = tuple[bool, JsonObject, str | None]  # (succeeded, output, why not)
+
+
+def timed_activity(name: str, act: Callable[[], Step]) -> ActivityRun:
+    """Run one rollback, timed; an error it raises is its failure."""
+    start = time.time()
+    try:
+        ok, output, error = act()
+    except ScalingLabError as exc:
+        return ActivityRun(name, start, time.time(), False, {}, str(exc))
+    return ActivityRun(name, start, time.time(), ok, output, None if ok else error)
+
+
 def _rollbacks(experiment: Experiment, tgt: Target) -> list[ActivityRun]:
     """Every rollback through the governor: each ends the faults still active and cancels the
     pending ones (``restore_capacity``: a throttle storm is the capacity's only change)."""
     client = GovernorClient(tgt.url)
-    runs = []
-    for rb in experiment.rollbacks:
-        start = time.time()
-        try:
-            cleared, after = client.clear()
-        except ScalingLabError as exc:
-            runs.append(ActivityRun(rb.name, start, time.time(), False, {}, str(exc)))
-            continue
-        ok = not after.active
-        runs.append(
-            ActivityRun(
-                rb.name,
-                start,
-                time.time(),
-                ok,
-                {
-                    "governor": "POST /_governor/faults/clear",
-                    "kind": rb.kind.value,
-                    "cleared": list(cleared),
-                    "active_after": list(after.active),
-                    "run_time_s": after.run_time_s,
-                },
-                None if ok else f"faults still active after the clear: {after.active}",
-            )
-        )
-    return runs
+
+    def clear(kind: str) -> Step:
+        cleared, after = client.clear()
+        output: JsonObject = {
+            "governor": "POST /_governor/faults/clear",
+            "kind": kind,
+            "cleared": list(cleared),
+            "active_after": list(after.active),
+            "run_time_s": after.run_time_s,
+        }
+        return not after.active, output, f"faults still active after the clear: {after.active}"
+
+    return [
+        timed_activity(rb.name, functools.partial(clear, rb.kind.value))
+        for rb in experiment.rollbacks
+    ]
 
 
 def run_on_local(

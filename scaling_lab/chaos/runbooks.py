@@ -218,15 +218,21 @@ def _table_active(name: str, system: SystemConfig) -> JsonObject:
     )
 
 
-def _function_updated(name: str, function: str) -> JsonObject:
-    return _wait(
-        name,
-        "lambda",
-        "GetFunctionConfiguration",
-        "$.LastUpdateStatus",
-        "Successful",
-        FunctionName=function,
-    )
+def _set_timeout(name: str, done: str, function: str, timeout_s: int) -> list[JsonObject]:
+    """A configuration update (the timeout set) and the wait until the function runs it."""
+    return [
+        _api(
+            name, "lambda", "UpdateFunctionConfiguration", FunctionName=function, Timeout=timeout_s
+        ),
+        _wait(
+            done,
+            "lambda",
+            "GetFunctionConfiguration",
+            "$.LastUpdateStatus",
+            "Successful",
+            FunctionName=function,
+        ),
+    ]
 
 
 def _deny(sid_resource: str, actions: list[str]) -> str:
@@ -349,26 +355,8 @@ def runbook(
             return "cold_start_storm: recycling the environments needs --function-arn"
         timeout = int(system.lambda_.timeout_s)
         other = timeout + 1 if timeout < 900 else timeout - 1
-        steps_in = [
-            _api(
-                "recycle",
-                "lambda",
-                "UpdateFunctionConfiguration",
-                FunctionName=where.function,
-                Timeout=other,
-            ),
-            _function_updated("recycled", where.function),
-        ]
-        steps_out = [
-            _api(
-                "recycle_back",
-                "lambda",
-                "UpdateFunctionConfiguration",
-                FunctionName=where.function,
-                Timeout=timeout,
-            ),
-            _function_updated("recycled_back", where.function),
-        ]
+        steps_in = _set_timeout("recycle", "recycled", where.function, other)
+        steps_out = _set_timeout("recycle_back", "recycled_back", where.function, timeout)
         fidelity = FIDELITY["cold_start_storm"]
         desc = f"recycle the environments, hold {hold:g} s, recycle them again"
     else:

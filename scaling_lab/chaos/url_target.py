@@ -28,9 +28,9 @@ from rich.console import Console
 
 from scaling_lab.chaos.fis import FisPlan
 from scaling_lab.chaos.loader import LoadedExperiment
-from scaling_lab.chaos.local_target import Stops, observed_outcome
+from scaling_lab.chaos.local_target import Step, Stops, observed_outcome, timed_activity
 from scaling_lab.chaos.models import ActionKind
-from scaling_lab.chaos.outcome import ActivityRun, ChaosOutcome
+from scaling_lab.chaos.outcome import ChaosOutcome
 from scaling_lab.errors import EnvironmentProblem, InputError, Problem, ValidationFailed
 from scaling_lab.jsontypes import JsonObject
 from scaling_lab.load.abort import Aborted
@@ -51,14 +51,13 @@ TERMINAL = ("completed", "stopped", "failed", "cancelled")
 
 
 def _client_error(exc: Exception) -> str:
-    from botocore.exceptions import BotoCoreError, ClientError
+    """A botocore error in one line: a service's code and message, else its own text."""
+    from botocore.exceptions import ClientError
 
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         return f"{err.get('Code', 'error')}: {err.get('Message', '')}".strip()
-    if isinstance(exc, BotoCoreError):
-        return str(exc)
-    raise exc
+    return str(exc)
 
 
 def _aws(what: str, call: Callable[[], Any]) -> Any:
@@ -81,11 +80,17 @@ def check_deployed(loaded: LoadedExperiment, plan: FisPlan, session: Session) ->
     system = loaded.system
     source = str(loaded.path)
     problems: list[Problem] = []
-    kinds = {(a.kind, a.target) for a in loaded.experiment.method}
-    books = {str(d["Name"]) for d in plan.documents}
-    if not books:
+    kinds = {(a.kind, a.target) for a in plan.runbook_actions(loaded.experiment.method)}
+    if not kinds:
         return
-    function = _function_name(plan)
+    function = plan.function_name
+    ddb_client = session.client("dynamodb")
+    table = functools.cache(
+        lambda: _aws(
+            f"DescribeTable {system.dynamodb.table}",
+            lambda: ddb_client.describe_table(TableName=system.dynamodb.table),
+        )["Table"]
+    )
 
     def differs(field_: str, what: str, deployed: object, expected: object) -> None:
         if deployed != expected:
@@ -102,11 +107,7 @@ def check_deployed(loaded: LoadedExperiment, plan: FisPlan, session: Session) ->
     if any(t in ("dynamodb", "all") for t in storm):
         ddb = system.dynamodb
         assert ddb.write is not None and ddb.read is not None
-        client = session.client("dynamodb")
-        table = _aws(
-            f"DescribeTable {ddb.table}", lambda: client.describe_table(TableName=ddb.table)
-        )["Table"]
-        tp = table.get("ProvisionedThroughput", {})
+        tp = table().get("ProvisionedThroughput", {})
         differs(
             "dynamodb.write.provisioned",
             "WriteCapacityUnits",
@@ -119,7 +120,7 @@ def check_deployed(loaded: LoadedExperiment, plan: FisPlan, session: Session) ->
             tp.get("ReadCapacityUnits"),
             int(ddb.read.provisioned),
         )
-        deployed = {g["IndexName"]: g for g in table.get("GlobalSecondaryIndexes", [])}
+        deployed = {g["IndexName"]: g for g in table().get("GlobalSecondaryIndexes", [])}
         for g in ddb.gsis:
             got = deployed.get(g.name, {}).get("ProvisionedThroughput", {})
             differs(
@@ -183,15 +184,10 @@ def check_deployed(loaded: LoadedExperiment, plan: FisPlan, session: Session) ->
     table_down = any(
         k in (ActionKind.BACKEND_UNREACHABLE, ActionKind.BACKEND_RESTART) and t == "dynamodb"
         for k, t in kinds
-    ) and any("PutResourcePolicy" in str(d["Content"]) for d in plan.documents)
+    )
     if table_down:
-        ddb_client = session.client("dynamodb")
-        arn = _aws(
-            f"DescribeTable {system.dynamodb.table}",
-            lambda: ddb_client.describe_table(TableName=system.dynamodb.table),
-        )
         try:
-            ddb_client.get_resource_policy(ResourceArn=arn["Table"]["TableArn"])
+            ddb_client.get_resource_policy(ResourceArn=table()["TableArn"])
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") not in (
                 "PolicyNotFoundException",
@@ -209,19 +205,6 @@ def check_deployed(loaded: LoadedExperiment, plan: FisPlan, session: Session) ->
             )
     if problems:
         raise ValidationFailed(problems)
-
-
-def _function_name(plan: FisPlan) -> str | None:
-    targets = plan.template.get("targets")
-    fn = targets.get("function") if isinstance(targets, dict) else None
-    arns = fn.get("resourceArns") if isinstance(fn, dict) else None
-    if isinstance(arns, list) and arns:
-        return str(arns[0]).split(":function:")[-1].split(":")[0]
-    for d in plan.documents:
-        content = str(d["Content"])
-        if "FunctionName:" in content:
-            return content.split("FunctionName:")[1].split()[0]
-    return None
 
 
 @dataclass
@@ -402,43 +385,27 @@ def run_on_url(
     watcher = _Experiment(driver, plan.start_at_s, stops)
     state: dict[str, object] = {}
 
+    def stop(kind: str) -> Step:
+        if driver.experiment_id is None:
+            return True, {"fis": "not started: nothing to roll back"}, None
+        status = driver.stop()
+        output: JsonObject = {
+            "fis": f"StopExperiment {driver.experiment_id}",
+            "kind": kind,
+            "status_after": status,
+            "states": [s for _, s in driver.states],
+        }
+        return (
+            status in TERMINAL,
+            output,
+            f"the experiment is still {status} after {STOP_WAIT_S:g} s",
+        )
+
     def stopped(tgt: Target) -> list[str]:
-        runs: list[ActivityRun] = []
-        for rb in experiment.rollbacks:
-            start = time.time()
-            if driver.experiment_id is None:
-                runs.append(
-                    ActivityRun(
-                        rb.name,
-                        start,
-                        time.time(),
-                        True,
-                        {"fis": "not started: nothing to roll back"},
-                        None,
-                    )
-                )
-                continue
-            try:
-                status = driver.stop()
-            except EnvironmentProblem as exc:
-                runs.append(ActivityRun(rb.name, start, time.time(), False, {}, str(exc)))
-                continue
-            ok = status in TERMINAL
-            runs.append(
-                ActivityRun(
-                    rb.name,
-                    start,
-                    time.time(),
-                    ok,
-                    {
-                        "fis": f"StopExperiment {driver.experiment_id}",
-                        "kind": rb.kind.value,
-                        "status_after": status,
-                        "states": [s for _, s in driver.states],
-                    },
-                    None if ok else f"the experiment is still {status} after {STOP_WAIT_S:g} s",
-                )
-            )
+        runs = [
+            timed_activity(rb.name, functools.partial(stop, rb.kind.value))
+            for rb in experiment.rollbacks
+        ]
         if not experiment.rollbacks and driver.experiment_id is not None:
             driver.stop()  # no rollback written: the experiment still never outlives the load
         state["rollbacks"] = runs

@@ -316,13 +316,16 @@ def search(
             f"no configuration in the ranges passes {outcome.rule}, not even the one with the "
             "most capacity in every range; the first limit it hit is in the table"
         )
+    plan_sets_quota = any(QUOTA in d.paths for d in dims)
     raised = sorted(
         {
             int(o.split("=", 1)[1])
             for c in outcome.candidates
             for o in c.overrides
-            if o.startswith(f"{QUOTA}=") and not any(QUOTA in p for d in dims for p in d.paths)
+            if o.startswith(f"{QUOTA}=")
         }
+        if not plan_sets_quota
+        else set()
     )
     if raised:
         quota = system.lambda_.account_concurrency
