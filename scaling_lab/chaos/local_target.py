@@ -166,10 +166,11 @@ def run_on_local(
     experiment, scenario = loaded.experiment, loaded.scenario
     stops = Stops(experiment, scenario.duration_s)
     state: dict[str, object] = {}
+    rollbacks: list[ActivityRun] = []  # what the rollbacks did, once the load ended
 
     def stopped(tgt: Target) -> list[str]:
         runs = _rollbacks(experiment, tgt)
-        state["rollbacks"] = runs
+        rollbacks[:] = runs
         try:  # after the rollbacks: the journal says when each fault ended
             state["journal"] = GovernorClient(tgt.url).journal()
         except ScalingLabError as exc:
@@ -201,7 +202,6 @@ def run_on_local(
         for rec in journal:
             if rec.index >= n_base:
                 faults.append(rec.model_dump(mode="json", by_alias=True))
-    rollbacks = state.get("rollbacks")
     return observed_outcome(
         loaded,
         run,
@@ -209,7 +209,7 @@ def run_on_local(
         computed_s,
         target="local",
         faults=faults,
-        rollbacks=list(rollbacks) if isinstance(rollbacks, list) else [],
+        rollbacks=rollbacks,
         audit=[n for n in result.provenance.notes if n.startswith("audit")],
     )
 

@@ -30,7 +30,7 @@ from scaling_lab.chaos.fis import FisPlan
 from scaling_lab.chaos.loader import LoadedExperiment
 from scaling_lab.chaos.local_target import Step, Stops, observed_outcome, timed_activity
 from scaling_lab.chaos.models import ActionKind
-from scaling_lab.chaos.outcome import ChaosOutcome
+from scaling_lab.chaos.outcome import ActivityRun, ChaosOutcome
 from scaling_lab.errors import EnvironmentProblem, InputError, Problem, ValidationFailed
 from scaling_lab.jsontypes import JsonObject
 from scaling_lab.load.abort import Aborted
@@ -383,7 +383,7 @@ def run_on_url(
     driver.create()
     stops = Stops(experiment, scenario.duration_s)
     watcher = _Experiment(driver, plan.start_at_s, stops)
-    state: dict[str, object] = {}
+    rollbacks: list[ActivityRun] = []  # what the rollbacks did, once the load ended
 
     def stop(kind: str) -> Step:
         if driver.experiment_id is None:
@@ -408,7 +408,7 @@ def run_on_url(
         ]
         if not experiment.rollbacks and driver.experiment_id is not None:
             driver.stop()  # no rollback written: the experiment still never outlives the load
-        state["rollbacks"] = runs
+        rollbacks[:] = runs
         return [
             f"rollback {r.name}: {'succeeded' if r.succeeded else 'FAILED ' + str(r.error)}"
             for r in runs
@@ -441,7 +441,6 @@ def run_on_url(
     elsewhere = None
     if watcher.stopped_by_fis is not None:
         elsewhere = (watcher.stopped_by_fis, driver.states[-1][0] if driver.states else None)
-    rollbacks = state.get("rollbacks")
     return observed_outcome(
         loaded,
         run,
@@ -449,7 +448,7 @@ def run_on_url(
         computed_s,
         target="url",
         faults=_faults(loaded, driver, watcher.started_epoch_s),
-        rollbacks=list(rollbacks) if isinstance(rollbacks, list) else [],
+        rollbacks=rollbacks,
         audit=[f"FIS: {n}" for n in plan.notes],
         stopped_elsewhere=elsewhere,
     )
