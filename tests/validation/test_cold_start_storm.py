@@ -17,25 +17,40 @@ RATE, SERVICE_S = 300.0, 0.05
 STORM_AT, STORM_S = 10.0, 20.0
 
 
-def _storm_case():
-    sc = step_scenario([("40s", RATE)], arrivals=ArrivalProcess.EVEN)
+def _storm_case(rate=RATE, service_s=SERVICE_S, storm_s=STORM_S):
+    sc = step_scenario([("40s", rate)], arrivals=ArrivalProcess.EVEN)
     storm = Fault.model_validate(
-        {"kind": "cold_start_storm", "at": f"{STORM_AT:g}s", "duration": f"{STORM_S:g}s"}
+        {"kind": "cold_start_storm", "at": f"{STORM_AT:g}s", "duration": f"{storm_s:g}s"}
     )
     sc = sc.model_copy(update={"faults": [storm]})
     scaling = {"rule": "2023", "envs_per_interval": 1000, "interval_s": "10s"}
-    system = rule_system(service_ms=SERVICE_S * 1000, **{"lambda": {"scaling": scaling}})
+    system = rule_system(service_ms=service_s * 1000, **{"lambda": {"scaling": scaling}})
     return sc, system
+
+
+def _run(engine, sc, system, service_s):
+    if engine == "governor":
+        times = arrival_times(sc)
+        return governor_lambda(system, times, lambda _i: service_s, faults=sc.faults)
+    return model(sc, system, engine)
+
+
+@pytest.mark.parametrize("engine", ["fast", "exact", "governor"])
+def test_a_storm_with_odd_numbers_throttles_what_the_bucket_cannot_grant(engine):
+    """237 req/s of 43 ms, a 17 s storm: the bucket of 1,000 drains at 137/s for 1000/137 =
+    7.30 s, then 137/s are throttled for the other 9.70 s: 137 x 9.70 = 1,329."""
+    rate, service_s, storm_s = 237.0, 0.043, 17.0
+    sc, system = _storm_case(rate, service_s, storm_s)
+    out = _run(engine, sc, system, service_s)
+    throttled = (rate - 100.0) * (storm_s - 1000.0 / (rate - 100.0))
+    assert out.throttled == pytest.approx(throttled, rel=0.03)
+    assert set(out.causes) == {ThrottleCause.LAMBDA_SCALING_RATE}
 
 
 @pytest.mark.parametrize("engine", ["fast", "exact", "governor"])
 def test_a_storm_makes_every_invocation_cold_and_the_scaling_rate_binds(engine):
     sc, system = _storm_case()
-    if engine == "governor":
-        times = arrival_times(sc)
-        out = governor_lambda(system, times, lambda _i: SERVICE_S, faults=sc.faults)
-    else:
-        out = model(sc, system, engine)
+    out = _run(engine, sc, system, SERVICE_S)
     # before: the warm pool (~ RATE x SERVICE_S = 15 environments) serves everything; the
     # bucket is full again when the storm starts. During: the bucket of 1,000 drains at
     # (300 - 100)/s for 5 s, then 100/s are admitted, 200/s throttled for 15 s.
