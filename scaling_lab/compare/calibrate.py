@@ -55,8 +55,9 @@ def _fit_service_times(result: RunResult, cal: Calibration) -> dict[Endpoint, An
         h = LatencyHistogram()
         for s in quiet:
             sec = s.endpoints.get(endpoint.value)
-            if sec is not None and sec.hdr is not None:
-                h.merge(LatencyHistogram.decode(sec.hdr))
+            one = sec.histogram() if sec is not None else None
+            if one is not None:
+                h.merge(one)
         if h.count < MIN_REQUESTS:
             cal.kept[path] = f"only {h.count} error-free requests observed (need {MIN_REQUESTS})"
             continue

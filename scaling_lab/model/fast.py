@@ -417,18 +417,28 @@ def base_ms(tk: int, a_tick: int) -> float:
 def _fold_runs(
     world: World, eps: list[Endpoint], runs: list[list[int]], svc_ms: dict[Endpoint, np.ndarray]
 ) -> None:
-    """Turn recorded runs of successful requests into latencies in the sink."""
-    by_key: dict[tuple[int, int], list[np.ndarray]] = {}
-    for ep_i, sec, base, i, m in runs:
-        by_key.setdefault((sec, ep_i), []).append(svc_ms[eps[ep_i]][i : i + m] + base)
+    """Turn recorded runs of successful requests into latencies in the sink (in bulk: a run is
+    ``count`` consecutive service times from ``first``, each plus the run's base ms)."""
+    if not runs:
+        return
+    table = np.asarray(runs, dtype=np.int64)
     timeout_ms = world.timeout_ms
-    for (sec, ep_i), parts in sorted(by_key.items()):
-        lat = np.concatenate(parts)
-        ep = eps[ep_i].value
+    for ep_i, endpoint in enumerate(eps):
+        mine = table[table[:, 0] == ep_i]
+        if not mine.size:
+            continue
+        sec, base, first, count = mine[:, 1], mine[:, 2], mine[:, 3], mine[:, 4]
+        n = int(count.sum())
+        ends = np.cumsum(count)
+        within = np.arange(n, dtype=np.int64) - np.repeat(ends - count, count)
+        lat = svc_ms[endpoint][np.repeat(first, count) + within] + np.repeat(base, count)
+        secs = np.repeat(sec, count)
+        ep = endpoint.value
         late = lat >= timeout_ms
         if late.any():
-            world.causes[ThrottleCause.LAMBDA_TIMEOUT] += int(late.sum())
-            world.sink.add(sec, ep, ErrorClass.SERVER, timeout_ms, int(late.sum()))
-            lat = lat[~late]
-        if lat.size:
-            world.sink.add_array(sec, ep, None, lat)
+            late_secs, late_n = np.unique(secs[late], return_counts=True)
+            world.causes[ThrottleCause.LAMBDA_TIMEOUT] += int(late_n.sum())
+            for t, c in zip(late_secs.tolist(), late_n.tolist(), strict=True):
+                world.sink.add(t, ep, ErrorClass.SERVER, timeout_ms, c)
+            lat, secs = lat[~late], secs[~late]
+        world.sink.add_columns(secs, ep, None, lat)

@@ -94,8 +94,8 @@ def _build(
     b.offered_series(f.offered[:n].tolist())
     for figure, values in per_second.items():
         b.figure_series(figure.value, values[:n].tolist())
-    for sec, ep, err, lat, counts in world.sink.groups():
-        b.record_many(min(sec, n - 1), ep, lat, counts, err)
+    for ep, err, secs, lat, counts in world.sink.columns():
+        b.record_columns(np.minimum(secs, n - 1), ep, lat, counts, err)
     b.throttles_by_cause = {k: int(v) for k, v in world.causes.items()}
     if world.faults.unmodelled:
         kinds = sorted({f"{f.kind.value}@{f.target}" for f in world.faults.unmodelled})

@@ -7,9 +7,11 @@ run length in seconds (one histogram per endpoint per second), not by request co
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -17,7 +19,7 @@ import numpy as np
 
 from scaling_lab.aws.metrics import COUNTERS, GAUGES_LAST, GAUGES_MAX, INTEGER_FIGURES
 from scaling_lab.aws.throttles import ThrottleCause
-from scaling_lab.result.histogram import LatencyHistogram
+from scaling_lab.result.histogram import BUCKETS, LatencyHistogram, bucket_of, to_us
 from scaling_lab.result.models import (
     EndpointSecond,
     EndpointSummary,
@@ -63,6 +65,18 @@ def percentiles(h: LatencyHistogram) -> Percentiles:
         return Percentiles()
     p50, p95, p99 = h.percentiles_ms((50, 95, 99))
     return Percentiles(p50=p50, p95=p95, p99=p99, max=h.max_ms())
+
+
+_NO_PERCENTILES = Percentiles()
+
+
+def _errors(
+    counted: dict[ErrorClass, int] | None, classes: list[tuple[ErrorClass, str]]
+) -> ErrorCounts:
+    """ErrorCounts of one endpoint's second (counts are ints already: no validation)."""
+    if not counted:
+        return ErrorCounts()
+    return ErrorCounts(**{v: int(counted.get(c, 0)) for c, v in classes})
 
 
 @dataclass
@@ -137,6 +151,46 @@ class ResultBuilder:
             return
         sec = self._count(t_s, endpoint, error, n)
         self._hist(sec, t_s, endpoint).record_many(latency_ms, counts)
+
+    def record_columns(
+        self,
+        secs: np.ndarray,
+        endpoint: str,
+        latency_ms: np.ndarray,
+        counts: np.ndarray,
+        error: ErrorClass | None = None,
+    ) -> None:
+        """``counts[i]`` requests that started in second ``secs[i]`` finished in
+        ``latency_ms[i]``: many seconds at once (the model's whole run), filed with one sort
+        instead of one histogram call per second."""
+        if not latency_ms.size:
+            return
+        us = to_us(latency_ms)
+        key = np.asarray(secs, dtype=np.int64) * BUCKETS + bucket_of(us)
+        order = np.argsort(key, kind="stable")
+        key, us, cnt = key[order], us[order], np.asarray(counts, dtype=np.int64)[order]
+        new_bucket = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        ukey = key[new_bucket]
+        ucnt = np.add.reduceat(cnt, new_bucket)
+        usec, ubucket = ukey // BUCKETS, ukey % BUCKETS
+        # each second's run of buckets (unique keys) and of values (sorted keys)
+        at_b = np.flatnonzero(np.r_[True, usec[1:] != usec[:-1]])
+        raw_sec = key // BUCKETS
+        at_v = np.flatnonzero(np.r_[True, raw_sec[1:] != raw_sec[:-1]])
+        lo = np.minimum.reduceat(us, at_v).tolist()
+        hi = np.maximum.reduceat(us, at_v).tolist()
+        n_sec = np.add.reduceat(cnt, at_v).tolist()
+        ends = [*at_b[1:].tolist(), ukey.size]
+        with _collector_paused():
+            for j, (t, a) in enumerate(zip(usec[at_b].tolist(), at_b.tolist(), strict=True)):
+                h = LatencyHistogram.from_bins(
+                    ubucket[a : ends[j]], ucnt[a : ends[j]], lo[j], hi[j]
+                )
+                sec = self._count(t, endpoint, error, n_sec[j])
+                if endpoint in sec.hist or endpoint in sec.sealed:
+                    self._hist(sec, t, endpoint).merge(h)
+                else:
+                    sec.hist[endpoint] = h
 
     def _count(self, t_s: float, endpoint: str, error: ErrorClass | None, n: int) -> _Second:
         sec = self._seconds[int(t_s)]
@@ -229,42 +283,54 @@ class ResultBuilder:
     ) -> list[SecondSample]:
         series: list[SecondSample] = []
         classes = [(c, c.value) for c in ErrorClass]
-        carried: dict[str, float] = {}
-        arrays = self._series_figures
-        names = (*GAUGES_MAX, *GAUGES_LAST, *COUNTERS)
-        quiet = _Second()  # a second nothing was recorded in (never written to)
-        for t in seconds:
-            sec = self._seconds.get(t) or quiet
+        keep = self.keep_second_histograms
+        offered_seen = self._offered_seen
+        pending: dict[str, list[LatencyHistogram]] = {}
+        for t, figs in zip(seconds, self._figure_rows(seconds), strict=True):
+            sec = self._seconds.get(t)
+            if sec is None:  # nothing recorded in this second: figures only
+                series.append(
+                    SecondSample(
+                        t_s=t,
+                        offered=0.0 if offered_seen else None,
+                        completed=0,
+                        errors=ErrorCounts(),
+                        latency_ms=Percentiles(),
+                        **figs,
+                    )
+                )
+                continue
             endpoints: dict[str, EndpointSecond] = {}
             hists: list[LatencyHistogram] = []
-            only = Percentiles()
-            total_err = ErrorCounts()
-            for ep in sorted(set(sec.requests) | set(sec.hist) | set(sec.sealed)):
+            only = _NO_PERCENTILES
+            total_err: ErrorCounts | None = None
+            eps = set(sec.requests) | set(sec.hist) | set(sec.sealed)
+            for ep in sorted(eps) if len(eps) > 1 else eps:
                 h = sec.hist.get(ep)
                 if h is None:
                     packed = sec.sealed.get(ep)
                     h = LatencyHistogram.decode(packed) if packed else None
                 if h is not None and not h.count:
                     h = None
-                e = sec.errors.get(ep, {})
-                errs = ErrorCounts(**{v: int(e.get(c, 0)) for c, v in classes})
+                e = sec.errors.get(ep)
+                errs = _errors(e, classes)
                 pct = percentiles(h) if h is not None else Percentiles()
-                endpoints[ep] = EndpointSecond(
-                    requests=int(sec.requests.get(ep, 0)),
-                    errors=errs,
-                    latency_ms=pct,
-                    hdr=h.encode() if (self.keep_second_histograms and h is not None) else None,
+                endpoints[ep] = EndpointSecond.of(
+                    int(sec.requests.get(ep, 0)), errs, pct, h if keep else None
                 )
                 if run_hist is not None:
                     run_ep = run_hist[ep]  # every endpoint with requests, latencies or not
                     if h is not None:
-                        run_ep.merge(h)
+                        if h.sparse:  # added in one go below
+                            pending.setdefault(ep, []).append(h)
+                        else:
+                            run_ep.merge(h)
                 if h is not None:
                     hists.append(h)
                     only = pct
                 if run_err is not None:
                     run_err[ep] = run_err[ep].add(errs)
-                total_err = total_err.add(errs)
+                total_err = errs if total_err is None else total_err.add(errs)
             if len(hists) == 1:
                 total_p = only  # one endpoint's latencies are the second's
             elif hists:
@@ -274,36 +340,52 @@ class ResultBuilder:
                 total_p = percentiles(merged)
             else:
                 total_p = Percentiles()
-            figs: dict[str, float | int | None] = {}
-            for name in names:
-                if name not in self.observable:
-                    figs[name] = None
-                elif name in arrays and t < len(arrays[name]):
-                    figs[name] = arrays[name][t]
-                elif name in sec.figures:
-                    figs[name] = sec.figures[name]
-                    if name in GAUGES_LAST:
-                        carried[name] = sec.figures[name]
-                elif name in GAUGES_LAST:
-                    figs[name] = carried.get(name)
-                else:
-                    figs[name] = 0
-            for name in INTEGER_FIGURES:
-                v = figs.get(name)
-                if v is not None:
-                    figs[name] = int(v)
             series.append(
                 SecondSample(
                     t_s=t,
-                    offered=sec.offered if self._offered_seen else None,
+                    offered=sec.offered if offered_seen else None,
                     completed=sum(sec.requests.values()),
-                    errors=total_err,
+                    errors=total_err if total_err is not None else ErrorCounts(),
                     latency_ms=total_p,
                     endpoints=endpoints,
                     **figs,
                 )
             )
+        if run_hist is not None:
+            for ep, hs in pending.items():
+                run_hist[ep].merge(LatencyHistogram.combined(hs))
         return series
+
+    def _figure_rows(self, seconds: range) -> list[dict[str, float | int | None]]:
+        """Every second's figures, built a figure at a time: a whole series' value, else the
+        second's own, else a level carried from an earlier second, else 0; null when this path
+        cannot observe the figure."""
+        names = (*GAUGES_MAX, *GAUGES_LAST, *COUNTERS)
+        integer = set(INTEGER_FIGURES)
+        columns: list[list[float | int | None]] = []
+        for name in names:
+            if name not in self.observable:
+                columns.append([None] * len(seconds))
+                continue
+            col = self._series_figures.get(name, [])
+            covered = max(0, min(seconds.stop, len(col)) - seconds.start)
+            values: list[float | int | None] = list(col[seconds.start : seconds.start + covered])
+            carried: float | None = None
+            for t in range(seconds.start + covered, seconds.stop):
+                sec = self._seconds.get(t)
+                own = sec.figures.get(name) if sec is not None else None
+                if own is not None:
+                    values.append(own)
+                    if name in GAUGES_LAST:
+                        carried = own
+                elif name in GAUGES_LAST:
+                    values.append(carried)
+                else:
+                    values.append(0)
+            if name in integer:
+                values = [None if v is None else int(v) for v in values]
+            columns.append(values)
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
     def build(
         self,
@@ -313,7 +395,8 @@ class ResultBuilder:
         partial: bool = False,
         intervals: Mapping[str, Mapping[str, float]] | None = None,
     ) -> RunResult:
-        series, run_hist, run_err = self._series()
+        with _collector_paused():
+            series, run_hist, run_err = self._series()
         summary = summarize(self.scenario, series, run_hist, run_err)
         summary.throttles_by_cause = self.throttles_by_cause
         prov = self.provenance.model_copy(
@@ -334,6 +417,20 @@ class ResultBuilder:
             faults=list(self.scenario.faults),
             intervals={k: dict(v) for k, v in intervals.items()} if intervals else None,
         )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a series is built: it allocates several objects per
+    second and none of them in cycles, so the collector would only rescan the growing series
+    (about half the build's time on a day-long run)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def new_run_id(scenario: str, kind: ResultKind | str) -> str:

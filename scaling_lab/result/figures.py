@@ -71,9 +71,10 @@ def phase_histogram(seconds: Sequence[SecondSample], endpoint: str) -> LatencyHi
             sec = s.endpoints.get(name)
             if sec is None or sec.requests == 0:
                 continue
-            if sec.hdr is None:
+            one = sec.histogram()
+            if one is None:
                 return None
-            h.merge(LatencyHistogram.decode(sec.hdr))
+            h.merge(one)
     return h
 
 

@@ -15,18 +15,21 @@ second). Both forms encode to the same bytes.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections.abc import Sequence
 from functools import cache
+from itertools import accumulate
 
 import numpy as np
 from hdrh.histogram import HdrHistogram
 
-__all__ = ["SPARSE_MAX", "LatencyHistogram"]
+__all__ = ["BUCKETS", "SPARSE_MAX", "LatencyHistogram", "bucket_of", "to_us"]
 
 _LOWEST_US = 1
 _HIGHEST_US = 3_600_000_000
 _SIG_FIGS = 3
 SPARSE_MAX = 2048  # occupied buckets a sparse histogram holds before it turns dense
+_SMALL = 32  # a sparse histogram of at most this many buckets is read in plain Python
 
 
 def _new_hdr() -> HdrHistogram:
@@ -57,14 +60,26 @@ def _layout(unit_magnitude: int, half_magnitude: int, counts_len: int) -> tuple[
     return lo, lo + size - 1, lo + (size >> 1)
 
 
-def _index_of(us: np.ndarray) -> np.ndarray:
-    """hdrh's counts index of each value (its _counts_index_for, vectorised)."""
+def bucket_of(us: np.ndarray) -> np.ndarray:
+    """The counts index (bucket) of each value in microseconds: hdrh's _counts_index_for,
+    vectorised."""
     pow2ceiling = np.frexp((us | _MASK).astype(np.float64))[1].astype(np.int64)
     bucket = pow2ceiling - _UNIT - (_HALF_MAG + 1)
     sub = us >> (bucket + _UNIT)
     idx: np.ndarray = ((bucket + 1) << _HALF_MAG) + (sub - _HALF)
     return idx
 
+
+def to_us(latency_ms: np.ndarray) -> np.ndarray:
+    """Latencies in ms as the whole microseconds a histogram records (clamped to its range)."""
+    us: np.ndarray = np.clip(np.floor(latency_ms * 1000.0 + 0.5), _LOWEST_US, _HIGHEST_US).astype(
+        np.int64
+    )
+    return us
+
+
+#: Buckets of one histogram; ``group * BUCKETS + bucket`` keys a bucket of many histograms.
+BUCKETS = _LEN
 
 _scratch = threading.local()  # one dense histogram per thread, to encode sparse ones
 
@@ -81,6 +96,20 @@ class LatencyHistogram:
         self._min_us = 0
         self._max_us = 0
         self._total = 0  # sparse form's count
+
+    @classmethod
+    def from_bins(
+        cls, idx: np.ndarray, cnt: np.ndarray, lo_us: int, hi_us: int
+    ) -> LatencyHistogram:
+        """A histogram of the occupied buckets ``idx`` (distinct, increasing counts indices) with
+        ``cnt`` values each, the values ranging ``lo_us`` .. ``hi_us``."""
+        h = cls()
+        h._idx, h._cnt = idx, cnt
+        h._min_us, h._max_us = lo_us, hi_us
+        h._total = int(cnt.sum())
+        if idx.size > SPARSE_MAX:
+            _ = h._h  # turn dense
+        return h
 
     @classmethod
     def dense(cls) -> LatencyHistogram:
@@ -102,7 +131,7 @@ class LatencyHistogram:
             self._total = 0
         return self._dense
 
-    def _bins(self) -> tuple[np.ndarray, np.ndarray]:
+    def bins(self) -> tuple[np.ndarray, np.ndarray]:
         """(indices, counts) of the occupied buckets, increasing."""
         if self._dense is None:
             return self._idx, self._cnt
@@ -123,9 +152,9 @@ class LatencyHistogram:
         """Record ``counts[i]`` values of ``latency_ms[i]`` (clamped to the range, as record)."""
         if latency_ms.size == 0:
             return
-        us = np.clip(np.floor(latency_ms * 1000.0 + 0.5), _LOWEST_US, _HIGHEST_US).astype(np.int64)
+        us = to_us(latency_ms)
         self._add_bins(
-            _index_of(us), np.asarray(counts, dtype=np.int64), int(us.min()), int(us.max())
+            bucket_of(us), np.asarray(counts, dtype=np.int64), int(us.min()), int(us.max())
         )
 
     def _add_bins(self, idx: np.ndarray, cnt: np.ndarray, lo_us: int, hi_us: int) -> None:
@@ -148,6 +177,27 @@ class LatencyHistogram:
         if uniq.size > SPARSE_MAX:
             _ = self._h  # turn dense
 
+    @classmethod
+    def combined(cls, parts: Sequence[LatencyHistogram]) -> LatencyHistogram:
+        """One histogram of all of ``parts`` (as merging each in turn), added in one pass."""
+        sparse = [h for h in parts if h.count and h._dense is None]
+        out = cls()
+        if sparse:
+            idx = np.concatenate([h._idx for h in sparse])
+            cnt = np.concatenate([h._cnt for h in sparse])
+            lo = min(h._min_us for h in sparse)
+            hi = max(h._max_us for h in sparse)
+            if idx.size > SPARSE_MAX:
+                counts = np.bincount(idx, weights=cnt, minlength=_LEN).astype(np.int64)
+                nz = np.flatnonzero(counts)
+                out = cls.from_bins(nz, counts[nz], lo, hi)
+            else:
+                out._add_bins(idx, cnt, lo, hi)
+        for h in parts:
+            if h._dense is not None:
+                out.merge(h)
+        return out
+
     def merge(self, other: LatencyHistogram) -> None:
         if not other.count:
             return
@@ -157,6 +207,11 @@ class LatencyHistogram:
             self._h.add(other._dense)
 
     # -- reading -------------------------------------------------------------------------------
+    @property
+    def sparse(self) -> bool:
+        """Held as its occupied buckets only (a few hundred bytes, not hdrh's ~185 KB)."""
+        return self._dense is None
+
     @property
     def count(self) -> int:
         if self._dense is None:
@@ -171,14 +226,34 @@ class LatencyHistogram:
         total = self.count
         if total == 0:
             return [None] * len(qs)
-        idx, cnt = self._bins()
-        cum = np.cumsum(cnt)
         lo, hi, _med = _layout(_UNIT, _HALF_MAG, _LEN)
+        if self._dense is None and self._idx.size <= _SMALL:
+            return self._small_percentiles(qs, lo, hi)
+        idx, cnt = self.bins()
+        cum = np.cumsum(cnt)
         out: list[float | None] = []
         for q in qs:
             target = max(int(min(q, 100.0) * total / 100 + 0.5), 1)
             pos = int(np.searchsorted(cum, target, side="left"))
             if pos >= cum.size:
+                out.append(0.0)
+                continue
+            out.append(float((hi if q else lo)[idx[pos]]) / 1000.0)
+        return out
+
+    def _small_percentiles(
+        self, qs: Sequence[float], lo: np.ndarray, hi: np.ndarray
+    ) -> list[float | None]:
+        """percentiles_ms of a sparse histogram of a few buckets, in plain Python (the same
+        rule; NumPy's per-call cost dominates a second of a few requests)."""
+        total = self._total
+        cum = list(accumulate(self._cnt.tolist()))
+        idx = self._idx.tolist()
+        out: list[float | None] = []
+        for q in qs:
+            target = max(int(min(q, 100.0) * total / 100 + 0.5), 1)
+            pos = bisect_left(cum, target)
+            if pos >= len(cum):
                 out.append(0.0)
                 continue
             out.append(float((hi if q else lo)[idx[pos]]) / 1000.0)
@@ -207,7 +282,7 @@ class LatencyHistogram:
         total = self.count
         if total == 0:
             return None
-        idx, cnt = self._bins()
+        idx, cnt = self.bins()
         med = _layout(_UNIT, _HALF_MAG, _LEN)[2]
         return float(np.dot(cnt.astype(np.float64), med[idx].astype(np.float64))) / total / 1000.0
 
@@ -231,7 +306,7 @@ class LatencyHistogram:
         if total == 0:
             return None
         limit = int(latency_ms * 1000.0 + 0.5)
-        idx, cnt = self._bins()
+        idx, cnt = self.bins()
         lo = _layout(_UNIT, _HALF_MAG, _LEN)[0]
         # every bucket whose values are at or below the limit, or equivalent to it
         return float(cnt[lo[idx] <= limit].sum()) / total

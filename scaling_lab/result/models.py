@@ -9,9 +9,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer, field_validator
 
 from scaling_lab.aws.throttles import ThrottleCause
+from scaling_lab.result.histogram import LatencyHistogram
 from scaling_lab.scenario.models import Fault, Scenario
 from scaling_lab.system.models import SystemConfig
 from scaling_lab.system.scaling import scale_system
@@ -82,10 +83,69 @@ class Percentiles(_M):
 
 
 class EndpointSecond(_M):
+    """One endpoint's second. Its histogram is ``hdr`` (the encoded text, as stored); a second
+    the model built keeps a small histogram in memory and encodes it only when ``hdr`` is read
+    or the result is written (a day-long run has tens of thousands of such seconds)."""
+
     requests: int = 0  # responses completed in this second (any status)
     errors: ErrorCounts = Field(default_factory=ErrorCounts)
     latency_ms: Percentiles = Field(default_factory=Percentiles)
-    hdr: str | None = Field(None, description="encoded HDR histogram of this second (us)")
+    hdr_text: str | None = Field(
+        None, alias="hdr", description="encoded HDR histogram of this second (us)"
+    )
+    _histogram: LatencyHistogram | None = PrivateAttr(None)
+
+    @classmethod
+    def of(
+        cls,
+        requests: int,
+        errors: ErrorCounts,
+        latency_ms: Percentiles,
+        histogram: LatencyHistogram | None,
+    ) -> EndpointSecond:
+        """A second built in memory. A sparse histogram is kept
+        and encoded on first read; a dense one is encoded now (its counts are ~185 KB)."""
+        es = cls(requests=requests, errors=errors, latency_ms=latency_ms)
+        if histogram is not None:
+            if histogram.sparse:
+                es._histogram = histogram
+            else:
+                es.hdr_text = histogram.encode()
+        return es
+
+    @property
+    def hdr(self) -> str | None:
+        """The encoded histogram (None: no latencies, or none kept)."""
+        if self.hdr_text is None and self._histogram is not None:
+            self.hdr_text = self._histogram.encode()
+        return self.hdr_text
+
+    @hdr.setter
+    def hdr(self, text: str | None) -> None:
+        self.hdr_text = text
+        self._histogram = None
+
+    def histogram(self) -> LatencyHistogram | None:
+        """This second's histogram (the caller's own copy); None when none is kept."""
+        if self._histogram is not None:
+            return self._histogram.copy()
+        return None if self.hdr_text is None else LatencyHistogram.decode(self.hdr_text)
+
+    @field_serializer("hdr_text")
+    def _encoded(self, _text: str | None) -> str | None:
+        return self.hdr
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EndpointSecond):
+            return NotImplemented
+        return (
+            self.requests == other.requests
+            and self.errors == other.errors
+            and self.latency_ms == other.latency_ms
+            and self.hdr == other.hdr
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as every model here
 
 
 class SecondSample(_M):

@@ -22,8 +22,9 @@ __all__ = ["compute_recovery", "second_is_good", "stat_from_percentiles"]
 
 def stat_from_percentiles(sec: EndpointSecond, aggregation: str, q: float | None) -> float | None:
     """A latency aggregate of one second, from its HDR histogram or its stored percentiles."""
-    if sec.hdr is not None:
-        return LatencyHistogram.decode(sec.hdr).aggregate(aggregation, q)
+    h = sec.histogram()
+    if h is not None:
+        return h.aggregate(aggregation, q)
     p = sec.latency_ms
     if aggregation == "max":
         return p.max
@@ -45,16 +46,17 @@ def _endpoint_second(sample: SecondSample, endpoint: str) -> EndpointSecond | No
         return None
     merged: LatencyHistogram | None = LatencyHistogram()
     for sec in sample.endpoints.values():
-        if sec.hdr is None:
+        h = sec.histogram()
+        if h is None:
             merged = None
             break
         assert merged is not None
-        merged.merge(LatencyHistogram.decode(sec.hdr))
-    return EndpointSecond(
-        requests=sample.completed,
-        errors=sample.errors or EndpointSecond().errors,
-        latency_ms=sample.latency_ms,
-        hdr=merged.encode() if merged is not None and merged.count else None,
+        merged.merge(h)
+    return EndpointSecond.of(
+        sample.completed,
+        sample.errors or EndpointSecond().errors,
+        sample.latency_ms,
+        merged if merged is not None and merged.count else None,
     )
 
 

@@ -232,12 +232,10 @@ class _Run:
     quantiles: dict[float, NDArray[np.float64] | None] = field(default_factory=dict)
 
 
-def _bins_of(hdr: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """(HDR counts-array indices, counts) of the recorded buckets of an encoded histogram."""
-    h = LatencyHistogram.decode(hdr)._h
-    counts = np.ctypeslib.as_array(h.counts)[: h.counts_len]
-    idx = np.flatnonzero(counts)
-    return idx.astype(np.int64), counts[idx].astype(np.float64)
+def _bins_of(h: LatencyHistogram) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """(HDR counts-array indices, counts) of the recorded buckets of a histogram."""
+    idx, cnt = h.bins()
+    return idx.astype(np.int64), cnt.astype(np.float64)
 
 
 def _values_of(indices: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -267,8 +265,9 @@ def _extract(result: RunResult) -> _Run:
             table = hists[ep]
             if table is None:
                 continue
-            if sec.hdr is not None:
-                table[int(s.t_s)] = _bins_of(sec.hdr)
+            h = sec.histogram()
+            if h is not None:
+                table[int(s.t_s)] = _bins_of(h)
             elif sec.requests > sec.errors.timeout:
                 hists[ep] = None  # responses without a histogram: no latency test possible
     return _Run(seconds, requests, errors, hists)

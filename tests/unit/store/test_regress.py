@@ -281,7 +281,8 @@ def _latencies_times(result, factor: float):  # type: ignore[no-untyped-def]
             h = LatencyHistogram()
             for item in src.get_recorded_iterator():
                 h.record(item.value_iterated_to / 1000.0 * factor, item.count_at_value_iterated_to)
-            eps[name] = sec.model_copy(update={"hdr": h.encode()})
+            eps[name] = sec.model_copy()
+            eps[name].hdr = h.encode()
         series.append(s.model_copy(update={"endpoints": eps}))
     return result.model_copy(update={"series": series, "run_id": result.run_id + "-slowed"})
 
