@@ -192,8 +192,9 @@ class OnDemandLimiter:
     -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html
 
     The instant limit is ``max(warm, 2 x peak)`` where ``peak`` is the highest one-second
-    consumption at least ``peak_lag_s`` old (30 minutes per the page above), capped by the
-    partitions' limits; a bucket holding one second of it enforces the rate.
+    consumption at least ``peak_lag_s`` old (30 minutes per the page above), each second's
+    counted at most at the limit then in force, capped by the partitions' limits; a bucket
+    holding one second of it enforces the rate.
     """
 
     __slots__ = (
@@ -244,7 +245,11 @@ class OnDemandLimiter:
         sec = int(now_s)
         if sec == self._second:
             return
-        self._history.append((self._second, self._used))
+        # The table's traffic in that second, at most the ceiling then in force: the bucket
+        # holds a second of capacity, so the first second of a step above the ceiling serves
+        # up to twice it, a transient that is not a traffic level to double (AWS's "double
+        # the previous peak traffic" on a new table means twice what it accommodated).
+        self._history.append((self._second, min(self._used, self.limit)))
         self._second, self._used = sec, 0.0
         changed = False
         while self._history and self._history[0][0] <= sec - self.peak_lag_s:

@@ -6,7 +6,14 @@ import math
 from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 __all__ = [
     "Constant",
@@ -19,6 +26,13 @@ __all__ = [
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_serializer(mode="wrap")
+    def _tagged(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        """Always written with its ``dist`` tag, even when only the defaults' other fields were
+        set (a system file's form drops unset fields; without the tag it would not load)."""
+        out: dict[str, object] = handler(self)
+        return {"dist": type(self).model_fields["dist"].default, **out}
 
 
 class Constant(_Dist):

@@ -204,6 +204,8 @@ def _signatures(obj: object) -> list[tuple[str, object]]:
         for key, value in vars(obj).items():
             if key.startswith("_") and key != "__init__":
                 continue
+            if getattr(value, "__module__", "scaling_lab").split(".")[0] != "scaling_lab":
+                continue  # put there by a library (pydantic's model_post_init), not ours
             if inspect.isfunction(value):
                 out.append((f".{key}", value))
             elif isinstance(value, property) and value.fget is not None:

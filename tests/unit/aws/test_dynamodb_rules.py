@@ -84,6 +84,21 @@ def test_on_demand_serves_warm_throughput_then_double_the_old_peak() -> None:
     assert lim.limit == 7000.0  # 2 x the peak seen 30 minutes ago
 
 
+def test_a_first_second_burst_is_not_a_peak_to_double() -> None:
+    """A new table (ceiling 100 units/s here) under 250/s: the one-second bucket starts full,
+    so the first second serves up to twice the ceiling; the traffic the table accommodated is
+    100/s, so 30 minutes later the instant ceiling is 2 x 100 = 200 (on-demand-capacity-mode
+    .html: "up to double the previous peak traffic"), not twice the transient (~380)."""
+    lim = OnDemandLimiter(100.0, partition_cap=1e9, peak_lag_s=1800.0)
+    served = [sum(lim.take_up_to(sec + k / 10, 25.0) for k in range(10)) for sec in range(3)]
+    assert served[0] > 150.0  # the full bucket plus a second's refill
+    assert served[1:] == pytest.approx([100.0, 100.0])
+    lim.take_up_to(1803.5, 0.0)
+    assert lim.limit == 200.0
+    later = [sum(lim.take_up_to(sec + k / 10, 50.0) for k in range(10)) for sec in (1804, 1805)]
+    assert later[1] == pytest.approx(200.0)  # a steady second at the new ceiling
+
+
 def _scaler(**kw: float) -> AutoScaler:
     settings = AutoScaling(
         min=100, max=10_000, target_utilization_pct=70, **{"metric_delay_s": 0.0, **kw}

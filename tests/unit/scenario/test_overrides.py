@@ -24,6 +24,24 @@ def test_an_override_sets_the_field_and_keeps_the_rest() -> None:
     assert changed.lambda_.service_time_ms == base.lambda_.service_time_ms
 
 
+def test_a_file_setting_one_endpoints_service_time_takes_an_override(tmp_path: Path) -> None:
+    """The endpoints a file leaves out get their default service times; written back in the
+    file's form (what --set edits, and recommended.yaml), each keeps its ``dist`` tag."""
+    f = tmp_path / "one-endpoint.yaml"
+    f.write_text(
+        "name: one-endpoint\n"
+        "lambda:\n"
+        "  service_time_ms:\n"
+        "    post_events: {dist: constant, value_ms: 20}\n"
+    )
+    base = load_system(str(f))
+    changed = apply_overrides(base, ["lambda.memory_mb=1024"])
+    assert changed.lambda_.memory_mb == 1024
+    assert changed.lambda_.service_time_ms == base.lambda_.service_time_ms
+    doc = base.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    assert doc["lambda"]["service_time_ms"]["get_inbox"]["dist"] == "lognormal"
+
+
 def test_values_are_yaml() -> None:
     assert parse_override("dynamodb.mode=on_demand") == (["dynamodb", "mode"], "on_demand")
     assert parse_override("a.b=0.5") == (["a", "b"], 0.5)
