@@ -263,7 +263,7 @@ class ResultBuilder:
     def samples(self, t_from: int, t_to: int) -> list[SecondSample]:
         """Seconds ``[t_from, t_to)`` as they stand now, for judging a run while it goes
         (figures set per second only: levels are not carried in from earlier seconds)."""
-        return self._samples(range(max(0, t_from), t_to), None, None)
+        return self._samples(range(max(0, t_from), t_to), None, None, snapshot=True)
 
     def _series(
         self,
@@ -280,7 +280,11 @@ class ResultBuilder:
         seconds: range,
         run_hist: dict[str, LatencyHistogram] | None,
         run_err: dict[str, ErrorCounts] | None,
+        *,
+        snapshot: bool = False,
     ) -> list[SecondSample]:
+        """``snapshot``: the run goes on, so a second keeps a copy of a histogram that is
+        still being filled (a built result owns its histograms)."""
         series: list[SecondSample] = []
         classes = [(c, c.value) for c in ErrorClass]
         keep = self.keep_second_histograms
@@ -316,7 +320,10 @@ class ResultBuilder:
                 errs = _errors(e, classes)
                 pct = percentiles(h) if h is not None else Percentiles()
                 endpoints[ep] = EndpointSecond.of(
-                    int(sec.requests.get(ep, 0)), errs, pct, h if keep else None
+                    int(sec.requests.get(ep, 0)),
+                    errs,
+                    pct,
+                    None if not keep or h is None else h.copy() if snapshot and h.sparse else h,
                 )
                 if run_hist is not None:
                     run_ep = run_hist[ep]  # every endpoint with requests, latencies or not
