@@ -124,14 +124,14 @@ class LatencySink:
     def groups(self) -> list[tuple[int, str, ErrorClass | None, np.ndarray, np.ndarray]]:
         """(second, endpoint, error, latencies_ms, counts), quantized, deterministic order."""
         out: list[tuple[int, str, ErrorClass | None, np.ndarray, np.ndarray]] = []
+        chunks = {k: list(v) for k, v in self._chunks.items()}  # plus the batches, per second
         for (ep, err), batches in self._batches.items():
             for secs, lats in batches:
                 for sec in np.unique(secs).tolist():
-                    self._chunks.setdefault((sec, ep, err), []).append(lats[secs == sec])
-        self._batches.clear()
-        keys = set(self._chunks) | set(self._scalars)
+                    chunks.setdefault((sec, ep, err), []).append(lats[secs == sec])
+        keys = set(chunks) | set(self._scalars)
         for key in sorted(keys, key=lambda k: (k[0], k[1], str(k[2]))):
-            parts = list(self._chunks.get(key, []))
+            parts = list(chunks.get(key, []))
             if key in self._scalars:
                 parts.append(np.asarray(self._scalars[key]))
             arr = np.concatenate(parts) if len(parts) > 1 else parts[0]
