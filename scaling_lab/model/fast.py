@@ -85,7 +85,9 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     # where in its millisecond each cohort arrived (exact places each arrival uniformly in
     # it); a retry keeps it, since botocore's legacy delays are whole milliseconds
     phase_rng = np.random.default_rng(int(rng.integers(2**63)))
-    phase: list[np.ndarray] = []  # drawn below, once it is known that a pool tracks keys
+    # drawn below for each arrival tick, once it is known that a pool tracks keys (a cohort's
+    # arrival tick is its identity across retries; quiet ticks need no place)
+    phase: list[dict[int, float]] = []
 
     lam = world.lam
     fig = world.fig
@@ -111,8 +113,11 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     if not two_pools and eps:
         pools = [pool_of[eps[0]]]
     keyed = any(p.keys is not None for p in pools)
-    if keyed:  # only the per-key limits read the places (one float per tick and endpoint)
-        phase = [phase_rng.random(n_ticks) for _ in eps]
+    if keyed:  # only the per-key limits read the places (one float per arrival tick)
+        phase = [
+            dict(zip(a.ticks.tolist(), phase_rng.random(a.ticks.size).tolist(), strict=True))
+            for a in (arrivals[ep] for ep in eps)
+        ]
     tk_now = [0]  # the tick DynamoDB answers in (resolve's, after added latency)
 
     def succeed(tk: int, a_tick: int, att: int, ok: int, ep: Endpoint) -> None:
@@ -164,13 +169,11 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                 else:
                     per_key.setdefault(j, []).append((a_tick, att, n, ep, j))
         for j, group in per_key.items():
-            if len(group) > 1:
-                group.sort(key=lambda it: phase[ep_index[it[3]]][it[0]])
-            oks = [
-                keys.admit(t + phase[ep_index[ep]][a_tick] * TICK_S, j, n, units[ep])
-                for a_tick, _att, n, ep, _j in group
-            ]
-            for (a_tick, att, n, ep, _j), ok in zip(group, oks, strict=True):
+            placed = [(phase[ep_index[it[3]]][it[0]], it) for it in group]
+            if len(placed) > 1:
+                placed.sort(key=_first)
+            oks = [keys.admit(t + ph * TICK_S, j, it[2], units[it[3]]) for ph, it in placed]
+            for (_ph, (a_tick, att, n, ep, _j)), ok in zip(placed, oks, strict=True):
                 if ok:
                     out.append((a_tick, att, ok, ep, j))
                 if n - ok:
@@ -408,6 +411,10 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     if progress is not None:
         progress(1.0)
     _fold_runs(world, eps, runs, svc_ms)
+
+
+def _first(pair: tuple[float, Item]) -> float:
+    return pair[0]
 
 
 def base_ms(tk: int, a_tick: int) -> float:
