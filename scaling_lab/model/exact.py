@@ -119,8 +119,8 @@ def run_exact(world: World, streams: Streams, progress: Progress | None = None) 
                 world.injected["dynamodb_errors"] += 1
             elif keys is not None and key >= 0 and not keys.admit(now, key, 1, u):
                 pool.refused(now, 1, key_range=True)  # the key's partition is full
-            elif pool.available(now) >= u - 1e-9:
-                pool.take(now, u)
+            elif pool.admits_one(now, ep, u):
+                pool.take(now, u, pool.index_units[ep])
                 if quota is not None:
                     quota.release(1 if att == 1 else 0, 0 if att == 1 else 1)
                 ok = True

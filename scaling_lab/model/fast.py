@@ -118,6 +118,9 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             dict(zip(a.ticks.tolist(), phase_rng.random(a.ticks.size).tolist(), strict=True))
             for a in (arrivals[ep] for ep in eps)
         ]
+    # one pool, no faults, no hot keys, no index with capacity of its own: a lone cohort's
+    # DynamoDB call is decided inline
+    plain = not two_pools and not faults.any and not keyed and not any(p.indexes for p in pools)
     tk_now = [0]  # the tick DynamoDB answers in (resolve's, after added latency)
 
     def succeed(tk: int, a_tick: int, att: int, ok: int, ep: Endpoint) -> None:
@@ -210,13 +213,13 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             for it in mine:
                 need += it[2] * units[it[3]]
                 total += it[2]
-            avail = pool.available(t)
-            if avail >= need:
-                pool.take(t, need)
+            idx_need = pool.index_need((it[2], it[3]) for it in mine) if pool.indexes else []
+            k, full = pool.servable(t, total, need, idx_need)
+            if full:
+                pool.take(t, need, idx_need)
                 for a_tick, att, c, ep, _key in mine:
                     succeed(tk, a_tick, att, c, ep)
                 continue
-            k = int(avail / (need / total) + 1e-9)
             if len(mine) == 1:
                 oks = [k]
             elif k == 0:
@@ -233,7 +236,12 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                         pool.keys.refund(key, (c - ok) * units[ep])  # not served after all
                     fail(tk, a_tick, att, c - ok, ep, key)
             if used:
-                pool.take(t, used)
+                idx_used = (
+                    pool.index_need((ok, it[3]) for it, ok in zip(mine, oks, strict=True))
+                    if pool.indexes
+                    else []
+                )
+                pool.take(t, used, idx_used)
 
     def fail(
         tk: int,
@@ -357,7 +365,7 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                     due.setdefault(tk + lat_l, []).append((tk, 1, warm, ep, None))
                     warm = 0
                 if warm:
-                    if items is None and not two_pools and not faults.any and not keyed:
+                    if items is None and plain:
                         # common case: only this cohort calls DynamoDB in this tick
                         pool = pools[0]
                         u = units[ep]

@@ -8,6 +8,7 @@ this module only wires the rulebook's state machines together for one replicatio
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,7 @@ from scaling_lab.aws import (
     ThrottleReason,
     couple_on_demand,
     front_door_bucket,
+    gsi_item_bytes,
     hot_keys,
     index_limiter,
     read_units,
@@ -38,9 +40,11 @@ from scaling_lab.model.faults import FaultPlan
 from scaling_lab.model.recording import Figures, LatencySink
 from scaling_lab.result.models import ErrorClass
 from scaling_lab.scenario.models import Endpoint, Scenario
+from scaling_lab.system.indexes import INBOX_INDEX
 from scaling_lab.system.models import (
     CapacitySettings,
     FrontDoorKind,
+    GsiConfig,
     RetryMode,
     SystemConfig,
 )
@@ -76,9 +80,11 @@ class DdbPool:
     """One DynamoDB capacity (table writes or reads): limiters, hot keys, auto scaling, counters.
 
     Writes need units on the table and on every index with capacity of its own (an index
-    short of write capacity throttles the table write -- IndexWriteProvisionedThroughputExceeded);
-    indexes without settings of their own are provisioned and scaled like the table, so they
-    run out together with it and the table's limiter stands for them. Hot keys
+    short of write capacity throttles the table write -- IndexWriteProvisionedThroughputExceeded),
+    each index charged for the entry a request writes or deletes there (``index_units``, by
+    endpoint, in the order of ``indexes``); indexes without settings of their own are
+    provisioned and scaled like the table, and their entries are no larger than the item, so
+    they run out no sooner and the table's limiter stands for them. Hot keys
     (:class:`scaling_lab.aws.KeyLimits`) cap each tracked tenant at one partition's limit.
     """
 
@@ -90,6 +96,7 @@ class DdbPool:
         write: bool,
         key_shares: list[float] | None = None,
         key_on_index: bool = False,
+        index_units: Callable[[GsiConfig], dict[Endpoint, float]] | None = None,
     ) -> None:
         ddb = system.dynamodb
         self.write = write
@@ -101,10 +108,15 @@ class DdbPool:
             if settings.auto_scaling is not None and settings.auto_scaling.enabled:
                 self.scaler = AutoScaler(settings.auto_scaling, settings.provisioned)
         self.indexes: list[BurstBucket | OnDemandLimiter] = []
+        self.index_units: dict[Endpoint, list[float]] = {ep: [] for ep in Endpoint}
         if write:
             for g in ddb.gsis:
                 if g.write is not None or g.warm_throughput is not None:
                     self.indexes.append(index_limiter(ddb, g, settings))
+                    per_ep = index_units(g) if index_units is not None else {}
+                    for ep in Endpoint:
+                        self.index_units[ep].append(per_ep.get(ep, 0.0))
+        self._index_bound = False  # the last refusal was an index's
         per_key = ddb.partition_wcu if write else ddb.partition_rcu
         self.keys = KeyLimits(key_shares, per_key) if key_shares else None
         self.key_reason = ThrottleReason.of(index=key_on_index, write=write, key_range=True)
@@ -115,18 +127,56 @@ class DdbPool:
         self.throttled = 0  # attempts, this second
 
     def available(self, now_s: float) -> float:
-        a = self.limiter.available(now_s)
-        for idx in self.indexes:
-            b = idx.available(now_s)
-            if b < a:
-                a = b
-        return a
+        """Units the table can serve now (an index's capacity is asked for by ``servable``)."""
+        return self.limiter.available(now_s)
 
-    def take(self, now_s: float, units: float) -> None:
-        """Consume ``units`` already known to be available."""
+    def index_need(self, cohorts: Iterable[tuple[int, Endpoint]]) -> list[float]:
+        """Units each index with capacity of its own needs for ``(count, endpoint)`` cohorts."""
+        need = [0.0] * len(self.indexes)
+        for n, ep in cohorts:
+            for i, u in enumerate(self.index_units[ep]):
+                need[i] += n * u
+        return need
+
+    def servable(
+        self, now_s: float, total: int, need: float, index_need: Sequence[float]
+    ) -> tuple[int, bool]:
+        """How many of ``total`` requests needing ``need`` table units (and ``index_need`` on
+        the indexes) can be served now, each limiter's units spread evenly over the requests;
+        and whether every limiter holds all it needs (then the count is ``total``)."""
+        avail = self.limiter.available(now_s)
+        full = avail >= need
+        k = total if full else int(avail / (need / total) + 1e-9)
+        self._index_bound = False
+        for idx, n in zip(self.indexes, index_need, strict=True):
+            if n <= 0:
+                continue
+            a = idx.available(now_s)
+            if a < n:
+                full = False
+                j = int(a / (n / total) + 1e-9)
+                if j < k:
+                    k, self._index_bound = j, True
+        return k, full
+
+    def admits_one(self, now_s: float, ep: Endpoint, units: float) -> bool:
+        """Whether one request of ``ep`` needing ``units`` table units is served now."""
+        ok = self.limiter.available(now_s) >= units - 1e-9
+        self._index_bound = False
+        if ok:
+            for idx, u in zip(self.indexes, self.index_units[ep], strict=True):
+                if u > 0 and idx.available(now_s) < u - 1e-9:
+                    self._index_bound = True
+                    return False
+        return ok
+
+    def take(self, now_s: float, units: float, index_units: Sequence[float] = ()) -> None:
+        """Consume ``units`` of the table and ``index_units`` of each index, already known to
+        be available."""
         self.limiter.take_up_to(now_s, units)
-        for idx in self.indexes:
-            idx.take_up_to(now_s, units)
+        for idx, u in zip(self.indexes, index_units, strict=False):
+            if u:
+                idx.take_up_to(now_s, u)
         self.consumed += units
         if self.scaler is not None:
             self.scaler.consume(units)
@@ -165,10 +215,7 @@ class DdbPool:
         if key_range:
             reason = self.key_reason
         else:
-            index = bool(self.indexes) and self.limiter.available(now_s) > min(
-                i.available(now_s) for i in self.indexes
-            )
-            reason = ThrottleReason.of(index=index, write=self.write, key_range=False)
+            reason = ThrottleReason.of(index=self._index_bound, write=self.write, key_range=False)
         self.reasons[reason] = self.reasons.get(reason, 0) + n
 
     def housekeeping(self, now_s: float, factor: float = 1.0) -> None:
@@ -204,7 +251,9 @@ class World:
         w_hot = hot_keys(shares, w_peak * self.units[Endpoint.POST_EVENTS], ddb.partition_wcu)
         r_hot = hot_keys(shares, r_peak * self.units[Endpoint.GET_INBOX], ddb.partition_rcu)
         # The table is keyed by tenant; the inbox Query reads the ``inbox`` index (tenant).
-        self.write_pool = DdbPool(system, ddb.write, write=True, key_shares=w_hot)
+        self.write_pool = DdbPool(
+            system, ddb.write, write=True, key_shares=w_hot, index_units=self.index_units
+        )
         self.read_pool = DdbPool(system, ddb.read, write=False, key_shares=r_hot, key_on_index=True)
         couple_on_demand(self.write_pool.limiter, self.read_pool.limiter)
         self.pool_of = {
@@ -242,19 +291,35 @@ class World:
         self._area_mark = 0.0
 
     def mean_units(self, ep: Endpoint) -> float:
-        """Mean capacity units one request of ``ep`` consumes (payload sizes uniform)."""
+        """Mean capacity units one request of ``ep`` consumes on the table (payload sizes
+        uniform); for the inbox query, on the ``inbox`` index it reads."""
         ddb = self.system.dynamodb
-        pl = self.scenario.payload.size_bytes
-        sizes = np.arange(pl.min, pl.max + 1) + ddb.item_overhead_bytes
+        sizes = self._item_sizes()
         if ep is Endpoint.POST_EVENTS:
-            # The table's own units gate the write; GSIs are assumed provisioned like the
-            # table, so with projection 'all' they throttle together (one pool, table units).
             return float(np.mean([write_units(int(s)) for s in sizes]))
         if ep is Endpoint.ACK:
             return float(np.mean([update_units(int(s)) for s in sizes]))
         page = self.scenario.inbox.page_limit
-        mean_item = float(np.mean(sizes))
+        inbox = next((g for g in ddb.gsis if g.name == INBOX_INDEX), None)
+        entries = sizes if inbox is None else [gsi_item_bytes(int(s), inbox) for s in sizes]
+        mean_item = float(np.mean(entries))
         return read_units(int(page * mean_item), ddb.eventually_consistent_reads)
+
+    def index_units(self, gsi: GsiConfig) -> dict[Endpoint, float]:
+        """Mean write units one request of each endpoint consumes on ``gsi`` (payload sizes
+        uniform): a new event puts its entry there; an ack removes the index keys
+        (emulator/app/store.py: REMOVE inbox_pk, inbox_type_pk), taking the event out of the
+        sparse index: "If an item was present in the index but a write caused the indexed
+        attribute to be deleted, one write is required to delete the old item projection from
+        the index" -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.
+        An index entry's write is charged by its own size (one unit per started KB)."""
+        sizes = self._item_sizes()
+        mean = float(np.mean([write_units(gsi_item_bytes(int(s), gsi)) for s in sizes]))
+        return {Endpoint.POST_EVENTS: mean, Endpoint.ACK: mean}
+
+    def _item_sizes(self) -> np.ndarray:
+        pl = self.scenario.payload.size_bytes
+        return np.arange(pl.min, pl.max + 1) + self.system.dynamodb.item_overhead_bytes
 
     def housekeeping(self, now_s: float, sec: int) -> None:
         """Once per simulated second: gauges of second ``sec`` (ending at ``now_s``), then

@@ -34,7 +34,7 @@ from scaling_lab.aws.retry import (
     STANDARD_MAX_ATTEMPTS,
 )
 from scaling_lab.model import erlang_b, simulate
-from scaling_lab.scenario.models import ArrivalProcess
+from scaling_lab.scenario.models import ArrivalProcess, SizeRange
 
 pytestmark = pytest.mark.validation
 
@@ -458,6 +458,45 @@ def test_an_index_short_of_write_capacity_throttles_the_table_write(mode):
     w = simulate(sc, system, seed=7, mode=mode)
     assert float(np.mean(w.fig.wcu[3:12])) == pytest.approx(370.0, rel=0.01)
     assert set(w.write_pool.reasons) == {ThrottleReason.INDEX_WRITE_PROVISIONED}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("projection", "served_writes"),
+    [("keys_only", 290.0), ("all", 370.0 / 3)],  # entry 200 B: 1 WCU; the whole item: 3 WCU
+)
+def test_an_index_is_charged_for_the_entry_a_write_puts_there(mode, projection, served_writes):
+    """A write consumes an index's capacity for the entry it puts there, one unit per started
+    KB of that entry ("Writes to a table that has a GSI also consume write capacity on the
+    index", GSI.html#GSI.ThroughputConsiderations), not for the table's item. Items of
+    2,000 B + 186 B overhead: 3 WCU on the table; a keys-only entry (200 B, ASSUMPTION
+    KEYS_ONLY_BYTES) is 1 WCU. Index ``inbox`` at 370 WCU of its own, no burst credit, 290
+    writes/s over 100 tenants: keys-only needs 290 WCU/s on the index and every write is
+    served (870 WCU/s on the table); projection 'all' needs 870 and the index lets 370 / 3
+    writes/s through, throttled as IndexWriteProvisionedThroughputExceeded."""
+    system = _provisioned(
+        7300,
+        item_overhead_bytes=186,
+        burst_window_s=0,
+        gsis=[
+            {"name": "inbox", "projection": projection, "write": {"provisioned": 370}},
+            {"name": "inbox_by_type"},
+        ],
+    )
+    sc = step_scenario([("12s", 290.0)], arrivals=EVEN, keys={"tenants": 100})
+    sc = sc.model_copy(
+        update={"payload": sc.payload.model_copy(update={"size_bytes": _bytes(2000)})}
+    )
+    w = simulate(sc, system, seed=7, mode=mode)
+    assert float(np.mean(w.fig.wcu[3:12])) == pytest.approx(3 * served_writes, rel=0.01)
+    if projection == "keys_only":
+        assert not w.write_pool.reasons
+    else:
+        assert set(w.write_pool.reasons) == {ThrottleReason.INDEX_WRITE_PROVISIONED}
+
+
+def _bytes(n: int) -> SizeRange:
+    return SizeRange(min=n, max=n)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
