@@ -115,6 +115,9 @@ class LambdaEnvironments:
     now_s: float = 0.0
     cap_factor: float = 1.0  # a throttle storm on Lambda: the cap times this factor
     busy: int = 0
+    # Executions of other functions in a shared (unreserved) account pool (the SQS consumer:
+    # scaling_lab.aws.sqs); 0 with reserved concurrency, which no other function can use.
+    others: int = 0
     # Idle on-demand environments as [idle since, count], oldest first.
     _idle_on_demand: deque[list[float]] = field(default_factory=deque, init=False)
     _idle_on_demand_n: int = field(default=0, init=False)
@@ -197,7 +200,7 @@ class LambdaEnvironments:
         if stack and stack[0][0] <= now_s - self.config.idle_reclaim_s:
             self.reclaim(now_s)
         busy = self.busy
-        room = max(0, int(self.config.concurrency_cap * self.cap_factor) - busy)
+        room = max(0, int(self.config.concurrency_cap * self.cap_factor) - busy - self.others)
         rps = self.rps.whole(now_s)
         idle = max(0, self._pc - busy) + self._idle_on_demand_n
         k = min(n, room, rps, idle)

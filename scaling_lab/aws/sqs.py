@@ -5,6 +5,16 @@ per minute, up to 1,250" -- SQS_ESM_URL ("Scaling and processing"); the numbers 
 defaults of :class:`scaling_lab.system.models.SqsConsumer`. ASSUMPTION: the increase is spread
 evenly over the minute, pollers drain back to the initial five when the queue is empty, and
 each batch takes the consumer's mean time.
+
+The consumer is a Lambda function of the same account, so its batches need concurrency from
+the account's pool: "When a function has reserved concurrency, no other function can use that
+concurrency" -- https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html;
+"Lambda functions in a single AWS account in one Region share the concurrency limit"
+-- https://docs.aws.amazon.com/lambda/latest/operatorguide/reserved-concurrency.html. With the
+API function's concurrency reserved, the consumer has the rest of the account; without, it
+shares the account with the API function and gets what the API's busy environments leave
+(and the API loses what the consumer's batches hold: :attr:`SqsConsumerScaling.in_flight`).
+ASSUMPTION: the consumer is the account's only other function and reserves nothing.
 """
 
 from __future__ import annotations
@@ -40,19 +50,30 @@ class SqsConsumerScaling:
 
     def __init__(self, system: SystemConfig) -> None:
         c = system.sqs.consumer
+        lam = system.lambda_
         self.batch_size = c.batch_size
         self.per_s = c.scale_per_minute / 60.0
-        self.max = float(c.max_concurrency)
-        self.pollers = float(c.initial_pollers)
-        self.initial = float(c.initial_pollers)
+        self.account = lam.account_concurrency
+        self.shared = lam.reserved_concurrency is None  # the API function takes from the pool
+        pool = self.account if self.shared else self.account - (lam.reserved_concurrency or 0)
+        self.max = float(min(c.max_concurrency, pool))
+        self.pollers = float(min(c.initial_pollers, self.max))
+        self.initial = self.pollers
         self.batch_s = c.service_time_ms.mean_ms() / 1000.0
         self.depth = 0.0
+        self.in_flight = 0.0  # the consumer's concurrent executions over the last second
 
-    def step(self, enqueued: float) -> float:
-        """One second: ``enqueued`` messages arrive, consumers drain; returns the depth."""
+    def step(self, enqueued: float, api_busy: int = 0) -> float:
+        """One second: ``enqueued`` messages arrive, consumers drain; returns the depth.
+        ``api_busy``: the API function's busy environments, which a shared pool lacks."""
         self.depth += enqueued
-        done = min(self.depth, self.pollers * self.batch_size / self.batch_s)
+        batches = self.pollers
+        if self.shared:
+            batches = min(batches, max(0.0, float(self.account - api_busy)))
+        done = min(self.depth, batches * self.batch_size / self.batch_s)
         self.depth -= done
+        # Little's law: batches per second times the time each holds an environment
+        self.in_flight = done / self.batch_size * self.batch_s
         if self.depth > 0:
             self.pollers = min(self.max, self.pollers + self.per_s)
         else:

@@ -589,3 +589,34 @@ def test_standard_retries_three_attempts_with_full_jitter(mode):
     lats = np.array([lat for _, _, _, lat, c in w.sink.items() for _ in range(c)])
     assert lats.size == n
     assert float(lats.mean()) == pytest.approx(1513.0, abs=4 * 645 / math.sqrt(n))
+
+
+# -- SQS consumer --------------------------------------------------------------------------------
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("lambda_", "depth"),
+    [
+        # reserved 1,000 of 1,100: the consumer has the other 100
+        ({"account_concurrency": 1100, "reserved_concurrency": 1000}, 300_000 - 20 * 5050),
+        # the whole account but the API's ~100 busy environments: the ramp never reaches it
+        ({"account_concurrency": 1100}, 300_000 - 20 * 9150),
+    ],
+    ids=["reserved-api", "shared-pool"],
+)
+def test_the_queue_consumer_ramps_within_the_concurrency_left_to_it(mode, lambda_, depth):
+    """The event source mapping "starts with five concurrent batches" and adds "up to 300 more
+    instances of your function per minute" (with-sqs.html, "Scaling and processing"): 5 more
+    each second here (ASSUMPTION: spread evenly), batches of 10 taking 500 ms, so 20 messages/s
+    per instance. The consumer is a function of the same account: "When a function has
+    reserved concurrency, no other function can use that concurrency"
+    (configuration-concurrency.html), so with the API reserving 1,000 of 1,100 it stops at
+    100 instances: in second u it runs min(100, 5 + 5u) and after 60 s at 5,000 posts/s the
+    queue holds 300,000 - 20 x (sum over 20 s of 5 + 5u = 1,050, plus 40 x 100) = 199,000.
+    Sharing the account, it could reach 1,100 - 100 and its ramp (5 + 5u, sum 9,150) binds:
+    117,000. The last 20 ms of posts are enqueued after the 60th second (0.1 % of them)."""
+    batch = {"batch_size": 10, "service_time_ms": {"dist": "constant", "value_ms": 500}}
+    system = rule_system(**{"lambda": lambda_, "sqs": {"consumer": batch}})
+    sc = step_scenario([("60s", 5000.0)], arrivals=EVEN, keys={"tenants": 100})
+    w = simulate(sc, system, seed=7, mode=mode)
+    assert float(w.fig.sqs_depth[59]) == pytest.approx(depth, rel=0.002)
+    assert not w.causes[ThrottleCause.LAMBDA_CONCURRENCY]
