@@ -21,6 +21,7 @@ from scaling_lab.aws.buckets import TokenBucket
 from scaling_lab.aws.cloudwatch import PUT_METRIC_DATA_MAX_DATUMS
 from scaling_lab.aws.dynamodb import (
     DDB_THROTTLED_CALL_MS,
+    DYNAMODB_MAX_ITEM_BYTES,
     HOT_KEY_FRACTION,
     AutoScaler,
     BurstBucket,
@@ -45,6 +46,7 @@ from scaling_lab.aws.throttles import LAMBDA_CAUSES, ThrottleCause
 
 __all__ = [
     "DDB_THROTTLED_CALL_MS",
+    "DYNAMODB_MAX_ITEM_BYTES",
     "HOT_KEY_FRACTION",
     "LAMBDA_CAUSES",
     "PUT_METRIC_DATA_MAX_DATUMS",

@@ -192,9 +192,10 @@ class OnDemandLimiter:
     -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html
 
     The instant limit is ``max(warm, 2 x peak)`` where ``peak`` is the highest one-second
-    consumption at least ``peak_lag_s`` old (30 minutes per the page above), each second's
-    counted at most at the limit then in force, capped by the partitions' limits; a bucket
-    holding one second of it enforces the rate.
+    consumption at least ``peak_lag_s`` old, each second's counted at most at the limit then
+    in force, capped by the partitions' limits; a bucket holding one second of it enforces
+    the rate. ASSUMPTION: the 30 minutes of the page above as that age
+    (``dynamodb.on_demand_peak_age_s``, where the reasoning is written down).
     """
 
     __slots__ = (
@@ -303,7 +304,12 @@ def table_limiter(
             warm = ceiling
         # On demand the instant ceiling grows with the previous peak, up to the table quota.
         cap = ceiling if ddb.partitions is not None else ddb.on_demand_table_max_units
-        return OnDemandLimiter(warm, partition_cap=max(cap, warm), now_s=now_s)
+        return OnDemandLimiter(
+            warm,
+            partition_cap=max(cap, warm),
+            peak_lag_s=ddb.on_demand_peak_age_s,
+            now_s=now_s,
+        )
     return BurstBucket(
         settings.provisioned,
         window_s=ddb.burst_window_s,
@@ -335,7 +341,12 @@ def index_limiter(
     warm = gsi.warm_throughput.write_units_per_s if gsi.warm_throughput is not None else None
     if ddb.mode is DynamoDBMode.ON_DEMAND or settings is None:
         w = warm if warm is not None else ddb.on_demand_warm_wcu
-        return OnDemandLimiter(w, partition_cap=max(w, ddb.on_demand_table_max_units), now_s=now_s)
+        return OnDemandLimiter(
+            w,
+            partition_cap=max(w, ddb.on_demand_table_max_units),
+            peak_lag_s=ddb.on_demand_peak_age_s,
+            now_s=now_s,
+        )
     return BurstBucket(
         settings.provisioned,
         window_s=ddb.burst_window_s,

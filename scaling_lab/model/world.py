@@ -15,6 +15,7 @@ import numpy as np
 
 from scaling_lab.aws import (
     DDB_THROTTLED_CALL_MS,
+    DYNAMODB_MAX_ITEM_BYTES,
     REJECT_MS,
     AutoScaler,
     BurstBucket,
@@ -36,6 +37,7 @@ from scaling_lab.aws import (
     update_units,
     write_units,
 )
+from scaling_lab.errors import InputError
 from scaling_lab.model.faults import FaultPlan
 from scaling_lab.model.recording import Figures, LatencySink
 from scaling_lab.result.models import ErrorClass
@@ -242,6 +244,14 @@ class World:
         self.endpoints = list(self.fractions)
         self.lam = LambdaEnvironments(system.lambda_)
         ddb = system.dynamodb
+        largest = scenario.payload.size_bytes.max + ddb.item_overhead_bytes
+        if largest > DYNAMODB_MAX_ITEM_BYTES:
+            raise InputError(
+                f"dynamodb.item_overhead_bytes: {ddb.item_overhead_bytes} bytes on top of "
+                f"payload.size_bytes.max {scenario.payload.size_bytes.max} makes items of "
+                f"{largest} bytes, over DynamoDB's {DYNAMODB_MAX_ITEM_BYTES}-byte item limit "
+                "(the API answers 413, which a prediction does not model)"
+            )
         shares = scenario.keys.shares()
         peak = scenario.peak_rate
         fr = scenario.mix.fractions()
@@ -292,7 +302,10 @@ class World:
 
     def mean_units(self, ep: Endpoint) -> float:
         """Mean capacity units one request of ``ep`` consumes on the table (payload sizes
-        uniform); for the inbox query, on the ``inbox`` index it reads."""
+        uniform); for the inbox query, on the ``inbox`` index it reads. ASSUMPTION: every
+        query returns a full page (``inbox.page_limit`` events); a tenant whose backlog is
+        shorter than a page is charged for what it has on AWS (at least 0.5 RCU), so reads
+        of near-empty inboxes are overestimated."""
         ddb = self.system.dynamodb
         sizes = self._item_sizes()
         if ep is Endpoint.POST_EVENTS:

@@ -212,6 +212,9 @@ class Keys(_Strict):
 # DYNAMODB_MAX_ITEM_BYTES (not imported here: the rulebook depends on these models; a test
 # keeps the two equal).
 MAX_PAYLOAD_BYTES = 400 * 1024
+# The API's body limit (emulator/app/settings.py) and SQS's largest message, which bounds it.
+MAX_BODY_BYTES = 200_000
+SQS_MESSAGE_BYTES = 262_144
 
 
 class SizeRange(_Strict):
@@ -233,10 +236,25 @@ class PayloadConfig(_Strict):
         default_factory=lambda: ["order.created", "order.paid", "user.signed_up", "invoice.sent"],
         min_length=1,
     )
-    # Lambda's synchronous invocation payload is at most 6 MB (gettingstarted-limits.html)
+    # The API answers 413 to a larger body (emulator/app/settings.py DEFAULT_MAX_BODY_BYTES;
+    # a test keeps the two equal); its message must fit one SQS message, 256 KiB (the
+    # rulebook's SQS_MAX_MESSAGE_BYTES).
     max_body_bytes: int = Field(
-        262_144, gt=0, le=6 * 1024 * 1024, description="API's body size limit (413 above)"
+        MAX_BODY_BYTES,
+        gt=0,
+        le=SQS_MESSAGE_BYTES,
+        description="the API's body size limit (413 above); the payload must stay within it",
     )
+
+    @model_validator(mode="after")
+    def _within_the_body_limit(self) -> PayloadConfig:
+        if self.size_bytes.max > self.max_body_bytes:
+            raise ValueError(
+                f"size_bytes.max: {self.size_bytes.max} bytes is over max_body_bytes "
+                f"({self.max_body_bytes}), the API's body limit: it answers 413 to such events, "
+                "which a prediction does not model; keep the payload within the limit"
+            )
+        return self
 
     @property
     def mean_size_bytes(self) -> float:

@@ -70,6 +70,7 @@ DDB_WARM_SCENARIOS_URL = "https://docs.aws.amazon.com/amazondynamodb/latest/deve
 LAMBDA_RESERVED_URL = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html"
 UNRESERVED_MIN = 100
 SQS_ESM_URL = "https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html"
+DDB_QUERY_URL = "https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html"
 BOTOCORE_RETRY_URL = "https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html"
 
 
@@ -323,7 +324,19 @@ class DynamoDBConfig(_Strict):
     # Per-table quota of an on-demand table: 40,000 read and 40,000 write request units per
     # second -- DDB_QUOTAS_URL ("Read/write throughput"); the ceiling 2 x the peak grows to.
     on_demand_table_max_units: float = Field(40000.0, gt=0)
-    eventually_consistent_reads: bool = True  # 0.5 RCU per 4 KB -- DDB_CAPACITY_URL
+    # How old a second's traffic must be to count as the "previous peak" an on-demand table
+    # doubles. DDB_ON_DEMAND_URL: "instantly accommodates up to double the previous peak"
+    # and "throttling can occur if you exceed double your previous peak within 30 minutes".
+    # ASSUMPTION (AWS gives no rule beyond these sentences): a peak counts once it is this
+    # old, so within any 30 minutes traffic reaches at most twice the peak before them (a
+    # peak that counted at once would let traffic double every second). Calibrate it from a
+    # staging step: the time until a table serves twice the level it held.
+    on_demand_peak_age_s: Duration = Field(1800.0, ge=1)
+    # 0.5 RCU per 4 KB -- DDB_CAPACITY_URL. The inbox Query reads the ``inbox`` global
+    # secondary index, and "Strongly consistent reads are not supported on global secondary
+    # indexes. If you query a global secondary index with ConsistentRead set to true, you
+    # will receive a ValidationException" -- DDB_QUERY_URL: only true is accepted.
+    eventually_consistent_reads: bool = True
     # How long a throttled call takes before the SDK sleeps (ms). ASSUMPTION on AWS: one
     # round trip, 4 ms (undocumented; calibrate). The local stack refuses a throttled call in
     # botocore's before-send hook, before anything is sent: 0 there (verify predicts a local
@@ -362,6 +375,12 @@ class DynamoDBConfig(_Strict):
     def _capacity(self) -> DynamoDBConfig:
         if self.mode is DynamoDBMode.PROVISIONED and (self.write is None or self.read is None):
             raise ValueError("provisioned mode needs 'write' and 'read' capacity settings")
+        if not self.eventually_consistent_reads:
+            raise ValueError(
+                "eventually_consistent_reads: the inbox query reads a global secondary index, "
+                "which serves only eventually consistent reads (a strongly consistent Query "
+                f"there is a ValidationException, {DDB_QUERY_URL})"
+            )
         return self
 
 

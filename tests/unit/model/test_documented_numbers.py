@@ -72,4 +72,6 @@ def test_auto_scaling_and_sqs_defaults() -> None:
     assert (s.scale_in_margin_pct, s.datapoint_s) == (20, 60)
     assert (s.scale_in_anytime_per_day, s.scale_in_extra_after_s) == (4, 3600)
     assert (s.scale_out_cooldown_s, s.scale_in_cooldown_s) == (0, 0)
-    assert (w.sqs.initial, w.sqs.per_s * 60, w.sqs.max) == (5, 300, 1250)
+    assert (w.sqs.initial, w.sqs.per_s * 60) == (5, 300)
+    assert w.system.sqs.consumer.max_concurrency == 1250
+    assert w.sqs.max == 1000  # the default account's 1,000 is all the consumer can have
