@@ -231,6 +231,12 @@ class OnDemandLimiter:
         ASSUMPTION: the combination also holds once the ceiling grew with the peak."""
         self._coupled = (other, ratio)
 
+    def coupling(self, other: object) -> float:
+        """Units of ``other`` a unit taken here takes too (0 when not coupled to it)."""
+        if self._coupled is not None and self._coupled[0] is other:
+            return self._coupled[1]
+        return 0.0
+
     def _spend_coupled(self, now_s: float, units: float) -> None:
         if self._coupled is not None and units > 0:
             other, ratio = self._coupled

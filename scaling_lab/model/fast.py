@@ -121,6 +121,22 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     # one pool, no faults, no hot keys, no index with capacity of its own: a lone cohort's
     # DynamoDB call is decided inline
     plain = not two_pools and not faults.any and not keyed and not any(p.indexes for p in pools)
+    # places in the millisecond of requests raced one by one (a cohort's members after its
+    # first, reads and writes of a shared table), drawn in blocks
+    spare: list[float] = []
+
+    def places(n: int) -> list[float]:
+        if len(spare) < n:
+            spare.extend(phase_rng.random(max(4096, n)).tolist())
+        out = spare[-n:]
+        del spare[-n:]
+        return out
+
+    coupled = two_pools and bool(pools[0].coupling(pools[1]))
+    # endpoints sharing a pool whose requests need different units (writes and acks)
+    mixed_units = any(len({units[ep] for ep in eps if pool_of[ep] is p}) > 1 for p in pools)
+    c_ab = pools[0].coupling(pools[1]) if coupled else 0.0
+    c_ba = pools[1].coupling(pools[0]) if coupled else 0.0
     tk_now = [0]  # the tick DynamoDB answers in (resolve's, after added latency)
 
     def succeed(tk: int, a_tick: int, att: int, ok: int, ep: Endpoint) -> None:
@@ -176,7 +192,8 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             if len(placed) > 1:
                 placed.sort(key=_first)
             oks = [keys.admit(t + ph * TICK_S, j, it[2], units[it[3]]) for ph, it in placed]
-            for (_ph, (a_tick, att, n, ep, _j)), ok in zip(placed, oks, strict=True):
+            group = [it for _ph, it in placed]
+            for (a_tick, att, n, ep, _j), ok in zip(group, oks, strict=True):
                 if ok:
                     out.append((a_tick, att, ok, ep, j))
                 if n - ok:
@@ -202,12 +219,17 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                 items = kept
         tk += shift
         tk_now[0] = tk
+        by_pool: list[tuple[DdbPool, list[Item]]] = []
         for pool in pools:
             mine = [it for it in items if pool_of[it[3]] is pool] if two_pools else items
             if mine and pool.keys is not None:
                 mine = by_key(t, pool, mine)
-            if not mine:
-                continue
+            if mine:
+                by_pool.append((pool, mine))
+        if coupled and len(by_pool) == 2:
+            race(tk, t, by_pool)
+            return
+        for pool, mine in by_pool:
             need = 0.0
             total = 0
             for it in mine:
@@ -220,6 +242,9 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                 for a_tick, att, c, ep, _key in mine:
                     succeed(tk, a_tick, att, c, ep)
                 continue
+            if mixed_units and len({units[it[3]] for it in mine}) > 1:
+                race_members(tk, t, [(pool, mine)])  # a smaller call can pass a larger one
+                continue
             if len(mine) == 1:
                 oks = [k]
             elif k == 0:
@@ -227,14 +252,9 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             else:
                 oks = rng.multivariate_hypergeometric([it[2] for it in mine], k).tolist()
             used = 0.0
-            for (a_tick, att, c, ep, key), ok in zip(mine, oks, strict=True):
+            for it, ok in zip(mine, oks, strict=True):
                 if ok:
-                    used += ok * units[ep]
-                    succeed(tk, a_tick, att, ok, ep)
-                if c - ok:
-                    if key is not None and key >= 0 and pool.keys is not None:
-                        pool.keys.refund(key, (c - ok) * units[ep])  # not served after all
-                    fail(tk, a_tick, att, c - ok, ep, key)
+                    used += ok * units[it[3]]
             if used:
                 idx_used = (
                     pool.index_need((ok, it[3]) for it, ok in zip(mine, oks, strict=True))
@@ -242,6 +262,68 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
                     else []
                 )
                 pool.take(t, used, idx_used)
+            settle(tk, pool, mine, oks)
+
+    def race(tk: int, t: float, by_pool: list[tuple[DdbPool, list[Item]]]) -> None:
+        """Reads and writes of one on-demand table in one tick: they share its capacity
+        (each unit of one takes units of the other), so when it cannot serve them all they
+        race, as the calls of a millisecond do: in a random order, each served if what it
+        needs is there when it comes."""
+        (pa, ma), (pb, mb) = by_pool  # in the order of ``pools``
+        need_a = 0.0
+        for it in ma:
+            need_a += it[2] * units[it[3]]
+        need_b = 0.0
+        for it in mb:
+            need_b += it[2] * units[it[3]]
+        idx_a = pa.index_need((it[2], it[3]) for it in ma) if pa.indexes else []
+        idx_b = pb.index_need((it[2], it[3]) for it in mb) if pb.indexes else []
+        if (
+            pa.available(t) >= need_a + need_b * c_ba
+            and pb.available(t) >= need_b + need_a * c_ab
+            and (not idx_a or pa.servable(t, 1, 0.0, idx_a)[1])
+            and (not idx_b or pb.servable(t, 1, 0.0, idx_b)[1])
+        ):
+            for pool, mine, need, idx in ((pa, ma, need_a, idx_a), (pb, mb, need_b, idx_b)):
+                pool.take(t, need, idx)
+                for a_tick, att, c, ep, _key in mine:
+                    succeed(tk, a_tick, att, c, ep)
+            return
+        race_members(tk, t, by_pool)
+
+    def race_members(tk: int, t: float, by_pool: list[tuple[DdbPool, list[Item]]]) -> None:
+        """The calls of a tick that capacity cannot all serve, one request at a time in the
+        order of their places in the millisecond, each served if what it needs is there
+        when it comes (capacity refilling as the millisecond goes on), as ``exact`` does.
+        Where the requests differ in size or compete across coupled capacities, this is what
+        decides which pass: a uniformly random subset would not let a smaller call take what
+        a larger one could not."""
+        flat = [(pool, i, it) for pool, mine in by_pool for i, it in enumerate(mine)]
+        oks_of = {id(pool): [0] * len(mine) for pool, mine in by_pool}
+        members: list[tuple[float, int]] = []
+        for f, (_p, _i, it) in enumerate(flat):
+            members.extend((x, f) for x in places(it[2]))
+        members.sort()
+        for ph, f in members:
+            pool, i, it = flat[f]
+            u = units[it[3]]
+            iu = pool.index_units[it[3]] if pool.indexes else []
+            now = t + ph * TICK_S
+            if pool.servable(now, 1, u, iu)[0] >= 1:
+                pool.take(now, u, iu)
+                oks_of[id(pool)][i] += 1
+        for pool, mine in by_pool:
+            settle(tk, pool, mine, oks_of[id(pool)])
+
+    def settle(tk: int, pool: DdbPool, mine: list[Item], oks: list[int]) -> None:
+        """The outcome of a pool's calls in a tick: ``oks[i]`` of item ``i`` served."""
+        for (a_tick, att, c, ep, key), ok in zip(mine, oks, strict=True):
+            if ok:
+                succeed(tk, a_tick, att, ok, ep)
+            if c - ok:
+                if key is not None and key >= 0 and pool.keys is not None:
+                    pool.keys.refund(key, (c - ok) * units[ep])  # not served after all
+                fail(tk, a_tick, att, c - ok, ep, key)
 
     def fail(
         tk: int,

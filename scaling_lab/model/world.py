@@ -161,6 +161,13 @@ class DdbPool:
                     k, self._index_bound = j, True
         return k, full
 
+    def coupling(self, other: DdbPool) -> float:
+        """Units of ``other``'s capacity a unit taken here takes too: an on-demand table's
+        reads and writes share one capacity (:func:`scaling_lab.aws.couple_on_demand`)."""
+        if isinstance(self.limiter, OnDemandLimiter):
+            return self.limiter.coupling(other.limiter)
+        return 0.0
+
     def admits_one(self, now_s: float, ep: Endpoint, units: float) -> bool:
         """Whether one request of ``ep`` needing ``units`` table units is served now."""
         ok = self.limiter.available(now_s) >= units - 1e-9
