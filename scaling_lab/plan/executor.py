@@ -12,7 +12,16 @@ from typing import Protocol, TypeVar
 
 from scaling_lab.errors import EnvironmentProblem, InputError
 
-__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "check_executor", "make_executor"]
+__all__ = [
+    "DaskExecutor",
+    "Executor",
+    "LocalExecutor",
+    "check_executor",
+    "make_executor",
+    "max_local_workers",
+]
+
+WORKERS_PER_CORE = 4  # local:N above this many processes per core only adds forks and memory
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -75,13 +84,28 @@ class DaskExecutor:
             self._client.close()  # type: ignore[attr-defined]
 
 
+def max_local_workers() -> int:
+    """The most processes ``local:N`` may ask for: :data:`WORKERS_PER_CORE` per core (trials
+    are CPU-bound, so more only costs forks and memory; a huge N was a fork storm)."""
+    return WORKERS_PER_CORE * (os.cpu_count() or 1)
+
+
 def check_executor(spec: str) -> str | None:
     """What is wrong with an executor spec, or None."""
     if spec in ("local", "serial"):
         return None
     if spec.startswith("local:"):
         n = spec.removeprefix("local:")
-        return None if n.isdigit() and int(n) >= 1 else "expected local:N with N >= 1"
+        digits = n.lstrip("0")
+        if not (n.isascii() and n.isdigit() and digits):
+            return "expected local:N with N >= 1"
+        cap = max_local_workers()
+        if len(digits) > len(str(cap)) or int(digits) > cap:  # no int() of a 5,000-digit N
+            return (
+                f"local:N is at most {cap} processes on this machine "
+                f"({WORKERS_PER_CORE} per core, {os.cpu_count() or 1} cores)"
+            )
+        return None
     if spec.startswith("dask://"):
         hostport = spec.removeprefix("dask://")
         return None if hostport and ":" in hostport else "expected dask://HOST:PORT"
