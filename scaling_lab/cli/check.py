@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from scaling_lab.cli.options import ForceOpt
 from scaling_lab.cli.output import err, out
-from scaling_lab.cli.paths import writable_file
 from scaling_lab.errors import ExitCode
 
 __all__ = ["register"]
@@ -61,12 +61,17 @@ def _check(
             envvar="SCALING_LAB_SCENARIO_THRESHOLDS",
         ),
     ] = True,
+    force: ForceOpt = False,
 ) -> int:
     """Gate a result: a table of verdicts; exit 99 when any check fails."""
+    from scaling_lab.cli.paths import output_file
+    from scaling_lab.junit import MARKER
     from scaling_lab.load.gate import GateLimits, gate, junit_xml
     from scaling_lab.report.terminal import verdict_text
     from scaling_lab.store import resolve_result
 
+    if junit is not None:
+        output_file(junit, "--junit", force=force, written_by=MARKER)
     res = resolve_result(result)
     limits = GateLimits(
         p95_ms=p95_ms, p99_ms=p99_ms, error_rate=error_rate, min_throughput_per_s=min_throughput
@@ -88,7 +93,6 @@ def _check(
             "it cannot pass the gate"
         )
     if junit is not None:
-        writable_file(junit, "--junit")
         junit.write_text(junit_xml(res, verdicts), encoding="utf-8")
         err.print(f"wrote {junit}")
     if not verdicts:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from scaling_lab.cli.options import ForceOpt
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import ExitCode, InputError
 
@@ -101,17 +102,26 @@ def _calibrate(
             "-o", "--output", help="new system file to write", envvar="SCALING_LAB_OUTPUT"
         ),
     ] = Path("calibrated.yaml"),
+    force: ForceOpt = False,
 ) -> int:
-    """Fit service times (and auto-scaling delay) from an observed run into a new system file."""
-    from scaling_lab.compare.calibrate import calibrate, write_system_file
+    """Fit service times (and auto-scaling delay) from an observed run into a new system file
+    (never over a file it did not write, or over the system file it read, without --force)."""
+    from scaling_lab.cli.paths import output_file
+    from scaling_lab.compare.calibrate import HEADER, calibrate, write_system_file
     from scaling_lab.result.io import load_result
     from scaling_lab.result.models import ResultKind
     from scaling_lab.system import load_system
+    from scaling_lab.system.loader import find_system
 
+    system_file = find_system(system) if system else None
+    inputs = [("observed result", observed)]
+    if system_file is not None:
+        inputs.append(("--system file", system_file))
+    output_file(output, "--output", force=force, written_by=HEADER, inputs=inputs)
     res = load_result(observed)
     if res.kind is not ResultKind.OBSERVED:
         raise InputError(f"{observed}: calibrate needs an observed result, got {res.kind.value}")
-    base = load_system(system) if system else res.system
+    base = load_system(system_file) if system_file else res.system
     cal = calibrate(res, base)
     path = write_system_file(cal, output, f"run {res.run_id}")
     for k, v in cal.fitted.items():

@@ -12,6 +12,7 @@ __all__ = [
     "ENV_PREFIX",
     "AllowProductionOpt",
     "ApiKeyOpt",
+    "ForceOpt",
     "JsonOpt",
     "K6Opt",
     "KeepSamplesOpt",
@@ -55,6 +56,13 @@ SetOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, opt("--json", "one JSON document")]
+ForceOpt = Annotated[
+    bool,
+    opt(
+        "--force",
+        "overwrite the output file even when scaling-lab did not write it, or it is an input",
+    ),
+]
 StoreOpt = Annotated[
     str | None,
     opt(

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from scaling_lab.cli.options import JsonOpt, StoreOpt, opt
+from scaling_lab.cli.options import ForceOpt, JsonOpt, StoreOpt, opt
 from scaling_lab.cli.output import err, out, wide
 from scaling_lab.errors import ExitCode
 
@@ -43,13 +43,18 @@ def _regress(
     ] = False,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    force: ForceOpt = False,
 ) -> int:
     """Compare a run (or reruns) with its baseline; exit 99 on a supported degradation over
     the threshold."""
+    from scaling_lab.cli.paths import output_file
+    from scaling_lab.junit import MARKER
     from scaling_lab.store import open_store, parse_threshold_pct
     from scaling_lab.store.gate import regression_gate
     from scaling_lab.store.junit import junit_xml
 
+    if junit is not None:
+        output_file(junit, "--junit", force=force, written_by=MARKER)
     thr = parse_threshold_pct(threshold)
     with open_store(store) as st:
         outcome = regression_gate(
@@ -68,7 +73,6 @@ def _regress(
             + "): a difference may be the set-up, not a regression"
         )
     if junit is not None:
-        junit.parent.mkdir(parents=True, exist_ok=True)
         junit.write_text(junit_xml(report), encoding="utf-8")
     if as_json:
         out.print_json(json.dumps(report.to_dict()))
