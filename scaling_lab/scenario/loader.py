@@ -85,9 +85,17 @@ class _BoundedLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+_WALKING = (-1, -1)  # in the memo while a node's children are walked
+
+
 def _expanded_size(node: Any, memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
-    """(nodes, depth) of ``node`` with every alias expanded; linear in the composed graph."""
+    """(nodes, depth) of ``node`` with every alias expanded; linear in the composed graph.
+    The walk is in document order, so an alias's node is already in ``memo``, unless the
+    alias is inside the node it refers to (``a: &a [*a]``: no finite expansion), which is
+    :class:`_Refused`."""
     known = memo.get(id(node))
+    if known == _WALKING:
+        raise _Refused("recursive alias: the node anchored here contains itself", node.start_mark)
     if known is not None:
         return known
     children: list[Any] = []
@@ -95,6 +103,7 @@ def _expanded_size(node: Any, memo: dict[int, tuple[int, int]]) -> tuple[int, in
         children = list(node.value)
     elif isinstance(node, yaml.MappingNode):
         children = [n for pair in node.value for n in pair]
+    memo[id(node)] = _WALKING
     size, depth = 1, 1
     for child in children:
         child_size, child_depth = _expanded_size(child, memo)
@@ -172,8 +181,9 @@ def read_yaml(path: Path) -> JsonObject:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _problem(path, f"not UTF-8 text (byte {exc.start})") from None
-    loader = _BoundedLoader(text)
+    loader: _BoundedLoader | None = None
     try:
+        loader = _BoundedLoader(text)  # its reader refuses NUL and other control characters
         node = loader.get_single_node()
         if node is not None:
             size, depth = _expanded_size(node, {})
@@ -184,6 +194,11 @@ def read_yaml(path: Path) -> JsonObject:
                     f"at most {MAX_YAML_NODES:,} nodes and {MAX_YAML_DEPTH} levels",
                 )
         data = None if node is None else loader.construct_document(node)
+    except yaml.reader.ReaderError as exc:  # no mark: a character position
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - text.rfind("\n", 0, exc.position)
+        problem = f"character #x{exc.character:04x} is not allowed ({exc.reason})"
+        raise _problem(path, f"invalid YAML at line {line}, column {column}: {problem}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -193,7 +208,8 @@ def read_yaml(path: Path) -> JsonObject:
         detail = str(exc).splitlines()[0].split(";")[0]
         raise _problem(path, f"invalid YAML value: {detail}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if data is None:
         raise _problem(path, "file is empty; expected a mapping")
     if not isinstance(data, dict):

@@ -53,6 +53,8 @@ CATALOGUE = {
     "systems/duplicate-key.yaml": "duplicate key 'dynamodb' (first given at line 2)",
     "deep-nesting.yaml": "nested deeper than 32 levels",
     "alias-bomb.yaml": "expands (through aliases) to 123,456,808 nodes",
+    "recursive-alias.yaml": "line 3, column 10: recursive alias: the node anchored here contains",
+    "nul-byte.yaml": "line 2, column 10: character #x0000 is not allowed",
     "not-utf8.yaml": "not UTF-8 text",
 }
 EDGE = ROOT / "tests" / "fixtures" / "edge"
@@ -113,6 +115,15 @@ def test_bad_input_catalogue(name, expected, capsys):
     assert "Traceback" not in captured.err + captured.out
     for line in captured.err.strip().splitlines()[:-1]:
         assert line.startswith("error: ") and str(BAD / name) in line
+
+
+def test_validate_checks_every_file_after_a_recursive_alias_or_a_nul_byte(capsys):
+    files = [BAD / "recursive-alias.yaml", BAD / "nul-byte.yaml", ROOT / "scenarios" / "smoke.yaml"]
+    assert main(["validate", *map(str, files)]) == 2
+    captured = capsys.readouterr()
+    errors = [ln for ln in captured.err.splitlines() if ln.startswith("error: ")]
+    assert [e.split(": ")[1] for e in errors] == [str(files[0]), str(files[1])]
+    assert f"ok  {files[2]}" in captured.out
 
 
 def test_all_problems_are_listed_not_just_the_first(capsys):
