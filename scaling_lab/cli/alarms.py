@@ -77,9 +77,11 @@ def _alarms(
 ) -> int:
     """Write CloudWatch alarms and a dashboard for a scenario's SLOs; --apply creates them."""
     from scaling_lab.alarms import apply_plan, cloudformation, monitoring_plan, terraform_json
+    from scaling_lab.cli.paths import writable_dir
     from scaling_lab.scenario.loader import find_scenario, load_scenario
     from scaling_lab.system import load_system
 
+    writable_dir(out_dir, "--out")
     path = find_scenario(scenario)
     sc = load_scenario(path)
     sysconf = load_system(system or sc.system, relative_to=path)

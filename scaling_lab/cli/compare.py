@@ -54,6 +54,7 @@ def _compare(
     ] = None,
 ) -> int:
     """Compare a predicted with an observed result; exit 99 when out of tolerance."""
+    from scaling_lab.cli.paths import writable_dir
     from scaling_lab.compare import (
         compare,
         comparison_markdown,
@@ -63,6 +64,8 @@ def _compare(
     )
     from scaling_lab.store import resolve_result
 
+    if out_dir is not None:
+        writable_dir(out_dir, "--out")  # before the comparison is printed, not after
     phases = tuple(exclude_phase or ())
     for ph in phases:
         if ph not in ("before", "during", "after", "run"):

@@ -13,6 +13,7 @@ from scaling_lab.cli import results
 from scaling_lab.cli.options import (
     AllowProductionOpt,
     ApiKeyOpt,
+    ForceOpt,
     K6Opt,
     KeepSamplesOpt,
     MaxRateOpt,
@@ -29,7 +30,7 @@ from scaling_lab.cli.options import (
     opt,
 )
 from scaling_lab.cli.output import err, out
-from scaling_lab.cli.paths import writable_dir
+from scaling_lab.cli.paths import output_file, writable_dir
 from scaling_lab.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ def _run(
         opt("--k6-summary/--no-k6-summary", "print a k6-style end-of-run summary (of all runners)"),
     ] = True,
     preflight: PreflightOpt = True,
+    force: ForceOpt = False,
 ) -> int:
     """Replay a scenario with k6 (local stack or URL); exit 99 if its thresholds fail."""
     from scaling_lab.inputs import load_inputs
@@ -93,6 +95,10 @@ def _run(
 
     if not dry_run:
         writable_dir(out_dir, "--out")  # before anything starts, not after the run
+        if csv_path is not None:
+            from scaling_lab.report.series_csv import HEADER_MARKER
+
+            output_file(csv_path, "--csv", force=force, written_by=HEADER_MARKER)
     if scale == "auto" and target != "local":
         raise InputError("--scale auto: only for --target local; give a number for a URL")
     resolve_scale(scale, 0.0, 0.0)  # a bad number is refused before anything is read

@@ -89,9 +89,11 @@ def _verify(
     ] = False,
 ) -> int:
     """Predict a scenario, run it for real, compare the two and write a short report."""
+    from scaling_lab.cli.paths import writable_dir
     from scaling_lab.verify import VerifyOptions, verify
     from scaling_lab.verify.render import ConsoleListener, verdict_table
 
+    writable_dir(out_dir, "--out")  # before the prediction and the capacity probe
     options = VerifyOptions(
         target=target,
         scale=scale,

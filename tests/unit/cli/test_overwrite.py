@@ -9,30 +9,11 @@ from pathlib import Path
 import pytest
 
 from scaling_lab.cli.main import main
-from scaling_lab.model import predict
-from scaling_lab.result import ResultKind, save_result
-from scaling_lab.scenario.loader import load_scenario
-from scaling_lab.system import load_system
 
 ROOT = Path(__file__).resolve().parents[3]
 STAGING = ROOT / "scenarios" / "systems" / "staging.yaml"
 TF = ROOT / "tests" / "fixtures" / "terraform" / "staging"
 MINE = "# my notes, not scaling-lab's\nkeep: me\n"
-
-
-@pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    """An observed result (a prediction relabelled: calibrate only reads its seconds) and two
-    predictions."""
-    folder = tmp_path_factory.mktemp("results")
-    predicted = predict(load_scenario("smoke"), load_system("staging"), seed=1)
-    other = predict(load_scenario("smoke"), load_system("staging"), seed=2)
-    observed = predicted.model_copy(update={"kind": ResultKind.OBSERVED})
-    return (
-        save_result(observed, folder / "observed.json"),
-        save_result(predicted, folder / "predicted.json"),
-        save_result(other, folder / "other.json"),
-    )
 
 
 def _refused(capsys: pytest.CaptureFixture[str], option: str, why: str) -> None:
@@ -135,3 +116,19 @@ def test_k6_operator_never_replaces_a_user_file(
     assert afile.read_text(encoding="utf-8") == MINE
     assert main([*argv, "--force"]) == 0
     assert main(argv) == 0  # its own manifest now
+
+
+def test_run_csv_never_replaces_a_user_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scaling_lab.load.runner
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the run started")
+
+    monkeypatch.setattr(scaling_lab.load.runner, "run_load", refuse)
+    monkeypatch.chdir(tmp_path)
+    afile = _mine(tmp_path, "series.csv")
+    assert main(["run", "smoke", "--no-live", "--csv", str(afile)]) == 2
+    _refused(capsys, "--csv", "exists and was not written by scaling-lab")
+    assert afile.read_text(encoding="utf-8") == MINE
