@@ -6,6 +6,7 @@ on all of them."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Protocol, TypeVar
@@ -70,6 +71,8 @@ class DaskExecutor:
                 raise EnvironmentProblem(
                     f"--executor dask: no Dask scheduler at {address} ({exc})"
                 ) from None
+            except ValueError as exc:  # an address distributed cannot parse
+                raise InputError(f"--executor dask: {address}: {exc}") from None
         self._client = client
         self._own = address is not None
         self.name = f"dask ({address or 'client'})"
@@ -107,9 +110,27 @@ def check_executor(spec: str) -> str | None:
             )
         return None
     if spec.startswith("dask://"):
-        hostport = spec.removeprefix("dask://")
-        return None if hostport and ":" in hostport else "expected dask://HOST:PORT"
+        return _dask_problem(spec.removeprefix("dask://"))
     return "expected local, local:N, serial or dask://HOST:PORT"
+
+
+_DASK_HOST = re.compile(r"[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]")
+
+
+def _dask_problem(hostport: str) -> str | None:
+    """What is wrong with the HOST:PORT of ``dask://HOST:PORT`` (an IPv6 host in brackets,
+    ``dask://[::1]:8786``), or None."""
+    host, sep, port = hostport.rpartition(":")
+    if not sep:
+        return "expected dask://HOST:PORT"
+    if not _DASK_HOST.fullmatch(host):
+        return (
+            f"expected dask://HOST:PORT; host {host!r} is not a host name or address "
+            "(an IPv6 address in brackets: dask://[::1]:8786)"
+        )
+    if not (port.isascii() and port.isdigit() and len(port) <= 5 and 1 <= int(port) <= 65535):
+        return f"expected dask://HOST:PORT; port {port!r} is not 1..65535"
+    return None
 
 
 def make_executor(spec: str | None) -> Executor:

@@ -57,3 +57,36 @@ def test_a_plan_file_with_a_huge_local_n_is_exit_2_naming_the_field(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "executor" in err and "at most" in err, err
     assert str(plan) in err
+
+
+@pytest.mark.parametrize(
+    ("spec", "why"),
+    [
+        ("dask://a:b", "port 'b' is not 1..65535"),
+        ("dask://:", "host '' is not"),
+        ("dask://[::1", "host '[:' is not"),
+        ("dask://127.0.0.1:1:2", "host '127.0.0.1:1' is not"),
+        ("dask://127.0.0.1:99999", "port '99999' is not 1..65535"),
+        ("dask://127.0.0.1:0", "port '0' is not"),
+        ("dask://a b:1", "host 'a b' is not"),
+        ("dask://host", "expected dask://HOST:PORT"),
+    ],
+)
+def test_a_bad_dask_address_is_named_before_any_connection(spec: str, why: str) -> None:
+    problem = check_executor(spec)
+    assert problem is not None and why in problem, problem
+
+
+@pytest.mark.parametrize("spec", ["dask://127.0.0.1:8786", "dask://[::1]:8786", "dask://s.x:1"])
+def test_good_dask_addresses_pass(spec: str) -> None:
+    assert check_executor(spec) is None
+
+
+def test_a_bad_dask_address_is_exit_2_from_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*_plan_argv(tmp_path), "--executor", "dask://a:b"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err == "error: --executor 'dask://a:b': expected dask://HOST:PORT; port 'b' is not 1..65535"
+    )
