@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from scaling_lab.cli.options import CloudWatchEndpointOpt
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import EnvironmentProblem, ExitCode
 
@@ -66,14 +67,7 @@ def _alarms(
             "--region", help="AWS region (default: the system file's)", envvar="SCALING_LAB_REGION"
         ),
     ] = None,
-    endpoint_url: Annotated[
-        str | None,
-        typer.Option(
-            "--endpoint-url",
-            help="CloudWatch endpoint (emulators)",
-            envvar="SCALING_LAB_CLOUDWATCH_ENDPOINT",
-        ),
-    ] = None,
+    endpoint_url: CloudWatchEndpointOpt = None,
 ) -> int:
     """Write CloudWatch alarms and a dashboard for a scenario's SLOs; --apply creates them."""
     from scaling_lab.alarms import apply_plan, cloudformation, monitoring_plan, terraform_json

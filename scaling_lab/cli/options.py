@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import typer
+
+from scaling_lab.errors import InputError
 
 __all__ = [
     "ENV_PREFIX",
     "AllowProductionOpt",
     "ApiKeyOpt",
+    "CloudWatchEndpointOpt",
     "ForceOpt",
     "JsonOpt",
     "K6Opt",
@@ -56,6 +60,34 @@ SetOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, opt("--json", "one JSON document")]
+
+
+def _http_url(value: str | None) -> str | None:
+    """An ``--endpoint-url``: an http(s) URL with a host (and a port 1..65535), checked when
+    the command line is read, before anything is written or sent."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1 or port == 0:
+        raise InputError(
+            f"--endpoint-url {value!r}: expected an http(s) URL such as http://localhost:4566"
+        )
+    return value
+
+
+CloudWatchEndpointOpt = Annotated[
+    str | None,
+    opt(
+        "--endpoint-url",
+        "CloudWatch endpoint (emulators)",
+        envvar="SCALING_LAB_CLOUDWATCH_ENDPOINT",
+        callback=_http_url,
+    ),
+]
 ForceOpt = Annotated[
     bool,
     opt(
