@@ -3,6 +3,8 @@ environment variable by one rule: ``--max-vus`` falls back to ``SCALING_LAB_MAX_
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -34,6 +36,7 @@ __all__ = [
     "VusOpt",
     "YesOpt",
     "env_name",
+    "finite_in",
     "opt",
 ]
 
@@ -60,6 +63,27 @@ SetOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, opt("--json", "one JSON document")]
+
+
+def finite_in(
+    low: float, high: float, *, above_low: bool = False, unit: str = ""
+) -> Callable[[typer.CallbackParam, float | None], float | None]:
+    """A callback for a float option: a finite number from ``low`` (or above it) to ``high``,
+    checked when the command line is read (typer's ``min``/``max`` let NaN through)."""
+
+    def check(param: typer.CallbackParam, value: float | None) -> float | None:
+        if value is None:
+            return None
+        above = value > low if above_low else value >= low
+        if not (math.isfinite(value) and above and value <= high):
+            flag = max(param.opts, key=len)
+            floor = f"> {low:g}" if above_low else f">= {low:g}"
+            raise InputError(
+                f"{flag}: expected a number {floor} and <= {high:,.15g}{unit}, got {value:g}"
+            )
+        return value
+
+    return check
 
 
 def _http_url(value: str | None) -> str | None:
