@@ -275,3 +275,13 @@ def test_a_relative_system_path_resolves_against_the_scenario_folder(tmp_path, c
     (tmp_path / "team" / "sys" / "mine.yaml").unlink()
     assert main(["validate", str(scen)]) == 2
     assert "system file not found" in capsys.readouterr().err
+
+
+def test_user_text_in_a_message_is_printed_as_written(capsys):
+    """Rich's emoji codes are off: ':smile:' and 'a:b:c' are echoed, not turned into emoji."""
+    assert main(["predict", "x:smile:y.yaml"]) == 2
+    assert "x:smile:y.yaml" in capsys.readouterr().err
+    argv = ["plan", "smoke", "--range", "lambda.reserved_concurrency=a:b:c", "--seeds", "1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "=a:b:c" in err and "\N{NEGATIVE SQUARED LATIN CAPITAL LETTER B}" not in err, err
