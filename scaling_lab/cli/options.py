@@ -66,20 +66,28 @@ JsonOpt = Annotated[bool, opt("--json", "one JSON document")]
 
 
 def finite_in(
-    low: float, high: float, *, above_low: bool = False, unit: str = ""
+    low: float,
+    high: float,
+    *,
+    above_low: bool = False,
+    below_high: bool = False,
+    unit: str = "",
 ) -> Callable[[typer.CallbackParam, float | None], float | None]:
-    """A callback for a float option: a finite number from ``low`` (or above it) to ``high``,
-    checked when the command line is read (typer's ``min``/``max`` let NaN through)."""
+    """A callback for a float option: a finite number from ``low`` (or above it) to ``high``
+    (or below it), checked when the command line is read (typer's ``min``/``max`` let NaN
+    through)."""
 
     def check(param: typer.CallbackParam, value: float | None) -> float | None:
         if value is None:
             return None
         above = value > low if above_low else value >= low
-        if not (math.isfinite(value) and above and value <= high):
+        below = value < high if below_high else value <= high
+        if not (math.isfinite(value) and above and below):
             flag = max(param.opts, key=len)
             floor = f"> {low:g}" if above_low else f">= {low:g}"
+            ceiling = f"< {high:,.15g}" if below_high else f"<= {high:,.15g}"
             raise InputError(
-                f"{flag}: expected a number {floor} and <= {high:,.15g}{unit}, got {value:g}"
+                f"{flag}: expected a number {floor} and {ceiling}{unit}, got {value:g}"
             )
         return value
 

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from scaling_lab.cli.options import ForceOpt, JsonOpt, StoreOpt, opt
+from scaling_lab.cli.options import ForceOpt, JsonOpt, StoreOpt, finite_in, opt
 from scaling_lab.cli.output import err, out, wide
 from scaling_lab.errors import ExitCode
 
@@ -32,7 +32,14 @@ def _regress(
         opt("--baseline", "baseline run (repeat to pool reruns; default: the scenario's baseline)"),
     ] = None,
     threshold: Annotated[str, opt("--threshold", "degradation that counts, e.g. 5%")] = "5%",
-    confidence: Annotated[float, opt("--confidence", "confidence level of the intervals")] = 0.95,
+    confidence: Annotated[
+        float,
+        opt(
+            "--confidence",
+            "confidence level of the intervals, 0.5 up to (not including) 1",
+            callback=finite_in(0.5, 1, below_high=True),
+        ),
+    ] = 0.95,
     junit: Annotated[Path | None, opt("--junit", "write a JUnit XML report here")] = None,
     allow_unlike: Annotated[
         bool,
