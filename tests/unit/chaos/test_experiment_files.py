@@ -37,6 +37,9 @@ CATALOGUE = {
     "rate-above-one.yaml": "method[0].rate: Input should be less than or equal to 1",
     "inf-latency.yaml": "method[0].latency_ms: must be a finite number",
     "invalid-yaml.yaml": "invalid YAML at line 3",
+    # one line for a value no member of `Endpoint | 'all'` takes, not one per member
+    "unknown-endpoint.yaml": "probes[0].endpoint: Input should be 'post_events', 'get_inbox' or",
+    "a-scenario.yaml": "this is a scenario, not a chaos experiment",
 }
 
 

@@ -285,3 +285,35 @@ def test_user_text_in_a_message_is_printed_as_written(capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "=a:b:c" in err and "\N{NEGATIVE SQUARED LATIN CAPITAL LETTER B}" not in err, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["predict", "smoke", "--set", "lambda.reserved_concurrency=[1,2"],
+            "error: --set lambda.reserved_concurrency: invalid YAML at line 1, column 5: ",
+        ),
+        (
+            ["plan", "smoke", "--choice", "sdk.retry_mode=[", "--seeds", "1"],
+            "error: --choice 'sdk.retry_mode=[': invalid YAML at line 1, column 2: ",
+        ),
+        (
+            ["predict", str(STAGING)],
+            f"error: {STAGING}: this is a system file, not a scenario (give it with --system)",
+        ),
+        (
+            ["validate", str(ROOT / "scenarios" / "experiments" / "backend-restart.yaml")],
+            "this is a chaos experiment, not a scenario (run it with `chaos run`",
+        ),
+        (
+            ["predict", "smoke", "--system", str(ROOT / "scenarios" / "smoke.yaml")],
+            "this is a scenario, not a system file",
+        ),
+    ],
+)
+def test_a_bad_value_or_the_wrong_kind_of_file_is_one_line(argv, expected, tmp_path, capsys):
+    assert main([*argv, "--out", str(tmp_path)] if argv[0] != "validate" else argv) == 2
+    errors = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len([ln for ln in errors if not ln.endswith("file(s)")]) == 1, errors
+    assert expected in errors[0], errors
