@@ -147,6 +147,9 @@ def resolve_file(
         for candidate in tried:
             if candidate.is_file():
                 return candidate
+        folder_given = next((t for t in tried if t.is_dir()), None)
+        if folder_given is not None:
+            raise InputError(f"{kind} file {folder_given} is a folder; expected a file")
         raise InputError(f"{kind} file not found: {' or '.join(str(t) for t in tried)}")
     folders = folder if isinstance(folder, list) else [folder]
     for f in folders:

@@ -100,3 +100,12 @@ def test_reference_covers_every_key() -> None:
         for name, field in model.model_fields.items():
             assert f"| `{field.alias or name}` |" in text
     assert "| `at` | duration |" in text
+
+
+def test_an_unknown_scenario_lists_scenarios_not_the_experiments_beside_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["chaos", "validate", str(BAD / "unknown-scenario.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "smoke" in err and "a-scenario" in err  # shipped, and a scenario in that folder
+    assert "unknown-figure" not in err and "invalid-yaml" not in err, err

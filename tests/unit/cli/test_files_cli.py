@@ -317,3 +317,28 @@ def test_a_bad_value_or_the_wrong_kind_of_file_is_one_line(argv, expected, tmp_p
     errors = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert len([ln for ln in errors if not ln.endswith("file(s)")]) == 1, errors
     assert expected in errors[0], errors
+
+
+def test_an_unknown_system_is_named_where_it_was_given(tmp_path, capsys):
+    scen = tmp_path / "nosys.yaml"
+    scen.write_text((ROOT / "scenarios" / "smoke.yaml").read_text().replace("staging", "nosuch"))
+    assert main(["predict", str(scen), "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {scen}: system: unknown system 'nosuch'")
+    assert main(["run", str(scen), "--dry-run"]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {scen}: system: unknown system 'nosuch'")
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "system: nosuch\nseeds: 1\n"
+        "ranges: [{paths: [lambda.reserved_concurrency], lo: 10, hi: 30, step: 10}]\n"
+    )
+    assert main(["plan", "smoke", "--plan", str(plan), "--out", str(tmp_path / "p")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {plan}: system: unknown system 'nosuch'")
+    assert main(["predict", "smoke", "--system", "nosuch", "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.startswith("error: --system: unknown system 'nosuch'")
+
+
+def test_a_folder_given_as_a_file_says_so(tmp_path, capsys):
+    folder = tmp_path / "sdir.yaml"
+    folder.mkdir()
+    assert main(["predict", str(folder), "--out", str(tmp_path / "o")]) == 2
+    assert f"scenario file {folder} is a folder; expected a file" in capsys.readouterr().err
