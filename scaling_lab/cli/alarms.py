@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from scaling_lab.cli.options import CloudWatchEndpointOpt
+from scaling_lab.cli.options import CloudWatchEndpointOpt, FunctionNameOpt
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import EnvironmentProblem, ExitCode
 
@@ -24,14 +24,7 @@ def _alarms(
             "--system", help="system file (default: the scenario's)", envvar="SCALING_LAB_SYSTEM"
         ),
     ] = None,
-    function_name: Annotated[
-        str,
-        typer.Option(
-            "--function-name",
-            help="the Lambda function behind the API",
-            envvar="SCALING_LAB_FUNCTION_NAME",
-        ),
-    ] = "triggers-api",
+    function_name: FunctionNameOpt = "triggers-api",
     api_name: Annotated[
         str,
         typer.Option(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from scaling_lab.cli.options import CloudWatchEndpointOpt
+from scaling_lab.cli.options import CloudWatchEndpointOpt, FunctionNameOpt
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import EnvironmentProblem, ExitCode, InputError
 
@@ -16,14 +16,7 @@ __all__ = ["register"]
 
 def _observe(
     result: Annotated[Path, typer.Argument(help="an observed result JSON (from `run`)")],
-    function_name: Annotated[
-        str,
-        typer.Option(
-            "--function-name",
-            help="the Lambda function behind the API",
-            envvar="SCALING_LAB_FUNCTION_NAME",
-        ),
-    ] = "triggers-api",
+    function_name: FunctionNameOpt = "triggers-api",
     queue_name: Annotated[
         str | None,
         typer.Option(

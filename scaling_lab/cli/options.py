@@ -4,6 +4,7 @@ environment variable by one rule: ``--max-vus`` falls back to ``SCALING_LAB_MAX_
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ __all__ = [
     "ApiKeyOpt",
     "CloudWatchEndpointOpt",
     "ForceOpt",
+    "FunctionNameOpt",
     "JsonOpt",
     "K6Opt",
     "KeepSamplesOpt",
@@ -111,6 +113,21 @@ def _http_url(value: str | None) -> str | None:
     return value
 
 
+_LAMBDA_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # Lambda's FunctionName (CloudWatch dimension)
+
+
+def _lambda_name(value: str) -> str:
+    if not _LAMBDA_NAME.fullmatch(value):
+        raise InputError(
+            f"--function-name {value!r}: expected a Lambda function name "
+            "(1 to 64 letters, digits, '-' or '_')"
+        )
+    return value
+
+
+FunctionNameOpt = Annotated[
+    str, opt("--function-name", "the Lambda function behind the API", callback=_lambda_name)
+]
 CloudWatchEndpointOpt = Annotated[
     str | None,
     opt(

@@ -72,6 +72,8 @@ def testrun_manifest(
     base = testrun_name(scenario.name, name)
     meta: dict[str, Any] = {"name": f"{base}-script", "labels": {"app": APP}}
     run_meta: dict[str, Any] = {"name": base, "labels": {"app": APP}}
+    if namespace is not None and not (_NAME.match(namespace) and len(namespace) <= 63):
+        raise ValueError(f"--namespace {namespace!r} is not a Kubernetes namespace name")
     if namespace:
         meta["namespace"] = run_meta["namespace"] = namespace
     config_map: JsonObject = {

@@ -24,8 +24,9 @@ def parse_override(text: str) -> tuple[list[str], JsonValue]:
     keys = [k.strip() for k in path.split(".")]
     if not sep or not all(keys):
         raise InputError(f"--set {text!r}: expected dotted.path=value, e.g. lambda.memory_mb=1024")
-    value = parse_yaml_value(raw, f"--set {path}") if raw.strip() else None
-    return keys, value
+    if not raw.strip():  # a lost shell variable, not a wish to clear the field
+        raise InputError(f"--set {text!r}: no value after '='; write {path}=null to unset it")
+    return keys, parse_yaml_value(raw, f"--set {path}")
 
 
 def _set(doc: JsonObject, keys: list[str], value: JsonValue, text: str) -> None:

@@ -159,3 +159,13 @@ def test_percentile_on_a_staircase_agrees_by_rank():
     assert line.verdict is Verdict.PASS
     far = Line("p95", "overall:x", p95, observed_p95, tol, tol.allowed(p95), "ms", 90.0)
     assert far.verdict is Verdict.FAIL
+
+
+def test_a_tolerance_of_infinity_is_refused(tmp_path, capsys):
+    path = tmp_path / "tol.yaml"
+    path.write_text("p95: {rel: .inf}\n")
+    p = save_result(make(ResultKind.PREDICTED, 30), tmp_path / "p.json")
+    o = save_result(make(ResultKind.OBSERVED, 30), tmp_path / "o.json")
+    assert main(["compare", str(p), str(o), "--tolerances", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {path}: p95.rel: must be a finite number, got inf"
