@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from scaling_lab.cli.options import ForceOpt
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import ExitCode, InputError
+
+if TYPE_CHECKING:
+    from scaling_lab.result.models import RunResult
 
 __all__ = ["register"]
 
@@ -70,12 +73,9 @@ def _compare(
     for ph in phases:
         if ph not in ("before", "during", "after", "run"):
             raise InputError(f"--exclude-phase {ph!r}: expected before, during, after or run")
-    cmp = compare(
-        resolve_result(predicted),
-        resolve_result(observed),
-        load_tolerances(tolerances),
-        exclude_phases=phases,
-    )
+    pred, obs = resolve_result(predicted), resolve_result(observed)
+    _check_pair(pred, obs)
+    cmp = compare(pred, obs, load_tolerances(tolerances), exclude_phases=phases)
     for note in cmp.notes:
         err.print(f"[yellow]note:[/yellow] {note}")
     out.print(comparison_table(cmp, only_gated=not all_lines))
@@ -87,6 +87,26 @@ def _compare(
     verdict = "[bold green]PASS[/]" if cmp.passed else f"[bold red]FAIL[/] ({len(cmp.failed)})"
     out.print(f"verdict: {verdict}")
     return ExitCode.OK if cmp.passed else ExitCode.THRESHOLDS_FAILED
+
+
+def _check_pair(predicted: RunResult, observed: RunResult) -> None:
+    """A prediction first, then another run of the same scenario: swapped arguments, one run
+    twice or two scenarios would be judged and pass or fail for nothing."""
+    from scaling_lab.result.models import ResultKind
+
+    if predicted.run_id == observed.run_id:
+        raise InputError(f"compare: {predicted.run_id} given twice; compare two runs")
+    if predicted.kind is not ResultKind.PREDICTED:
+        swapped = " (swapped?)" if observed.kind is ResultKind.PREDICTED else ""
+        raise InputError(
+            f"compare: the first result, {predicted.run_id}, is {predicted.kind.value}; "
+            f"expected a prediction first, then the observation{swapped}"
+        )
+    if predicted.scenario.name != observed.scenario.name:
+        raise InputError(
+            f"compare: the prediction is of scenario {predicted.scenario.name!r}, "
+            f"{observed.run_id} of {observed.scenario.name!r}"
+        )
 
 
 def _calibrate(

@@ -175,3 +175,15 @@ def test_regress_names_a_bad_confidence(
     assert main(["regress", str(rerun), "--baseline", str(base), "--confidence", value]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: --confidence: expected a number >= 0.5 and < 1, got "), err
+
+
+def test_regress_refuses_a_run_given_twice(
+    tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two copies of one run were pooled as two reruns."""
+    base = save_result(synth_run(100, run_id="base-run"), tmp_path / "base.json")
+    rerun = save_result(synth_run(101, run_id="rerun-run"), tmp_path / "rerun.json")
+    assert main(["regress", str(rerun), str(rerun), "--baseline", str(base)]) == 2
+    assert "candidate run rerun-run given twice" in capsys.readouterr().err
+    assert main(["regress", str(rerun), "--baseline", str(base), "--baseline", str(base)]) == 2
+    assert "--baseline run base-run given twice" in capsys.readouterr().err
