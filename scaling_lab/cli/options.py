@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 import typer
 
 from scaling_lab.errors import InputError
+from scaling_lab.scenario.limits import MAX_MAGNITUDE
 
 __all__ = [
+    "BACKENDS",
     "ENV_PREFIX",
     "AllowProductionOpt",
     "ApiKeyOpt",
@@ -37,6 +39,7 @@ __all__ = [
     "SystemOpt",
     "VusOpt",
     "YesOpt",
+    "check_backend",
     "env_name",
     "finite_in",
     "opt",
@@ -113,6 +116,16 @@ def _http_url(value: str | None) -> str | None:
     return value
 
 
+BACKENDS = ("auto", "embedded", "localstack")  # the local stack's (emulator.stack.selection)
+
+
+def check_backend(value: str) -> str:
+    """A ``--backend`` callback: one of :data:`BACKENDS`, checked when the command line is read."""
+    if value not in BACKENDS:
+        raise InputError(f"--backend: expected one of {', '.join(BACKENDS)}, got {value!r}")
+    return value
+
+
 _LAMBDA_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # Lambda's FunctionName (CloudWatch dimension)
 
 
@@ -162,7 +175,12 @@ AllowProductionOpt = Annotated[
 ]
 OutDirOpt = Annotated[Path, opt("--out", "parent folder of the run folder")]
 MaxRateOpt = Annotated[
-    float | None, opt("--max-rate", "refuse a plan whose peak exceeds this many req/s")
+    float | None,
+    opt(
+        "--max-rate",
+        "refuse a plan whose peak exceeds this many req/s",
+        callback=finite_in(0, MAX_MAGNITUDE, above_low=True, unit=" req/s"),
+    ),
 ]
 PreflightOpt = Annotated[
     bool,

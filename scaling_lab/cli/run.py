@@ -27,6 +27,7 @@ from scaling_lab.cli.options import (
     SystemOpt,
     VusOpt,
     YesOpt,
+    check_backend,
     opt,
 )
 from scaling_lab.cli.output import err, out
@@ -59,7 +60,12 @@ def _run(
         Path, opt("--out", "folder for <run_id>.json and <run_id>/ (script, k6 log)")
     ] = Path("runs"),
     backend: Annotated[
-        str, opt("--backend", "local stack backend: embedded | localstack | auto")
+        str,
+        opt(
+            "--backend",
+            "local stack backend: embedded | localstack | auto",
+            callback=check_backend,
+        ),
     ] = ("embedded"),
     max_rate: MaxRateOpt = None,
     yes: YesOpt = False,
@@ -112,10 +118,10 @@ def _run(
     )
     for line in plan.lines():
         err.print(f"  {line}")
-    if dry_run:
+    if dry_run:  # refused before the script is printed, as a run would be
+        check_plan(plan, max_rate=max_rate, confirmed=True, allow_production=allow_production)
         out.print(script, markup=False, highlight=False, end="")
         err.print("dry run: nothing sent")
-        check_plan(plan, max_rate=max_rate, confirmed=True, allow_production=allow_production)
         return ExitCode.OK
     if plan.target != LOCAL:
         api_key = authorize_url_run(
