@@ -96,19 +96,17 @@ def load_experiment(ref: str | Path) -> LoadedExperiment:
     scenario = load_scenario(scenario_path)
     if experiment.seed is not None:
         scenario = scenario.model_copy(update={"seed": experiment.seed})
-    if experiment.system is not None:
-        try:
-            system = load_system(experiment.system, relative_to=path)
-        except ValidationFailed:
-            raise
-        except InputError as exc:
-            raise ValidationFailed([Problem(str(path), "system", str(exc))]) from None
-    else:
-        try:
-            system = load_system(scenario.system, relative_to=scenario_path)
-        except ValidationFailed:
-            raise
-        except InputError as exc:
-            raise ValidationFailed([Problem(str(scenario_path), "system", str(exc))]) from None
+    # the experiment's system:, else the scenario's; an unknown one is named where it is given
+    ref, named_in = (
+        (experiment.system, path)
+        if experiment.system is not None
+        else (scenario.system, scenario_path)
+    )
+    try:
+        system = load_system(ref, relative_to=named_in)
+    except ValidationFailed:
+        raise
+    except InputError as exc:
+        raise ValidationFailed([Problem(str(named_in), "system", str(exc))]) from None
     merged = _with_method(experiment, scenario, str(path))
     return LoadedExperiment(path, experiment, scenario_path, merged, system)

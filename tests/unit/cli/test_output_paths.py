@@ -63,30 +63,26 @@ def _refused(capsys: pytest.CaptureFixture[str], option: str, why: str) -> None:
     assert captured.out == "", captured.out  # nothing printed before the refusal
 
 
-@pytest.mark.parametrize(("name", "argv"), FOLDER_OPTIONS, ids=[c[0] for c in FOLDER_OPTIONS])
-def test_a_folder_option_naming_a_file_is_exit_2_before_any_work(
-    name: str,
-    argv: Argv,
-    place: Path,
-    results: tuple[Path, Path, Path],
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    for bad, why in (("afile.txt", "is a file"), ("afile.txt/x", "cannot write in")):
-        assert main(argv(results, bad)) == 2, bad
-        _refused(capsys, "--out", why)
-    assert (place / "afile.txt").read_text(encoding="utf-8") == "mine\n"
+FOLDER_BAD = (("afile.txt", "is a file"), ("afile.txt/x", "cannot write in"))
+FILE_BAD = (("sdir", "is a folder"), ("afile.txt/x.out", "is a file"))
+CASES = [(name, "--out", argv, FOLDER_BAD) for name, argv in FOLDER_OPTIONS] + [
+    (name, option, argv, FILE_BAD) for name, option, argv in FILE_OPTIONS
+]
 
 
-@pytest.mark.parametrize(("name", "option", "argv"), FILE_OPTIONS, ids=[c[0] for c in FILE_OPTIONS])
-def test_a_file_option_naming_a_folder_is_exit_2_before_any_work(
+@pytest.mark.parametrize(("name", "option", "argv", "bad"), CASES, ids=[c[0] for c in CASES])
+def test_an_output_option_naming_the_wrong_kind_of_place_is_exit_2_before_any_work(
     name: str,
     option: str,
     argv: Argv,
+    bad: tuple[tuple[str, str], ...],
     place: Path,
     results: tuple[Path, Path, Path],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for bad, why in (("sdir", "is a folder"), ("afile.txt/x.out", "is a file")):
-        assert main(argv(results, bad)) == 2, bad
+    """A folder option given a file or a path through one; a file option given a folder."""
+    for path, why in bad:
+        assert main(argv(results, path)) == 2, path
         _refused(capsys, option, why)
+    assert (place / "afile.txt").read_text(encoding="utf-8") == "mine\n"
     assert list((place / "sdir").iterdir()) == []
