@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from scaling_lab.errors import InputError, ValidationFailed
 from scaling_lab.scenario.loader import find_scenario, load_scenario
 from scaling_lab.scenario.models import Scenario
 from scaling_lab.system.loader import load_system
@@ -25,11 +26,23 @@ class Inputs:
 
 
 def load_inputs(
-    scenario: str | Path, system: str | Path | None = None, overrides: Iterable[str] = ()
+    scenario: str | Path,
+    system: str | Path | None = None,
+    overrides: Iterable[str] = (),
+    *,
+    system_from: str = "--system",
 ) -> Inputs:
     """Load both (InputError / ValidationFailed naming the file and field on bad input);
-    ``overrides``: ``--set path=value`` what-ifs on the system (system/overrides.py)."""
+    ``overrides``: ``--set path=value`` what-ifs on the system (system/overrides.py).
+    ``system_from`` names where ``system`` was given (an unknown one is named there; the
+    scenario's own is named as its ``system`` field)."""
     path = find_scenario(scenario)
     sc = load_scenario(path)
-    sysconf = load_system(system or sc.system, relative_to=path)
+    try:
+        sysconf = load_system(system or sc.system, relative_to=path)
+    except ValidationFailed:
+        raise  # the system file's own problems name it
+    except InputError as exc:
+        where = system_from if system else f"{path}: system"
+        raise InputError(f"{where}: {exc}") from None
     return Inputs(path, sc, apply_overrides(sysconf, overrides))

@@ -154,8 +154,14 @@ def load_stack_state(path: Path) -> tuple[Endpoints, AppSettings]:
         state = json.loads(path.read_text(encoding="utf-8"))
         endpoints = Endpoints(**state["endpoints"])
         settings = AppSettings(cursor_secret="-" * 16, **state["settings"])
+    except RecursionError:  # JSON nested past the interpreter's limit
+        raise StackInputError(
+            f"{path}: no running stack described there (nested too deeply to read); "
+            "start `scaling-lab up` first"
+        ) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise StackInputError(
-            f"{path}: no running stack described there ({exc}); start `scaling-lab up` first"
+            f"{path}: no running stack described there ({str(exc).split(';')[0]}); "
+            "start `scaling-lab up` first"
         ) from exc
     return endpoints, settings

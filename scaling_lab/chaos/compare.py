@@ -165,6 +165,17 @@ def compare_journals(predicted: JsonObject, observed: JsonObject) -> ChaosCompar
         raise InputError(
             f"experiment: the journals are of different experiments ({title_p!r}, {title_o!r})"
         )
+    target_p, target_o = _target(predicted), _target(observed)
+    if target_p not in ("model", "?"):
+        raise InputError(
+            f"the first journal is of a {target_p} run, not a --target model prediction "
+            "(give the prediction first, then the observation)"
+        )
+    if target_o == "model":
+        raise InputError(
+            "the second journal is a --target model prediction too; compare a prediction "
+            "with a run against the local stack or a URL"
+        )
     pred, obs = _probes(predicted), _probes(observed)
     keys = list(pred) + [k for k in obs if k not in pred]
     pairs = tuple(
@@ -177,4 +188,4 @@ def compare_journals(predicted: JsonObject, observed: JsonObject) -> ChaosCompar
         )
         for k in keys
     )
-    return ChaosComparison(str(title_p), _target(predicted), _target(observed), pairs)
+    return ChaosComparison(str(title_p), target_p, target_o, pairs)

@@ -9,8 +9,10 @@ from pathlib import Path
 from scaling_lab.chaos.models import Experiment
 from scaling_lab.errors import InputError, Problem, ValidationFailed
 from scaling_lab.scenario.loader import (
+    list_scenario_files,
     load_model,
     load_scenario,
+    read_yaml,
     resolve_file,
     scenarios_dir,
 )
@@ -61,6 +63,19 @@ def _with_method(experiment: Experiment, scenario: Scenario, source: str) -> Sce
     return scenario.model_copy(update={"faults": faults})
 
 
+def _unknown_scenario(name: str, folder: Path) -> str:
+    """The error for a ``scenario:`` that names nothing: the scenarios next to the experiment
+    (files with a ``traffic`` section) and the shipped ones, not the experiments beside it."""
+    names = {p.stem for p in list_scenario_files()}
+    for candidate in folder.glob("*.yaml"):
+        try:
+            if "traffic" in read_yaml(candidate):
+                names.add(candidate.stem)
+        except InputError:
+            continue  # unreadable: not a candidate
+    return f"unknown scenario {name!r}; expected a file path or one of: {', '.join(sorted(names))}"
+
+
 def load_experiment(ref: str | Path) -> LoadedExperiment:
     """Load an experiment by name or path, then its scenario (named relative to the
     experiment's folder first, then the scenarios folder) and system (the experiment's
@@ -74,18 +89,24 @@ def load_experiment(ref: str | Path) -> LoadedExperiment:
     except ValidationFailed:
         raise
     except InputError as exc:
-        raise ValidationFailed([Problem(str(path), "scenario", str(exc))]) from None
+        message = str(exc)
+        if message.startswith("unknown scenario"):  # list scenarios, not the experiments here
+            message = _unknown_scenario(experiment.scenario, path.parent)
+        raise ValidationFailed([Problem(str(path), "scenario", message)]) from None
     scenario = load_scenario(scenario_path)
     if experiment.seed is not None:
         scenario = scenario.model_copy(update={"seed": experiment.seed})
-    if experiment.system is not None:
-        try:
-            system = load_system(experiment.system, relative_to=path)
-        except ValidationFailed:
-            raise
-        except InputError as exc:
-            raise ValidationFailed([Problem(str(path), "system", str(exc))]) from None
-    else:
-        system = load_system(scenario.system, relative_to=scenario_path)
+    # the experiment's system:, else the scenario's; an unknown one is named where it is given
+    ref, named_in = (
+        (experiment.system, path)
+        if experiment.system is not None
+        else (scenario.system, scenario_path)
+    )
+    try:
+        system = load_system(ref, relative_to=named_in)
+    except ValidationFailed:
+        raise
+    except InputError as exc:
+        raise ValidationFailed([Problem(str(named_in), "system", str(exc))]) from None
     merged = _with_method(experiment, scenario, str(path))
     return LoadedExperiment(path, experiment, scenario_path, merged, system)

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from scaling_lab.cli.options import CloudWatchEndpointOpt, FunctionNameOpt
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import EnvironmentProblem, ExitCode
 
@@ -23,14 +24,7 @@ def _alarms(
             "--system", help="system file (default: the scenario's)", envvar="SCALING_LAB_SYSTEM"
         ),
     ] = None,
-    function_name: Annotated[
-        str,
-        typer.Option(
-            "--function-name",
-            help="the Lambda function behind the API",
-            envvar="SCALING_LAB_FUNCTION_NAME",
-        ),
-    ] = "triggers-api",
+    function_name: FunctionNameOpt = "triggers-api",
     api_name: Annotated[
         str,
         typer.Option(
@@ -66,20 +60,15 @@ def _alarms(
             "--region", help="AWS region (default: the system file's)", envvar="SCALING_LAB_REGION"
         ),
     ] = None,
-    endpoint_url: Annotated[
-        str | None,
-        typer.Option(
-            "--endpoint-url",
-            help="CloudWatch endpoint (emulators)",
-            envvar="SCALING_LAB_CLOUDWATCH_ENDPOINT",
-        ),
-    ] = None,
+    endpoint_url: CloudWatchEndpointOpt = None,
 ) -> int:
     """Write CloudWatch alarms and a dashboard for a scenario's SLOs; --apply creates them."""
     from scaling_lab.alarms import apply_plan, cloudformation, monitoring_plan, terraform_json
+    from scaling_lab.cli.paths import writable_dir
     from scaling_lab.scenario.loader import find_scenario, load_scenario
     from scaling_lab.system import load_system
 
+    writable_dir(out_dir, "--out")
     path = find_scenario(scenario)
     sc = load_scenario(path)
     sysconf = load_system(system or sc.system, relative_to=path)

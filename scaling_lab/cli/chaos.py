@@ -23,6 +23,7 @@ from scaling_lab.cli.options import (
     MaxRateOpt,
     PreflightOpt,
     YesOpt,
+    check_backend,
     opt,
 )
 from scaling_lab.cli.output import err, out
@@ -136,7 +137,8 @@ def _run(
         ),
     ] = "auto",
     backend: Annotated[
-        str, opt("--backend", "local target: embedded | localstack | auto")
+        str,
+        opt("--backend", "local target: embedded | localstack | auto", callback=check_backend),
     ] = "embedded",
     arrivals: Annotated[
         str | None,
@@ -154,6 +156,7 @@ def _run(
     and after each fault (intervals over --runs), write the result and journal.json; exit 98
     when it does not hold."""
     from scaling_lab.chaos.loader import load_experiment
+    from scaling_lab.load.plan import normalize_target
     from scaling_lab.load.scale import local_budget, resolve_scale
 
     if target == "model":
@@ -195,6 +198,7 @@ def _run(
             as_json=as_json,
         )
     if target.startswith(("http://", "https://")):
+        normalize_target(target)  # the port and form, before a dry run prints its plan
         if runs != 1:
             raise InputError("--runs: a staging run runs once; drop --runs")
         factor = 1.0 if scale == "auto" else resolve_scale(scale, 0.0, 0.0)

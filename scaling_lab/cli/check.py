@@ -8,11 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from scaling_lab.cli.options import ForceOpt, finite_in
 from scaling_lab.cli.output import err, out
-from scaling_lab.cli.paths import writable_file
 from scaling_lab.errors import ExitCode
+from scaling_lab.scenario.limits import MAX_RATE_PER_S
 
 __all__ = ["register"]
+
+MAX_LATENCY_MS = 3_600_000.0  # an hour: no request the gate judges takes longer
+LATENCY_LIMIT = finite_in(0, MAX_LATENCY_MS, above_low=True, unit=" ms")
 
 
 def _check(
@@ -22,13 +26,19 @@ def _check(
     p95_ms: Annotated[
         float | None,
         typer.Option(
-            "--p95-ms", help="fail when overall p95 exceeds this", envvar="SCALING_LAB_P95_MS"
+            "--p95-ms",
+            help="fail when overall p95 exceeds this",
+            envvar="SCALING_LAB_P95_MS",
+            callback=LATENCY_LIMIT,
         ),
     ] = None,
     p99_ms: Annotated[
         float | None,
         typer.Option(
-            "--p99-ms", help="fail when overall p99 exceeds this", envvar="SCALING_LAB_P99_MS"
+            "--p99-ms",
+            help="fail when overall p99 exceeds this",
+            envvar="SCALING_LAB_P99_MS",
+            callback=LATENCY_LIMIT,
         ),
     ] = None,
     error_rate: Annotated[
@@ -37,6 +47,7 @@ def _check(
             "--error-rate",
             help="fail when the error rate exceeds this (0.001 = 0.1 %)",
             envvar="SCALING_LAB_ERROR_RATE",
+            callback=finite_in(0, 1),
         ),
     ] = None,
     min_throughput: Annotated[
@@ -45,6 +56,7 @@ def _check(
             "--min-throughput",
             help="fail below this many successful req/s",
             envvar="SCALING_LAB_MIN_THROUGHPUT",
+            callback=finite_in(0, MAX_RATE_PER_S, unit=" req/s"),
         ),
     ] = None,
     junit: Annotated[
@@ -61,12 +73,17 @@ def _check(
             envvar="SCALING_LAB_SCENARIO_THRESHOLDS",
         ),
     ] = True,
+    force: ForceOpt = False,
 ) -> int:
     """Gate a result: a table of verdicts; exit 99 when any check fails."""
+    from scaling_lab.cli.paths import output_file
+    from scaling_lab.junit import MARKER
     from scaling_lab.load.gate import GateLimits, gate, junit_xml
     from scaling_lab.report.terminal import verdict_text
     from scaling_lab.store import resolve_result
 
+    if junit is not None:
+        output_file(junit, "--junit", force=force, written_by=MARKER)
     res = resolve_result(result)
     limits = GateLimits(
         p95_ms=p95_ms, p99_ms=p99_ms, error_rate=error_rate, min_throughput_per_s=min_throughput
@@ -88,7 +105,6 @@ def _check(
             "it cannot pass the gate"
         )
     if junit is not None:
-        writable_file(junit, "--junit")
         junit.write_text(junit_xml(res, verdicts), encoding="utf-8")
         err.print(f"wrote {junit}")
     if not verdicts:

@@ -31,9 +31,11 @@ def _collect(
 ) -> int:
     """Fold k6 runners' samples into one result (exact merged percentiles); exit 99 if its
     thresholds fail."""
+    from scaling_lab.cli.paths import writable_dir
     from scaling_lab.inputs import load_inputs
     from scaling_lab.load.segments import collect_result
 
+    writable_dir(out_dir, "--out")
     inputs = load_inputs(scenario, system)
     result = collect_result(inputs.scenario, inputs.system, files, target=target, scale=scale)
     dest = results.save(result, out_dir)

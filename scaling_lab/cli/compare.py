@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from scaling_lab.cli.options import ForceOpt
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import ExitCode, InputError
+
+if TYPE_CHECKING:
+    from scaling_lab.result.models import RunResult
 
 __all__ = ["register"]
 
@@ -53,6 +57,7 @@ def _compare(
     ] = None,
 ) -> int:
     """Compare a predicted with an observed result; exit 99 when out of tolerance."""
+    from scaling_lab.cli.paths import writable_dir
     from scaling_lab.compare import (
         compare,
         comparison_markdown,
@@ -62,16 +67,15 @@ def _compare(
     )
     from scaling_lab.store import resolve_result
 
+    if out_dir is not None:
+        writable_dir(out_dir, "--out")  # before the comparison is printed, not after
     phases = tuple(exclude_phase or ())
     for ph in phases:
         if ph not in ("before", "during", "after", "run"):
             raise InputError(f"--exclude-phase {ph!r}: expected before, during, after or run")
-    cmp = compare(
-        resolve_result(predicted),
-        resolve_result(observed),
-        load_tolerances(tolerances),
-        exclude_phases=phases,
-    )
+    pred, obs = resolve_result(predicted), resolve_result(observed)
+    _check_pair(pred, obs)
+    cmp = compare(pred, obs, load_tolerances(tolerances), exclude_phases=phases)
     for note in cmp.notes:
         err.print(f"[yellow]note:[/yellow] {note}")
     out.print(comparison_table(cmp, only_gated=not all_lines))
@@ -83,6 +87,26 @@ def _compare(
     verdict = "[bold green]PASS[/]" if cmp.passed else f"[bold red]FAIL[/] ({len(cmp.failed)})"
     out.print(f"verdict: {verdict}")
     return ExitCode.OK if cmp.passed else ExitCode.THRESHOLDS_FAILED
+
+
+def _check_pair(predicted: RunResult, observed: RunResult) -> None:
+    """A prediction first, then another run of the same scenario: swapped arguments, one run
+    twice or two scenarios would be judged and pass or fail for nothing."""
+    from scaling_lab.result.models import ResultKind
+
+    if predicted.run_id == observed.run_id:
+        raise InputError(f"compare: {predicted.run_id} given twice; compare two runs")
+    if predicted.kind is not ResultKind.PREDICTED:
+        swapped = " (swapped?)" if observed.kind is ResultKind.PREDICTED else ""
+        raise InputError(
+            f"compare: the first result, {predicted.run_id}, is {predicted.kind.value}; "
+            f"expected a prediction first, then the observation{swapped}"
+        )
+    if predicted.scenario.name != observed.scenario.name:
+        raise InputError(
+            f"compare: the prediction is of scenario {predicted.scenario.name!r}, "
+            f"{observed.run_id} of {observed.scenario.name!r}"
+        )
 
 
 def _calibrate(
@@ -101,17 +125,26 @@ def _calibrate(
             "-o", "--output", help="new system file to write", envvar="SCALING_LAB_OUTPUT"
         ),
     ] = Path("calibrated.yaml"),
+    force: ForceOpt = False,
 ) -> int:
-    """Fit service times (and auto-scaling delay) from an observed run into a new system file."""
-    from scaling_lab.compare.calibrate import calibrate, write_system_file
+    """Fit service times (and auto-scaling delay) from an observed run into a new system file
+    (never over a file it did not write, or over the system file it read, without --force)."""
+    from scaling_lab.cli.paths import output_file
+    from scaling_lab.compare.calibrate import HEADER, calibrate, write_system_file
     from scaling_lab.result.io import load_result
     from scaling_lab.result.models import ResultKind
     from scaling_lab.system import load_system
+    from scaling_lab.system.loader import find_system
 
+    system_file = find_system(system) if system else None
+    inputs = [("observed result", observed)]
+    if system_file is not None:
+        inputs.append(("--system file", system_file))
+    output_file(output, "--output", force=force, written_by=HEADER, inputs=inputs)
     res = load_result(observed)
     if res.kind is not ResultKind.OBSERVED:
         raise InputError(f"{observed}: calibrate needs an observed result, got {res.kind.value}")
-    base = load_system(system) if system else res.system
+    base = load_system(system_file) if system_file else res.system
     cal = calibrate(res, base)
     path = write_system_file(cal, output, f"run {res.run_id}")
     for k, v in cal.fitted.items():

@@ -98,6 +98,7 @@ def _schema(
 ) -> int:
     """Print the JSON Schema of scenario, system, result or experiment files (for editors)."""
     from scaling_lab.chaos.models import Experiment
+    from scaling_lab.cli.paths import writable_dir
     from scaling_lab.result.models import RunResult
 
     models: dict[str, Any] = {
@@ -110,10 +111,11 @@ def _schema(
         raise InputError(
             f"schema: unknown kind {kind!r}; expected scenario, system, result or experiment"
         )
+    if out_dir is not None:
+        writable_dir(out_dir, "--out", create=True)
     schema = models[kind].model_json_schema(by_alias=True)
     text = json.dumps(schema, indent=2)
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
         target = out_dir / f"{kind}.schema.json"
         target.write_text(text + "\n", encoding="utf-8")
         err.print(f"wrote {target}")

@@ -36,7 +36,10 @@ def _history(
         str | None, typer.Option("--kind", help="predicted | observed", envvar="SCALING_LAB_KIND")
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", help="newest N runs", envvar="SCALING_LAB_LIMIT")
+        int,
+        typer.Option(
+            "--limit", help="newest N runs", envvar="SCALING_LAB_LIMIT", min=1, max=1_000_000
+        ),
     ] = 20,
     store: StoreOpt = None,
     as_json: JsonOpt = False,

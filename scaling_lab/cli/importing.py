@@ -7,10 +7,13 @@ from typing import Annotated
 
 import typer
 
+from scaling_lab.cli.options import ForceOpt
 from scaling_lab.cli.output import err, out
-from scaling_lab.errors import ExitCode, InputError, Problem, ValidationFailed
+from scaling_lab.errors import ExitCode, Problem, ValidationFailed
 
 __all__ = ["register"]
+
+HEADER = "# Imported by `scaling-lab import terraform` from"  # the first line of what it writes
 
 import_app = typer.Typer(help="Write a system file from infrastructure code.", no_args_is_help=True)
 
@@ -40,15 +43,18 @@ def _terraform(
             envvar="SCALING_LAB_FUNCTION",
         ),
     ] = None,
+    force: ForceOpt = False,
 ) -> int:
     """Read Lambda, front door, DynamoDB and auto scaling settings; unknown values are
-    reported, not guessed."""
+    reported, not guessed (never written over a file it did not write without --force)."""
     import yaml
     from pydantic import ValidationError
 
+    from scaling_lab.cli.paths import output_file
     from scaling_lab.importers import import_terraform
     from scaling_lab.system.models import SystemConfig
 
+    output_file(output, "--output", force=force, written_by=HEADER, inputs=[("Terraform", source)])
     system_name = name or output.stem
     result = import_terraform(source, name=system_name, function=function)
     try:
@@ -60,13 +66,10 @@ def _terraform(
                 for e in exc.errors()
             ]
         ) from None
-    header = ["# Imported by `scaling-lab import terraform` from " + str(source) + "."]
+    header = [f"{HEADER} {source}."]
     header += ["# Fields not in Terraform keep the system model's defaults."]
     header += [f"# note: {n}" for n in result.notes]
     text = "\n".join(header) + "\n" + yaml.safe_dump(result.system, sort_keys=False)
-    if output.exists() and output.is_dir():
-        raise InputError(f"-o {output}: is a directory")
-    output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
     for n in result.notes:
         err.print(f"[yellow]note:[/yellow] {n}", highlight=False)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from scaling_lab.cli.options import AllowProductionOpt, SystemOpt, opt
+from scaling_lab.cli.options import AllowProductionOpt, ForceOpt, SystemOpt, opt
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import ExitCode, InputError
 
@@ -40,15 +40,19 @@ def _k6_operator(
         ),
     ] = None,
     allow_production: AllowProductionOpt = False,
+    force: ForceOpt = False,
 ) -> int:
     """Write a k6-operator TestRun (and its script ConfigMap) for a scenario."""
+    from scaling_lab.cli.paths import output_file
     from scaling_lab.inputs import load_inputs
-    from scaling_lab.load.operator import testrun_manifest, testrun_name, testrun_yaml
+    from scaling_lab.load.operator import MANAGED_BY, testrun_manifest, testrun_name, testrun_yaml
     from scaling_lab.load.plan import check_plan
     from scaling_lab.load.runner import prepare
     from scaling_lab.result.builder import new_run_id
     from scaling_lab.result.models import ResultKind
 
+    if output is not None:
+        output_file(output, "--output", force=force, written_by=MANAGED_BY)
     inputs = load_inputs(scenario, system)
     sc, sysconf = inputs.scenario, inputs.system
     if target == "local":
@@ -73,7 +77,6 @@ def _k6_operator(
     if output is None:
         out.print(text, markup=False, highlight=False, end="")
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
     run_name = testrun_name(scaled.name, name)

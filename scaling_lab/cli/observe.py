@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from scaling_lab.cli.options import CloudWatchEndpointOpt, FunctionNameOpt
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import EnvironmentProblem, ExitCode, InputError
 
@@ -15,14 +16,7 @@ __all__ = ["register"]
 
 def _observe(
     result: Annotated[Path, typer.Argument(help="an observed result JSON (from `run`)")],
-    function_name: Annotated[
-        str,
-        typer.Option(
-            "--function-name",
-            help="the Lambda function behind the API",
-            envvar="SCALING_LAB_FUNCTION_NAME",
-        ),
-    ] = "triggers-api",
+    function_name: FunctionNameOpt = "triggers-api",
     queue_name: Annotated[
         str | None,
         typer.Option(
@@ -37,14 +31,7 @@ def _observe(
             "--region", help="AWS region (default: the system file's)", envvar="SCALING_LAB_REGION"
         ),
     ] = None,
-    endpoint_url: Annotated[
-        str | None,
-        typer.Option(
-            "--endpoint-url",
-            help="CloudWatch endpoint (emulators)",
-            envvar="SCALING_LAB_CLOUDWATCH_ENDPOINT",
-        ),
-    ] = None,
+    endpoint_url: CloudWatchEndpointOpt = None,
     period_s: Annotated[
         int,
         typer.Option(
@@ -65,9 +52,10 @@ def _observe(
     from scaling_lab.observe.workflow import observe_run
     from scaling_lab.result.io import load_result, save_result
 
+    loaded = load_result(result)  # its errors name the file
     try:
         observed = observe_run(
-            load_result(result),
+            loaded,
             function_name=function_name,
             queue_name=queue_name,
             region=region,

@@ -2,8 +2,10 @@
 
 A folder option (``--out``, ``--data-dir``) must be a folder that exists or can be made and is
 writable; a file option (``--state-file``) must not be a folder and its folder must be
-writable. Problems are :class:`~scaling_lab.errors.InputError` naming the option (exit 2), so
-a run never starts only to fail at its end for want of a place to write.
+writable. An output file (:func:`output_file`: ``calibrate -o``, ``--junit``) never replaces
+a file scaling-lab did not write, or one the command reads, without ``--force``. Problems are
+:class:`~scaling_lab.errors.InputError` naming the option (exit 2), so a run never starts only
+to fail at its end for want of a place to write.
 
 :class:`StateLock` is the state file of ``up``: an exclusive lock (``fcntl.flock`` on
 ``<state>.lock``, released by the OS when the process dies, so a killed ``up`` leaves no stale
@@ -17,12 +19,13 @@ import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from scaling_lab.errors import InputError
 
-__all__ = ["StateLock", "writable_dir", "writable_file"]
+__all__ = ["StateLock", "output_file", "writable_dir", "writable_file"]
 
 
 def _why(exc: OSError) -> str:
@@ -60,6 +63,45 @@ def writable_file(path: Path, option: str) -> Path:
     writable_dir(path.parent if str(path.parent) else Path("."), option, create=True)
     if path.exists() and not os.access(path, os.W_OK):
         raise InputError(f"{option}: cannot write {path}: permission denied")
+    return path
+
+
+def _holds(path: Path, marker: str) -> bool:
+    """Whether the first 4 KiB of ``path`` hold ``marker`` (what scaling-lab writes there)."""
+    try:
+        with path.open("rb") as f:
+            return marker.encode() in f.read(4096)
+    except OSError:
+        return False
+
+
+def output_file(
+    path: Path,
+    option: str,
+    *,
+    force: bool,
+    written_by: str,
+    inputs: Sequence[tuple[str, Path]] = (),
+) -> Path:
+    """``path`` as a file this command may write (:func:`writable_file`), and without
+    ``force`` never a user's file: an existing file is replaced only when it holds
+    ``written_by`` (a file scaling-lab wrote there before), and never when it is one of
+    ``inputs`` (``(what, path)``: the files the command reads)."""
+    writable_file(path, option)
+    if force or not path.exists():
+        return path
+    for what, source in inputs:
+        with contextlib.suppress(OSError):
+            if os.path.samefile(path, source):
+                raise InputError(
+                    f"{option}: {path} is the {what} this reads; "
+                    "write elsewhere, or give --force to overwrite it"
+                )
+    if not _holds(path, written_by):
+        raise InputError(
+            f"{option}: {path} exists and was not written by scaling-lab; "
+            "give --force to overwrite it"
+        )
     return path
 
 

@@ -133,7 +133,9 @@ def _plan(
     )
     out = settings.out
     writable_dir(out, "--out")
-    inputs = load_inputs(scenario, settings.system)
+    from_file = system is None and plan_file is not None and settings.system is not None
+    system_from = f"{plan_file}: system" if from_file else "--system"
+    inputs = load_inputs(scenario, settings.system, system_from=system_from)
     base = settings.base_system(inputs.system)
     check_dimensions(base, settings.dimensions)
     dims = [ld.dimension for ld in settings.dimensions]

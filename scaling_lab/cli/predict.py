@@ -40,7 +40,8 @@ def _predict(
         ),
     ] = None,
     scale: Annotated[
-        float, opt("--scale", "multiply every rate and capacity (durations kept)")
+        float,
+        opt("--scale", "multiply every rate and capacity (durations kept)", min=1e-6, max=1000),
     ] = 1.0,
     out_dir: Annotated[Path, opt("--out", "folder for <run_id>.json")] = Path("runs"),
     as_json: Annotated[bool, opt("--json", "print the summary as JSON")] = False,

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from scaling_lab.cli.options import JsonOpt, StoreOpt, opt
+from scaling_lab.cli.options import ForceOpt, JsonOpt, StoreOpt, finite_in, opt
 from scaling_lab.cli.output import err, out, wide
 from scaling_lab.errors import ExitCode
 
@@ -32,7 +32,14 @@ def _regress(
         opt("--baseline", "baseline run (repeat to pool reruns; default: the scenario's baseline)"),
     ] = None,
     threshold: Annotated[str, opt("--threshold", "degradation that counts, e.g. 5%")] = "5%",
-    confidence: Annotated[float, opt("--confidence", "confidence level of the intervals")] = 0.95,
+    confidence: Annotated[
+        float,
+        opt(
+            "--confidence",
+            "confidence level of the intervals, 0.5 up to (not including) 1",
+            callback=finite_in(0.5, 1, below_high=True),
+        ),
+    ] = 0.95,
     junit: Annotated[Path | None, opt("--junit", "write a JUnit XML report here")] = None,
     allow_unlike: Annotated[
         bool,
@@ -43,13 +50,18 @@ def _regress(
     ] = False,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
+    force: ForceOpt = False,
 ) -> int:
     """Compare a run (or reruns) with its baseline; exit 99 on a supported degradation over
     the threshold."""
+    from scaling_lab.cli.paths import output_file
+    from scaling_lab.junit import MARKER
     from scaling_lab.store import open_store, parse_threshold_pct
     from scaling_lab.store.gate import regression_gate
     from scaling_lab.store.junit import junit_xml
 
+    if junit is not None:
+        output_file(junit, "--junit", force=force, written_by=MARKER)
     thr = parse_threshold_pct(threshold)
     with open_store(store) as st:
         outcome = regression_gate(
@@ -68,7 +80,6 @@ def _regress(
             + "): a difference may be the set-up, not a regression"
         )
     if junit is not None:
-        junit.parent.mkdir(parents=True, exist_ok=True)
         junit.write_text(junit_xml(report), encoding="utf-8")
     if as_json:
         out.print_json(json.dumps(report.to_dict()))

@@ -39,11 +39,13 @@ def _report(
 ) -> int:
     """Write PERFORMANCE_BASELINE.md (CAPACITY_PLAN.md for plans alone), plots/*.png and
     report.html (plots embedded)."""
+    from scaling_lab.cli.paths import writable_dir
     from scaling_lab.report import find_plan, load_plan, pick_primary, write_report
     from scaling_lab.report.chaos_section import find_chaos_run, load_chaos_run
     from scaling_lab.result import load_result
     from scaling_lab.store import open_store, resolve_result
 
+    writable_dir(out_dir, "--out")
     plan_paths = {r: find_plan(r) for r in runs}
     plans = [load_plan(p) for p in plan_paths.values() if p is not None]
     runs = [r for r, p in plan_paths.items() if p is None]

@@ -13,6 +13,7 @@ from scaling_lab.cli import results
 from scaling_lab.cli.options import (
     AllowProductionOpt,
     ApiKeyOpt,
+    ForceOpt,
     K6Opt,
     KeepSamplesOpt,
     MaxRateOpt,
@@ -26,10 +27,11 @@ from scaling_lab.cli.options import (
     SystemOpt,
     VusOpt,
     YesOpt,
+    check_backend,
     opt,
 )
 from scaling_lab.cli.output import err, out
-from scaling_lab.cli.paths import writable_dir
+from scaling_lab.cli.paths import output_file, writable_dir
 from scaling_lab.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -58,7 +60,12 @@ def _run(
         Path, opt("--out", "folder for <run_id>.json and <run_id>/ (script, k6 log)")
     ] = Path("runs"),
     backend: Annotated[
-        str, opt("--backend", "local stack backend: embedded | localstack | auto")
+        str,
+        opt(
+            "--backend",
+            "local stack backend: embedded | localstack | auto",
+            callback=check_backend,
+        ),
     ] = ("embedded"),
     max_rate: MaxRateOpt = None,
     yes: YesOpt = False,
@@ -84,6 +91,7 @@ def _run(
         opt("--k6-summary/--no-k6-summary", "print a k6-style end-of-run summary (of all runners)"),
     ] = True,
     preflight: PreflightOpt = True,
+    force: ForceOpt = False,
 ) -> int:
     """Replay a scenario with k6 (local stack or URL); exit 99 if its thresholds fail."""
     from scaling_lab.inputs import load_inputs
@@ -93,6 +101,10 @@ def _run(
 
     if not dry_run:
         writable_dir(out_dir, "--out")  # before anything starts, not after the run
+        if csv_path is not None:
+            from scaling_lab.report.series_csv import HEADER_MARKER
+
+            output_file(csv_path, "--csv", force=force, written_by=HEADER_MARKER)
     if scale == "auto" and target != "local":
         raise InputError("--scale auto: only for --target local; give a number for a URL")
     resolve_scale(scale, 0.0, 0.0)  # a bad number is refused before anything is read
@@ -106,10 +118,10 @@ def _run(
     )
     for line in plan.lines():
         err.print(f"  {line}")
-    if dry_run:
+    if dry_run:  # refused before the script is printed, as a run would be
+        check_plan(plan, max_rate=max_rate, confirmed=True, allow_production=allow_production)
         out.print(script, markup=False, highlight=False, end="")
         err.print("dry run: nothing sent")
-        check_plan(plan, max_rate=max_rate, confirmed=True, allow_production=allow_production)
         return ExitCode.OK
     if plan.target != LOCAL:
         api_key = authorize_url_run(

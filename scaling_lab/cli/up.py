@@ -10,12 +10,10 @@ from typing import Annotated, Any
 
 import typer
 
-from scaling_lab.cli.options import opt
+from scaling_lab.cli.options import check_backend, opt
 from scaling_lab.cli.output import err, out
 from scaling_lab.cli.paths import StateLock, writable_dir
 from scaling_lab.errors import ExitCode, InputError
-
-BACKENDS = ("auto", "embedded", "localstack")
 
 __all__ = ["DEFAULT_STATE_FILE", "register"]
 
@@ -35,6 +33,7 @@ def _up(
         opt(
             "--backend",
             "auto (LocalStack if Docker is reachable, else embedded) | embedded | localstack",
+            callback=check_backend,
         ),
     ] = "auto",
     port: Annotated[
@@ -86,8 +85,6 @@ def _up(
     """
     from emulator.stack import Stack
 
-    if backend not in BACKENDS:
-        raise InputError(f"--backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
     if persist and backend == "localstack":
         raise InputError("--persist: only for the embedded backend")
     system_config: Any = None

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from scaling_lab.cli.options import SetOpt, SystemOpt
+from scaling_lab.cli.options import SetOpt, SystemOpt, check_backend
 from scaling_lab.cli.output import err, out
 from scaling_lab.errors import ExitCode
 from scaling_lab.scenario.limits import MAX_SEED
@@ -54,7 +54,10 @@ def _verify(
     backend: Annotated[
         str,
         typer.Option(
-            "--backend", help="auto | embedded | localstack", envvar="SCALING_LAB_BACKEND"
+            "--backend",
+            help="auto | embedded | localstack",
+            envvar="SCALING_LAB_BACKEND",
+            callback=check_backend,
         ),
     ] = "embedded",
     api_key: Annotated[
@@ -89,9 +92,11 @@ def _verify(
     ] = False,
 ) -> int:
     """Predict a scenario, run it for real, compare the two and write a short report."""
+    from scaling_lab.cli.paths import writable_dir
     from scaling_lab.verify import VerifyOptions, verify
     from scaling_lab.verify.render import ConsoleListener, verdict_table
 
+    writable_dir(out_dir, "--out")  # before the prediction and the capacity probe
     options = VerifyOptions(
         target=target,
         scale=scale,

@@ -24,7 +24,9 @@ from scaling_lab.scenario.models import Endpoint
 from scaling_lab.system.distributions import LogNormal
 from scaling_lab.system.models import SystemConfig
 
-__all__ = ["Calibration", "calibrate", "write_system_file"]
+__all__ = ["HEADER", "Calibration", "calibrate", "write_system_file"]
+
+HEADER = "# Calibrated by scaling-lab from"  # the first line of every file calibrate writes
 
 Z95 = 1.6448536269514722  # standard normal 95th percentile
 MIN_REQUESTS = 100
@@ -139,7 +141,7 @@ def calibrate(observed: RunResult, system: SystemConfig) -> Calibration:
 def write_system_file(cal: Calibration, path: Path, source: str) -> Path:
     data = cal.system.model_dump(by_alias=True, mode="json", exclude_none=True)
     data["name"] = Path(path).stem if _valid_name(Path(path).stem) else data["name"]
-    header = [f"# Calibrated by scaling-lab from {source}.", "# Fitted values and their sources:"]
+    header = [f"{HEADER} {source}.", "# Fitted values and their sources:"]
     header += [f"#   {k}: {v}" for k, v in cal.fitted.items()] or ["#   (none)"]
     header += ["# Kept from the input system file:"]
     header += [f"#   {k}: {v}" for k, v in cal.kept.items()]

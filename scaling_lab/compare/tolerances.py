@@ -5,9 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from scaling_lab.errors import ValidationFailed
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["DEFAULT_TOLERANCES", "JudgeMode", "Tolerance", "Tolerances", "load_tolerances"]
 
@@ -123,10 +121,7 @@ DEFAULT_TOLERANCES = Tolerances()
 def load_tolerances(path: Path | None) -> Tolerances:
     if path is None:
         return DEFAULT_TOLERANCES
-    from scaling_lab.scenario.loader import problems_from, read_yaml
+    from scaling_lab.scenario.loader import model_from_data, read_yaml
 
-    data = read_yaml(Path(path))
-    try:
-        return Tolerances.model_validate(data)
-    except ValidationError as exc:
-        raise ValidationFailed(problems_from(exc, str(path))) from None
+    # validated as scenario files are: every number finite (rel: .inf is no tolerance)
+    return model_from_data(read_yaml(Path(path)), str(path), Tolerances)

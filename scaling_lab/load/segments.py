@@ -252,10 +252,14 @@ def fold_csv_files(
     for path in files:
         agg = LockedAggregator(builder, eps, lock, duration_s=duration_s)
         opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8", errors="replace") as f:
-            while chunk := f.read(1 << 20):
-                agg.feed(chunk)
-        agg.finish()
+        try:
+            with opener(path, "rt", encoding="utf-8", errors="replace") as f:
+                while chunk := f.read(1 << 20):
+                    agg.feed(chunk)
+            agg.finish()
+        except (OSError, EOFError, ValueError, IndexError) as exc:  # BadGzipFile is an OSError
+            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputError(f"{path}: not a k6 CSV sample file ({why})") from None
         members.append(agg)
     return AggregatorGroup(members)
 
@@ -291,8 +295,13 @@ def collect_result(
     )
     group = fold_csv_files(builder, [ep.value for ep in scaled.mix.fractions()], files)
     empty = [str(f) for f, m in zip(files, group.members, strict=True) if m.start_ms is None]
+    if not any(m.requests for m in group.members):
+        empty = [str(f) for f in files]  # samples, but none of this scenario's endpoints
     if empty:
-        builder.notes.append(f"no k6 samples in: {', '.join(empty)}")
+        raise InputError(
+            f"collect: no k6 samples of this scenario's endpoints in: {', '.join(empty)} "
+            "(expected k6 --out csv output; leave such a file out to collect the others)"
+        )
     if group.dropped:
         builder.notes.append(f"{group.dropped} iterations dropped by the runners")
     note = group.page_note()

@@ -6,13 +6,23 @@ on all of them."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Protocol, TypeVar
 
 from scaling_lab.errors import EnvironmentProblem, InputError
 
-__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "check_executor", "make_executor"]
+__all__ = [
+    "DaskExecutor",
+    "Executor",
+    "LocalExecutor",
+    "check_executor",
+    "make_executor",
+    "max_local_workers",
+]
+
+WORKERS_PER_CORE = 4  # local:N above this many processes per core only adds forks and memory
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -61,6 +71,8 @@ class DaskExecutor:
                 raise EnvironmentProblem(
                     f"--executor dask: no Dask scheduler at {address} ({exc})"
                 ) from None
+            except ValueError as exc:  # an address distributed cannot parse
+                raise InputError(f"--executor dask: {address}: {exc}") from None
         self._client = client
         self._own = address is not None
         self.name = f"dask ({address or 'client'})"
@@ -75,17 +87,50 @@ class DaskExecutor:
             self._client.close()  # type: ignore[attr-defined]
 
 
+def max_local_workers() -> int:
+    """The most processes ``local:N`` may ask for: :data:`WORKERS_PER_CORE` per core (trials
+    are CPU-bound, so more only costs forks and memory; a huge N was a fork storm)."""
+    return WORKERS_PER_CORE * (os.cpu_count() or 1)
+
+
 def check_executor(spec: str) -> str | None:
     """What is wrong with an executor spec, or None."""
     if spec in ("local", "serial"):
         return None
     if spec.startswith("local:"):
         n = spec.removeprefix("local:")
-        return None if n.isdigit() and int(n) >= 1 else "expected local:N with N >= 1"
+        digits = n.lstrip("0")
+        if not (n.isascii() and n.isdigit() and digits):
+            return "expected local:N with N >= 1"
+        cap = max_local_workers()
+        if len(digits) > len(str(cap)) or int(digits) > cap:  # no int() of a 5,000-digit N
+            return (
+                f"local:N is at most {cap} processes on this machine "
+                f"({WORKERS_PER_CORE} per core, {os.cpu_count() or 1} cores)"
+            )
+        return None
     if spec.startswith("dask://"):
-        hostport = spec.removeprefix("dask://")
-        return None if hostport and ":" in hostport else "expected dask://HOST:PORT"
+        return _dask_problem(spec.removeprefix("dask://"))
     return "expected local, local:N, serial or dask://HOST:PORT"
+
+
+_DASK_HOST = re.compile(r"[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]")
+
+
+def _dask_problem(hostport: str) -> str | None:
+    """What is wrong with the HOST:PORT of ``dask://HOST:PORT`` (an IPv6 host in brackets,
+    ``dask://[::1]:8786``), or None."""
+    host, sep, port = hostport.rpartition(":")
+    if not sep:
+        return "expected dask://HOST:PORT"
+    if not _DASK_HOST.fullmatch(host):
+        return (
+            f"expected dask://HOST:PORT; host {host!r} is not a host name or address "
+            "(an IPv6 address in brackets: dask://[::1]:8786)"
+        )
+    if not (port.isascii() and port.isdigit() and len(port) <= 5 and 1 <= int(port) <= 65535):
+        return f"expected dask://HOST:PORT; port {port!r} is not 1..65535"
+    return None
 
 
 def make_executor(spec: str | None) -> Executor:

@@ -16,6 +16,7 @@ import yaml
 
 from scaling_lab.errors import InputError
 from scaling_lab.jsontypes import JsonValue
+from scaling_lab.scenario.loader import parse_yaml_value
 
 __all__ = ["Dimension", "parse_choice", "parse_range", "range_values"]
 
@@ -89,8 +90,5 @@ def parse_choice(text: str) -> Dimension:
     raw = [v.strip() for v in spec.split(",")]
     if not all(raw):
         raise InputError(f"--choice {text!r}: expected path=a,b[,c...]")
-    try:
-        values = tuple(yaml.safe_load(v) for v in raw)
-    except yaml.YAMLError as exc:
-        raise InputError(f"--choice {text!r}: a value is not valid YAML ({exc})") from None
+    values = tuple(parse_yaml_value(v, f"--choice {text!r}") for v in raw)
     return Dimension(paths, values, monotone=False)

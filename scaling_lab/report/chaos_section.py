@@ -8,7 +8,6 @@ the chaos package: any journal with those keys renders)."""
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from scaling_lab.errors import InputError
-from scaling_lab.jsontypes import JsonObject
+from scaling_lab.jsontypes import JsonObject, parse_json
 from scaling_lab.report.document import Block, Bullets, Figure, Para, Section, Table
 from scaling_lab.result.models import RunResult
 
@@ -56,11 +55,11 @@ def read_journal(path: Path) -> JsonObject:
     """A journal file, or the journal.json in a run folder; one-line errors otherwise."""
     p = path / JOURNAL if path.is_dir() else path
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = parse_json(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"{path}: no such journal (a journal.json or its run folder)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{p}: not a readable journal ({exc.__class__.__name__})") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{p}: not a readable journal ({str(exc).splitlines()[0]})") from None
     if not isinstance(data, dict) or not isinstance(data.get("steady_states"), dict):
         raise InputError(f"{p}: steady_states: missing; not a chaos journal")
     return data

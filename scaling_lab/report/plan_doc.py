@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
 
 from scaling_lab.errors import InputError, ValidationFailed
+from scaling_lab.jsontypes import parse_json
 from scaling_lab.scenario.limits import MAX_FILE_BYTES
 from scaling_lab.scenario.loader import problems_from
 
@@ -109,8 +109,8 @@ def find_plan(ref: str) -> Path | None:
     try:
         if path.stat().st_size > _PEEK_BYTES:  # a plan of thousands of candidates is smaller
             return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        data = parse_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
     return (
         path if isinstance(data, dict) and "candidates" in data and "dimensions" in data else None
@@ -122,10 +122,10 @@ def load_plan(path: Path) -> PlanDoc:
     try:
         if path.stat().st_size > MAX_FILE_BYTES * 64:
             raise InputError(f"{path}: larger than {MAX_FILE_BYTES * 64:,} bytes; not a plan")
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    except (UnicodeDecodeError, ValueError) as exc:
+    except ValueError as exc:
         raise InputError(f"{path}: not a JSON plan ({str(exc).splitlines()[0]})") from None
     try:
         return PlanDoc.model_validate(data)

@@ -17,7 +17,7 @@ from scaling_lab.aws.metrics import RESULT_FIGURES
 from scaling_lab.result.histogram import LatencyHistogram
 from scaling_lab.result.models import EndpointSecond, ErrorCounts, RunResult, SecondSample
 
-__all__ = ["LOCUST_COLUMNS", "series_csv", "write_series_csv"]
+__all__ = ["HEADER_MARKER", "LOCUST_COLUMNS", "series_csv", "write_series_csv"]
 
 PERCENTILES = (50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100)
 LOCUST_COLUMNS = [
@@ -45,6 +45,7 @@ EXTRA_COLUMNS = [
     "client_errors",
     *RESULT_FIGURES,
 ]
+HEADER_MARKER = f"{LOCUST_COLUMNS[-1]},{EXTRA_COLUMNS[0]}"  # Locust's columns, then ours
 _ROUTES = {
     "post_events": ("POST", "/v1/events"),
     "get_inbox": ("GET", "/v1/inbox"),

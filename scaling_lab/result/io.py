@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from scaling_lab.errors import InputError, ValidationFailed
+from scaling_lab.jsontypes import parse_json
 from scaling_lab.result.models import SCHEMA_VERSION, RunResult
 
 __all__ = ["dump_result", "load_result", "save_result"]
@@ -52,10 +52,10 @@ def load_result(path: Path | str) -> RunResult:
                 f"{path} is a folder with {len(candidates)} JSON files ({names}); name one"
             )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"result file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: bad JSON or UTF-8, too deep, huge int
         raise InputError(f"{path}: not a result file ({exc})") from None
     if not isinstance(data, dict) or "schema_version" not in data:
         raise InputError(f"{path}: not a scaling-lab result (no schema_version)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from scaling_lab.errors import InputError, Problem, ValidationFailed
-from scaling_lab.jsontypes import JsonObject
+from scaling_lab.jsontypes import JsonObject, JsonValue
 from scaling_lab.scenario.limits import (
     MAX_FILE_BYTES,
     MAX_YAML_DEPTH,
@@ -33,6 +34,7 @@ __all__ = [
     "list_scenario_files",
     "load_scenario",
     "model_from_data",
+    "parse_yaml_value",
     "read_yaml",
     "resolve_file",
     "scenarios_dir",
@@ -85,9 +87,17 @@ class _BoundedLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+_WALKING = (-1, -1)  # in the memo while a node's children are walked
+
+
 def _expanded_size(node: Any, memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
-    """(nodes, depth) of ``node`` with every alias expanded; linear in the composed graph."""
+    """(nodes, depth) of ``node`` with every alias expanded; linear in the composed graph.
+    The walk is in document order, so an alias's node is already in ``memo``, unless the
+    alias is inside the node it refers to (``a: &a [*a]``: no finite expansion), which is
+    :class:`_Refused`."""
     known = memo.get(id(node))
+    if known == _WALKING:
+        raise _Refused("recursive alias: the node anchored here contains itself", node.start_mark)
     if known is not None:
         return known
     children: list[Any] = []
@@ -95,6 +105,7 @@ def _expanded_size(node: Any, memo: dict[int, tuple[int, int]]) -> tuple[int, in
         children = list(node.value)
     elif isinstance(node, yaml.MappingNode):
         children = [n for pair in node.value for n in pair]
+    memo[id(node)] = _WALKING
     size, depth = 1, 1
     for child in children:
         child_size, child_depth = _expanded_size(child, memo)
@@ -136,6 +147,9 @@ def resolve_file(
         for candidate in tried:
             if candidate.is_file():
                 return candidate
+        folder_given = next((t for t in tried if t.is_dir()), None)
+        if folder_given is not None:
+            raise InputError(f"{kind} file {folder_given} is a folder; expected a file")
         raise InputError(f"{kind} file not found: {' or '.join(str(t) for t in tried)}")
     folders = folder if isinstance(folder, list) else [folder]
     for f in folders:
@@ -152,8 +166,51 @@ def find_scenario(ref: str | Path) -> Path:
     return resolve_file(ref, scenarios_dir(), "scenario")
 
 
-def _problem(path: Path, message: str) -> ValidationFailed:
+def _problem(path: Path | str, message: str) -> ValidationFailed:
     return ValidationFailed([Problem(str(path), "", message)])
+
+
+def _parse_yaml(text: str, source: str) -> Any:
+    """The YAML document in ``text``, built by the bounded loader (unique keys, bounded depth
+    and alias expansion, no control characters); :class:`ValidationFailed` naming ``source``
+    (and the line) otherwise."""
+    loader: _BoundedLoader | None = None
+    try:
+        loader = _BoundedLoader(text)  # its reader refuses NUL and other control characters
+        node = loader.get_single_node()
+        if node is not None:
+            size, depth = _expanded_size(node, {})
+            if size > MAX_YAML_NODES or depth > MAX_YAML_DEPTH:
+                raise _problem(
+                    source,
+                    f"expands (through aliases) to {size:,} nodes {depth} levels deep; "
+                    f"at most {MAX_YAML_NODES:,} nodes and {MAX_YAML_DEPTH} levels",
+                )
+        data = None if node is None else loader.construct_document(node)
+    except yaml.reader.ReaderError as exc:  # no mark: a character position
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - text.rfind("\n", 0, exc.position)
+        problem = f"character #x{exc.character:04x} is not allowed ({exc.reason})"
+        raise _problem(source, f"invalid YAML at line {line}, column {column}: {problem}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise _problem(source, f"invalid YAML{where}: {problem}") from None
+    except (ValueError, OverflowError) as exc:  # e.g. an integer of more than 4,300 digits
+        detail = str(exc).splitlines()[0].split(";")[0]
+        raise _problem(source, f"invalid YAML value: {detail}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return data
+
+
+def parse_yaml_value(text: str, source: str) -> JsonValue:
+    """A value given on the command line (``--set``, ``--choice``), read as a file's YAML is:
+    one line naming ``source`` when it is not valid YAML."""
+    value: JsonValue = _parse_yaml(text, source)
+    return value
 
 
 def read_yaml(path: Path) -> JsonObject:
@@ -172,33 +229,15 @@ def read_yaml(path: Path) -> JsonObject:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _problem(path, f"not UTF-8 text (byte {exc.start})") from None
-    loader = _BoundedLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is not None:
-            size, depth = _expanded_size(node, {})
-            if size > MAX_YAML_NODES or depth > MAX_YAML_DEPTH:
-                raise _problem(
-                    path,
-                    f"expands (through aliases) to {size:,} nodes {depth} levels deep; "
-                    f"at most {MAX_YAML_NODES:,} nodes and {MAX_YAML_DEPTH} levels",
-                )
-        data = None if node is None else loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise _problem(path, f"invalid YAML{where}: {problem}") from None
-    except (ValueError, OverflowError) as exc:  # e.g. an integer of more than 4,300 digits
-        detail = str(exc).splitlines()[0].split(";")[0]
-        raise _problem(path, f"invalid YAML value: {detail}") from None
-    finally:
-        loader.dispose()
+    data = _parse_yaml(text, str(path))
     if data is None:
         raise _problem(path, "file is empty; expected a mapping")
     if not isinstance(data, dict):
         raise _problem(path, f"expected a mapping at the top, got {type(data).__name__}")
     return data
+
+
+_UNION_MEMBER = re.compile(r"[a-z][a-z0-9_-]*\[.*\]")  # str-enum[Endpoint], literal['all']
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
@@ -210,6 +249,8 @@ def _loc(loc: tuple[int | str, ...]) -> str:
             "function-"
         ):
             continue  # discriminator tags and validator wrappers, not user-visible fields
+        elif _UNION_MEMBER.fullmatch(part):
+            continue  # which member of a union pydantic tried: the same field
         else:
             out += f".{part}" if out else str(part)
     return out
@@ -244,7 +285,61 @@ def problems_from(error: ValidationError, source: str) -> list[Problem]:
         ):
             msg = f"{msg} (got {e['input']!r})"
         problems.append(Problem(source, _loc(e["loc"]), msg))
-    return problems
+    return _merge_union_members(problems, error.errors())
+
+
+def _union_member(loc: tuple[int | str, ...]) -> bool:
+    return any(isinstance(part, str) and _UNION_MEMBER.fullmatch(part) for part in loc)
+
+
+def _merge_union_members(problems: list[Problem], errors: list[Any]) -> list[Problem]:
+    """One problem per field: a value no member of a union takes (``Endpoint | 'all'``) gave
+    one error per member; they become one line listing every value expected."""
+    by_path: dict[str, list[int]] = {}
+    for i, p in enumerate(problems):
+        by_path.setdefault(p.path, []).append(i)
+    merged: list[Problem] = []
+    for i, p in enumerate(problems):
+        same = by_path[p.path]
+        if len(same) == 1 or not all(_union_member(errors[j]["loc"]) for j in same):
+            merged.append(p)
+        elif i == same[0]:  # the others are folded into the first
+            expected = [str((errors[j].get("ctx") or {}).get("expected", "")) for j in same]
+            got = f" (got {errors[i]['input']!r})" if "input" in errors[i] else ""
+            if all(expected):
+                message = f"Input should be {' or '.join(expected)}{got}"
+            else:
+                message = " or ".join(problems[j].message.removesuffix(got) for j in same) + got
+            merged.append(Problem(p.source, p.path, message))
+    return merged
+
+
+#: What each kind of file is called, and the top-level keys only that kind has.
+_FILE_KINDS = {
+    "Scenario": ("scenario", {"traffic"}, "give it as the scenario"),
+    "SystemConfig": (
+        "system file",
+        {"lambda", "dynamodb", "front_door", "sqs", "sdk"},
+        "give it with --system",
+    ),
+    "Experiment": (
+        "chaos experiment",
+        {"steady_state_hypothesis", "method"},
+        "run it with `chaos run`, check it with `chaos validate`",
+    ),
+}
+
+
+def _other_kind(data: JsonObject, model: type[BaseModel]) -> str | None:
+    """When ``data`` is plainly another kind of file than ``model`` reads (a system file given
+    as a scenario), one line saying so, instead of an "unknown key" for each of its keys."""
+    expected = _FILE_KINDS.get(model.__name__)
+    if expected is None or expected[1] & set(data):
+        return None
+    for name, (label, keys, hint) in _FILE_KINDS.items():
+        if name != model.__name__ and keys & set(data):
+            return f"this is a {label}, not a {expected[0]} ({hint})"
+    return None
 
 
 def model_from_data(data: JsonObject, source: str, model: type[M]) -> M:
@@ -253,6 +348,9 @@ def model_from_data(data: JsonObject, source: str, model: type[M]) -> M:
     try:
         value = model.model_validate(data)
     except ValidationError as exc:
+        other = _other_kind(data, model)
+        if other is not None:
+            raise ValidationFailed([Problem(source, "", other)]) from None
         raise ValidationFailed(problems_from(exc, source)) from None
     except RecursionError:
         raise ValidationFailed([Problem(source, "", "nested too deeply")]) from None

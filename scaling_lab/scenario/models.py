@@ -426,16 +426,29 @@ class Scenario(_Strict):
         return self.traffic.stage_start_s(self.recovery.spike)
 
     def scaled(self, k: float) -> Scenario:
-        """A copy whose rates are multiplied by ``k`` (on top of the file's own scale);
+        """A copy whose rates are multiplied by ``k`` (on top of the file's own scale),
+        validated like the file (a result holding it must be readable again);
         :class:`~scaling_lab.errors.InputError` when the peak leaves what the engines take."""
+        from pydantic import ValidationError
+
         from scaling_lab.errors import InputError
 
         if not (math.isfinite(k) and k > 0) or self.peak_rate * k > MAX_RATE_PER_S:
+            peak = self.peak_rate * k
+            shown = f"{peak:,.0f}" if math.isfinite(peak) and peak < 1e15 else f"{peak:.3g}"
             raise InputError(
-                f"scale x{k:g}: peak {self.peak_rate * k:,.0f} req/s; expected a factor > 0 "
+                f"scale x{k:g}: peak {shown} req/s; expected a factor > 0 "
                 f"that keeps the peak at most {MAX_RATE_PER_S:,.0f} req/s"
             )
-        return self.model_copy(update={"scale": self.scale * k})
+        copy = self.model_copy(update={"scale": self.scale * k})
+        try:
+            return Scenario.model_validate(copy.model_dump(by_alias=True))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise InputError(
+                f"scale x{k:g}: {where}: {first['msg']} (got {first.get('input')!r})"
+            ) from None
 
     def with_arrivals(self, arrivals: ArrivalProcess) -> Scenario:
         """A copy whose model arrival process is ``arrivals``."""

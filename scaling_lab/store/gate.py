@@ -122,6 +122,11 @@ def regression_gate(
                 "--baseline"
             )
         bases = [store.load(b.run_id)]
+    for side, runs in (("candidate", cands), ("--baseline", bases)):
+        ids = [r.run_id for r in runs]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:  # pooled twice, it would count as two reruns' worth of evidence
+            raise InputError(f"regress: {side} run {', '.join(twice)} given twice; give it once")
     cand_ids = {r.run_id for r in cands}
     for base in bases:
         if base.run_id in cand_ids:

@@ -72,8 +72,13 @@ class SqliteStore(HistoryStore):
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(_SCHEMA)
             row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.OperationalError as exc:  # locked, unreadable, disk I/O
             raise EnvironmentProblem(f"history store {self.path}: cannot open ({exc})") from None
+        except sqlite3.DatabaseError as exc:  # a file that is not SQLite: what it was given
+            raise InputError(
+                f"history store {self.path}: not a SQLite history ({exc}); "
+                "give --store a history file or a new path"
+            ) from None
         except OSError as exc:
             raise EnvironmentProblem(f"history store {self.path}: {exc.strerror}") from None
         if row is None or int(row[0]) != SCHEMA_VERSION:

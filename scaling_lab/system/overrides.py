@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import yaml
-
 from scaling_lab.errors import InputError
 from scaling_lab.jsontypes import JsonObject, JsonValue
-from scaling_lab.scenario.loader import model_from_data
+from scaling_lab.scenario.loader import model_from_data, parse_yaml_value
 from scaling_lab.system.models import SystemConfig
 
 __all__ = ["apply_overrides", "parse_override"]
@@ -26,11 +24,9 @@ def parse_override(text: str) -> tuple[list[str], JsonValue]:
     keys = [k.strip() for k in path.split(".")]
     if not sep or not all(keys):
         raise InputError(f"--set {text!r}: expected dotted.path=value, e.g. lambda.memory_mb=1024")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as exc:
-        raise InputError(f"--set {path}: value is not valid YAML ({exc})") from None
-    return keys, value
+    if not raw.strip():  # a lost shell variable, not a wish to clear the field
+        raise InputError(f"--set {text!r}: no value after '='; write {path}=null to unset it")
+    return keys, parse_yaml_value(raw, f"--set {path}")
 
 
 def _set(doc: JsonObject, keys: list[str], value: JsonValue, text: str) -> None:

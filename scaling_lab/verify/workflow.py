@@ -163,8 +163,10 @@ class VerifyOutcome:
 
 def _plan(scenario: str, options: VerifyOptions) -> VerifyPlan:
     from scaling_lab.inputs import load_inputs
+    from scaling_lab.load.plan import normalize_target
     from scaling_lab.load.scale import local_budget, resolve_scale
 
+    normalize_target(options.target)  # a bad URL or port before the prediction, not after
     inputs = load_inputs(scenario, options.system, options.overrides)
     sc = inputs.scenario
     system = for_target(inputs.system, options.target)

@@ -44,7 +44,21 @@ def test_the_same_outcome_agrees_everywhere(journal: Path, tmp_path: Path) -> No
     during = [p for p in cmp.pairs if p.phase.startswith("during") and p.probe == "error rate"]
     assert during[0].predicted is not None and during[0].predicted.verdict == "deviated"
     assert during[0].deviation_gap == 0
-    assert main(["chaos", "compare", str(journal.parent), str(journal.parent)]) == 0
+    assert main(["chaos", "compare", str(journal), str(_observed_from(journal, tmp_path))]) == 0
+
+
+def test_two_predictions_or_swapped_journals_are_refused(
+    journal: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same prediction twice agreed with itself (exit 0); the order matters too."""
+    observed = _observed_from(journal, tmp_path)
+    for args, needle in (
+        ([journal.parent, journal.parent], "the second journal is a --target model prediction"),
+        ([observed, journal], "the first journal is of a local run, not a --target model"),
+    ):
+        assert main(["chaos", "compare", *map(str, args)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and needle in err[0], err
 
 
 def test_a_verdict_that_differs_fails_the_comparison(journal: Path, tmp_path: Path) -> None:

@@ -37,6 +37,9 @@ CATALOGUE = {
     "rate-above-one.yaml": "method[0].rate: Input should be less than or equal to 1",
     "inf-latency.yaml": "method[0].latency_ms: must be a finite number",
     "invalid-yaml.yaml": "invalid YAML at line 3",
+    # one line for a value no member of `Endpoint | 'all'` takes, not one per member
+    "unknown-endpoint.yaml": "probes[0].endpoint: Input should be 'post_events', 'get_inbox' or",
+    "a-scenario.yaml": "this is a scenario, not a chaos experiment",
 }
 
 
@@ -97,3 +100,12 @@ def test_reference_covers_every_key() -> None:
         for name, field in model.model_fields.items():
             assert f"| `{field.alias or name}` |" in text
     assert "| `at` | duration |" in text
+
+
+def test_an_unknown_scenario_lists_scenarios_not_the_experiments_beside_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["chaos", "validate", str(BAD / "unknown-scenario.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "smoke" in err and "a-scenario" in err  # shipped, and a scenario in that folder
+    assert "unknown-figure" not in err and "invalid-yaml" not in err, err

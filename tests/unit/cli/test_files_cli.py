@@ -53,6 +53,8 @@ CATALOGUE = {
     "systems/duplicate-key.yaml": "duplicate key 'dynamodb' (first given at line 2)",
     "deep-nesting.yaml": "nested deeper than 32 levels",
     "alias-bomb.yaml": "expands (through aliases) to 123,456,808 nodes",
+    "recursive-alias.yaml": "line 3, column 10: recursive alias: the node anchored here contains",
+    "nul-byte.yaml": "line 2, column 10: character #x0000 is not allowed",
     "not-utf8.yaml": "not UTF-8 text",
 }
 EDGE = ROOT / "tests" / "fixtures" / "edge"
@@ -113,6 +115,15 @@ def test_bad_input_catalogue(name, expected, capsys):
     assert "Traceback" not in captured.err + captured.out
     for line in captured.err.strip().splitlines()[:-1]:
         assert line.startswith("error: ") and str(BAD / name) in line
+
+
+def test_validate_checks_every_file_after_a_recursive_alias_or_a_nul_byte(capsys):
+    files = [BAD / "recursive-alias.yaml", BAD / "nul-byte.yaml", ROOT / "scenarios" / "smoke.yaml"]
+    assert main(["validate", *map(str, files)]) == 2
+    captured = capsys.readouterr()
+    errors = [ln for ln in captured.err.splitlines() if ln.startswith("error: ")]
+    assert [e.split(": ")[1] for e in errors] == [str(files[0]), str(files[1])]
+    assert f"ok  {files[2]}" in captured.out
 
 
 def test_all_problems_are_listed_not_just_the_first(capsys):
@@ -264,3 +275,70 @@ def test_a_relative_system_path_resolves_against_the_scenario_folder(tmp_path, c
     (tmp_path / "team" / "sys" / "mine.yaml").unlink()
     assert main(["validate", str(scen)]) == 2
     assert "system file not found" in capsys.readouterr().err
+
+
+def test_user_text_in_a_message_is_printed_as_written(capsys):
+    """Rich's emoji codes are off: ':smile:' and 'a:b:c' are echoed, not turned into emoji."""
+    assert main(["predict", "x:smile:y.yaml"]) == 2
+    assert "x:smile:y.yaml" in capsys.readouterr().err
+    argv = ["plan", "smoke", "--range", "lambda.reserved_concurrency=a:b:c", "--seeds", "1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "=a:b:c" in err and "\N{NEGATIVE SQUARED LATIN CAPITAL LETTER B}" not in err, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["predict", "smoke", "--set", "lambda.reserved_concurrency=[1,2"],
+            "error: --set lambda.reserved_concurrency: invalid YAML at line 1, column 5: ",
+        ),
+        (
+            ["plan", "smoke", "--choice", "sdk.retry_mode=[", "--seeds", "1"],
+            "error: --choice 'sdk.retry_mode=[': invalid YAML at line 1, column 2: ",
+        ),
+        (
+            ["predict", str(STAGING)],
+            f"error: {STAGING}: this is a system file, not a scenario (give it with --system)",
+        ),
+        (
+            ["validate", str(ROOT / "scenarios" / "experiments" / "backend-restart.yaml")],
+            "this is a chaos experiment, not a scenario (run it with `chaos run`",
+        ),
+        (
+            ["predict", "smoke", "--system", str(ROOT / "scenarios" / "smoke.yaml")],
+            "this is a scenario, not a system file",
+        ),
+    ],
+)
+def test_a_bad_value_or_the_wrong_kind_of_file_is_one_line(argv, expected, tmp_path, capsys):
+    assert main([*argv, "--out", str(tmp_path)] if argv[0] != "validate" else argv) == 2
+    errors = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len([ln for ln in errors if not ln.endswith("file(s)")]) == 1, errors
+    assert expected in errors[0], errors
+
+
+def test_an_unknown_system_is_named_where_it_was_given(tmp_path, capsys):
+    scen = tmp_path / "nosys.yaml"
+    scen.write_text((ROOT / "scenarios" / "smoke.yaml").read_text().replace("staging", "nosuch"))
+    assert main(["predict", str(scen), "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {scen}: system: unknown system 'nosuch'")
+    assert main(["run", str(scen), "--dry-run"]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {scen}: system: unknown system 'nosuch'")
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "system: nosuch\nseeds: 1\n"
+        "ranges: [{paths: [lambda.reserved_concurrency], lo: 10, hi: 30, step: 10}]\n"
+    )
+    assert main(["plan", "smoke", "--plan", str(plan), "--out", str(tmp_path / "p")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {plan}: system: unknown system 'nosuch'")
+    assert main(["predict", "smoke", "--system", "nosuch", "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.startswith("error: --system: unknown system 'nosuch'")
+
+
+def test_a_folder_given_as_a_file_says_so(tmp_path, capsys):
+    folder = tmp_path / "sdir.yaml"
+    folder.mkdir()
+    assert main(["predict", str(folder), "--out", str(tmp_path / "o")]) == 2
+    assert f"scenario file {folder} is a folder; expected a file" in capsys.readouterr().err

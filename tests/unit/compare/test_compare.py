@@ -159,3 +159,34 @@ def test_percentile_on_a_staircase_agrees_by_rank():
     assert line.verdict is Verdict.PASS
     far = Line("p95", "overall:x", p95, observed_p95, tol, tol.allowed(p95), "ms", 90.0)
     assert far.verdict is Verdict.FAIL
+
+
+def test_a_tolerance_of_infinity_is_refused(tmp_path, capsys):
+    path = tmp_path / "tol.yaml"
+    path.write_text("p95: {rel: .inf}\n")
+    p = save_result(make(ResultKind.PREDICTED, 30), tmp_path / "p.json")
+    o = save_result(make(ResultKind.OBSERVED, 30), tmp_path / "o.json")
+    assert main(["compare", str(p), str(o), "--tolerances", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {path}: p95.rel: must be a finite number, got inf"
+
+
+def test_compare_refuses_swapped_or_repeated_or_unlike_results(tmp_path, capsys):
+    """These passed: the observation first, one run twice, two scenarios."""
+    p = save_result(make(ResultKind.PREDICTED, 30), tmp_path / "p.json")
+    o = save_result(make(ResultKind.OBSERVED, 30, seed=2), tmp_path / "o.json")
+    other = make(ResultKind.OBSERVED, 30, seed=3)
+    renamed = other.model_copy(
+        update={"scenario": other.scenario.model_copy(update={"name": "another"})}
+    )
+    q = save_result(renamed, tmp_path / "q.json")
+    for args, needle in (
+        ([o, p], "is observed; expected a prediction first, then the observation (swapped?)"),
+        ([o, o], "given twice"),
+        ([p, p], "given twice"),
+        ([p, q], "the prediction is of scenario 'step'"),
+    ):
+        assert main(["compare", *map(str, args)]) == 2, args
+        captured = capsys.readouterr()
+        assert needle in captured.err and len(captured.err.strip().splitlines()) == 1, captured
+        assert captured.out == ""

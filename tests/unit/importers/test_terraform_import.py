@@ -137,3 +137,22 @@ def test_an_invalid_result_names_the_field(tmp_path, capsys):
     (tmp_path / "main.tf").write_text(text)
     assert main(["import", "terraform", str(tmp_path), "-o", str(tmp_path / "o.yaml")]) == 2
     assert "reserved_concurrency 1000 leaves less than" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        '{"values": 5}',
+        '{"planned_values": {"root_module": 3}}',
+        '{"planned_values": {"root_module": {"resources": [{"values": {}}]}}}',
+        '{"planned_values": {"root_module": {"resources": []}}, "resource_changes": [1]}',
+        '{"planned_values": {"root_module": {"resources": 7}}}',
+    ],
+)
+def test_json_of_another_shape_is_one_line_naming_the_file(tmp_path, capsys, doc):
+    show = tmp_path / "show.json"
+    show.write_text(doc, encoding="utf-8")
+    assert main(["import", "terraform", str(show), "-o", str(tmp_path / "o.yaml")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith(f"error: {show}: "), err
+    assert "internal error" not in err

@@ -116,3 +116,26 @@ def test_a_partial_result_never_passes_the_gate(sample_scenario, staging, tmp_pa
     captured = capsys.readouterr()
     assert "the run completed" in captured.out and "partial" in captured.err
     assert ET.parse(junit).getroot().get("failures") == "1"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--p95-ms", "nan", "expected a number > 0 and <= 3,600,000 ms, got nan"),
+        ("--p95-ms", "-1", "got -1"),
+        ("--p95-ms", "inf", "got inf"),
+        ("--p99-ms", "0", "got 0"),
+        ("--error-rate", "5", "expected a number >= 0 and <= 1, got 5"),
+        ("--error-rate", "nan", "got nan"),
+        ("--min-throughput", "-3", "expected a number >= 0 and <= 1,000,000 req/s, got -3"),
+    ],
+)
+def test_a_nonsense_limit_is_exit_2_naming_the_option(
+    sample_scenario, staging, tmp_path, capsys, option, value, expected
+):
+    path = save_result(build(sample_scenario, staging), tmp_path / "r.json")
+    assert main(["check", str(path), option, value]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"error: {option}: ") and expected in captured.err
+    assert len(captured.err.strip().splitlines()) == 1, captured.err
+    assert captured.out == ""  # refused before the table

@@ -67,3 +67,29 @@ def test_options_out_of_bounds_are_exit_2_before_running(
     err = capsys.readouterr().err
     assert expected in err and "internal error" not in err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("scale", ["5000", "1e300", "1e-300"])
+def test_scale_outside_run_s_bounds_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], scale: str
+) -> None:
+    assert main(["predict", "smoke", "--scale", scale, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "--scale" in err and "internal error" not in err and "0" * 20 not in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_scale_on_top_of_the_file_s_is_validated_like_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """File scale 10 x --scale 200 is 2000: refused, not a result nothing can read."""
+    smoke = Path(__file__).resolve().parents[3] / "scenarios" / "smoke.yaml"
+    scenario = tmp_path / "scaled.yaml"
+    scenario.write_text(smoke.read_text() + "scale: 10\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["predict", str(scenario), "--scale", "200", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "error: scale x200: scale: Input should be less than or equal to 1000 (got 2000.0)"
+    )
+    assert not out.exists() or not list(out.iterdir())

@@ -93,3 +93,26 @@ def test_figures_without_datapoints_stay_null(tmp_path, aws, capsys):
     assert main(["show", str(tmp_path / "run-cloudwatch.json")]) == 0
     shown = capsys.readouterr().out
     assert "throttled requests n/a" in shown
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://x", "http://", "http://h:99999", "http://h:0"])
+def test_a_malformed_endpoint_url_is_exit_2_before_anything(tmp_path, capsys, url):
+    path = _observed(tmp_path)
+    assert main(["observe", str(path), "--endpoint-url", url]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"error: --endpoint-url {url!r}: expected an http(s) URL such as http://localhost:4566"
+    )
+    out = tmp_path / "monitoring"
+    argv = ["alarms", "smoke", "--apply", "--endpoint-url", url, "--out", str(out)]
+    assert main(argv) == 2
+    assert "--endpoint-url" in capsys.readouterr().err
+    assert not out.exists()  # refused before the files were written
+
+
+def test_an_unreadable_result_is_named_once(tmp_path, capsys):
+    path = tmp_path / "run.json"
+    path.write_text("[", encoding="utf-8")
+    assert main(["observe", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count(str(path)) == 1, err

@@ -68,7 +68,7 @@ def test_no_override_is_the_same_object_and_a_no_op_override_is_equal() -> None:
         ("dynamodb.mode=weird", ValidationFailed, "dynamodb.mode"),
         ("no-equals-sign", InputError, "expected dotted.path=value"),
         ("lambda.timeout_s.x=1", InputError, "lambda.timeout_s is a value, not a section"),
-        ("lambda.timeout_s=[1", InputError, "not valid YAML"),
+        ("lambda.timeout_s=[1", InputError, "--set lambda.timeout_s: invalid YAML at line 1"),
     ],
 )
 def test_a_bad_override_names_set_and_the_field(override: str, error: type, text: str) -> None:

@@ -152,3 +152,38 @@ def test_latest_means_observed_and_show_takes_run_references(
     capsys.readouterr()
     assert main(["show", str(folder), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["requests"] == obs.summary.requests
+
+
+def test_a_store_that_is_not_sqlite_is_exit_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    afile = tmp_path / "afile.txt"
+    afile.write_text("my notes\n" * 200, encoding="utf-8")
+    assert main(["history", "--store", str(afile)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: history store {afile}: not a SQLite history"), err
+    assert "--store" in err and len(err.splitlines()) == 1
+    assert afile.read_text(encoding="utf-8") == "my notes\n" * 200
+
+
+@pytest.mark.parametrize("value", ["2", "0.4", "1", "nan"])
+def test_regress_names_a_bad_confidence(
+    tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    base = save_result(synth_run(100, run_id="base-run"), tmp_path / "base.json")
+    rerun = save_result(synth_run(101, run_id="rerun-run"), tmp_path / "rerun.json")
+    assert main(["regress", str(rerun), "--baseline", str(base), "--confidence", value]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --confidence: expected a number >= 0.5 and < 1, got "), err
+
+
+def test_regress_refuses_a_run_given_twice(
+    tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two copies of one run were pooled as two reruns."""
+    base = save_result(synth_run(100, run_id="base-run"), tmp_path / "base.json")
+    rerun = save_result(synth_run(101, run_id="rerun-run"), tmp_path / "rerun.json")
+    assert main(["regress", str(rerun), str(rerun), "--baseline", str(base)]) == 2
+    assert "candidate run rerun-run given twice" in capsys.readouterr().err
+    assert main(["regress", str(rerun), "--baseline", str(base), "--baseline", str(base)]) == 2
+    assert "--baseline run base-run given twice" in capsys.readouterr().err
