@@ -125,6 +125,8 @@ class Traffic(_Strict):
 
     @model_validator(mode="after")
     def _bounded_length(self) -> Traffic:
+        if self.duration_s <= 0:
+            raise ValueError("stages last 0 s in all; a run needs a stage longer than 0 s")
         if self.duration_s > MAX_TRAFFIC_S:
             raise ValueError(
                 f"stages last {self.duration_s:,.0f} s in all; at most {MAX_TRAFFIC_S:,.0f} s "

@@ -32,6 +32,7 @@ CATALOGUE = {
     "inf-duration.yaml": "traffic.stages[0].duration: must be a finite number",
     "huge-duration.yaml": "traffic.stages[0].duration: Input should be less than or equal to 6048",
     "long-traffic.yaml": "traffic: stages last 90,000 s in all; at most 86,400 s",
+    "zero-length.yaml": "traffic: stages last 0 s in all; a run needs a stage longer than 0 s",
     "bool-duration.yaml": "traffic.stages[0].duration: expected a duration like '30s' or",
     "huge-seed.yaml": "seed: Input should be less than or equal to 4294967295",
     "negative-seed.yaml": "seed: Input should be greater than or equal to 0",
