@@ -126,7 +126,8 @@ def test_excluded_phases_and_figures_are_shown_not_gated(replicated: RunResult) 
 
 
 def _with_phase_throttles(result: RunResult, phase: str, count: int) -> RunResult:
-    """A copy whose 429s inside ``phase`` add up to ``count`` (all in its first second)."""
+    """Another run (its own id) whose 429s inside ``phase`` add up to ``count`` (all in its
+    first second)."""
     from scaling_lab.result.figures import phases_of
 
     ph = next(p for p in phases_of(result) if p.name == phase)
@@ -138,7 +139,9 @@ def _with_phase_throttles(result: RunResult, phase: str, count: int) -> RunResul
             placed = True
             s = s.model_copy(update={"errors": s.errors.model_copy(update={"throttled": n})})
         series.append(s)
-    return result.model_copy(update={"series": series, "replicates": None})
+    return result.model_copy(
+        update={"series": series, "replicates": None, "run_id": f"{result.run_id}-observed"}
+    )
 
 
 def test_compare_cli_judges_intervals_and_leaves_a_phase_ungated(
