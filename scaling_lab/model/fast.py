@@ -192,8 +192,7 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             if len(placed) > 1:
                 placed.sort(key=_first)
             oks = [keys.admit(t + ph * TICK_S, j, it[2], units[it[3]]) for ph, it in placed]
-            group = [it for _ph, it in placed]
-            for (a_tick, att, n, ep, _j), ok in zip(group, oks, strict=True):
+            for (_ph, (a_tick, att, n, ep, _j)), ok in zip(placed, oks, strict=True):
                 if ok:
                     out.append((a_tick, att, ok, ep, j))
                 if n - ok:
@@ -235,8 +234,14 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
             for it in mine:
                 need += it[2] * units[it[3]]
                 total += it[2]
-            idx_need = pool.index_need((it[2], it[3]) for it in mine) if pool.indexes else []
-            k, full = pool.servable(t, total, need, idx_need)
+            if pool.indexes:
+                idx_need = pool.index_need((it[2], it[3]) for it in mine)
+                k, full = pool.servable(t, total, need, idx_need)
+            else:  # servable() without indexes, inline: the hot path
+                idx_need = []
+                avail = pool.limiter.available(t)
+                full = avail >= need
+                k = total if full else int(avail / (need / total) + 1e-9)
             if full:
                 pool.take(t, need, idx_need)
                 for a_tick, att, c, ep, _key in mine:

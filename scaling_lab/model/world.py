@@ -118,7 +118,7 @@ class DdbPool:
                     per_ep = index_units(g) if index_units is not None else {}
                     for ep in Endpoint:
                         self.index_units[ep].append(per_ep.get(ep, 0.0))
-        self._index_bound = False  # the last refusal was an index's
+        self.index_bound = False  # the last refusal was an index's (engines set it)
         per_key = ddb.partition_wcu if write else ddb.partition_rcu
         self.keys = KeyLimits(key_shares, per_key) if key_shares else None
         self.key_reason = ThrottleReason.of(index=key_on_index, write=write, key_range=True)
@@ -149,7 +149,7 @@ class DdbPool:
         avail = self.limiter.available(now_s)
         full = avail >= need
         k = total if full else int(avail / (need / total) + 1e-9)
-        self._index_bound = False
+        self.index_bound = False
         for idx, n in zip(self.indexes, index_need, strict=True):
             if n <= 0:
                 continue
@@ -158,7 +158,7 @@ class DdbPool:
                 full = False
                 j = int(a / (n / total) + 1e-9)
                 if j < k:
-                    k, self._index_bound = j, True
+                    k, self.index_bound = j, True
         return k, full
 
     def coupling(self, other: DdbPool) -> float:
@@ -171,11 +171,11 @@ class DdbPool:
     def admits_one(self, now_s: float, ep: Endpoint, units: float) -> bool:
         """Whether one request of ``ep`` needing ``units`` table units is served now."""
         ok = self.limiter.available(now_s) >= units - 1e-9
-        self._index_bound = False
+        self.index_bound = False
         if ok:
             for idx, u in zip(self.indexes, self.index_units[ep], strict=True):
                 if u > 0 and idx.available(now_s) < u - 1e-9:
-                    self._index_bound = True
+                    self.index_bound = True
                     return False
         return ok
 
@@ -224,7 +224,7 @@ class DdbPool:
         if key_range:
             reason = self.key_reason
         else:
-            reason = ThrottleReason.of(index=self._index_bound, write=self.write, key_range=False)
+            reason = ThrottleReason.of(index=self.index_bound, write=self.write, key_range=False)
         self.reasons[reason] = self.reasons.get(reason, 0) + n
 
     def housekeeping(self, now_s: float, factor: float = 1.0) -> None:
