@@ -66,6 +66,11 @@ class SqsConsumerScaling:
     def step(self, enqueued: float, api_busy: int = 0) -> float:
         """One second: ``enqueued`` messages arrive, consumers drain; returns the depth.
         ``api_busy``: the API function's busy environments, which a shared pool lacks."""
+        if not enqueued and not self.depth:  # nothing to do: the pollers wind down
+            if self.pollers > self.initial:
+                self.pollers = max(self.initial, self.pollers - self.per_s)
+            self.in_flight = 0.0
+            return 0.0
         self.depth += enqueued
         batches = self.pollers
         if self.shared:

@@ -355,9 +355,10 @@ class World:
             f.ddb_throttled[sec] += self.write_pool.throttled + self.read_pool.throttled
             f.prov_wcu[sec] = self.write_pool.provisioned or 0.0
             f.prov_rcu[sec] = self.read_pool.provisioned or 0.0
-            f.sqs_depth[sec] = self.sqs.step(f.enqueued[sec], self.lam.busy)
-            if self.sqs.shared:
-                self.lam.others = round(self.sqs.in_flight)
+            sqs = self.sqs
+            f.sqs_depth[sec] = sqs.step(f.enqueued[sec], self.lam.busy)
+            if sqs.shared and (sqs.in_flight or self.lam.others):
+                self.lam.others = round(sqs.in_flight)
         self.lam.reclaim(now_s)
         ddb_factor, lambda_factor = self.faults.storm(now_s) if self.faults.any else (1.0, 1.0)
         self.lam.set_cap_factor(lambda_factor)
