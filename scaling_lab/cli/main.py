@@ -72,6 +72,15 @@ def _report(error: ScalingLabError) -> None:
         err.print(f"[red]error:[/red] {escape(str(error))}", markup=True, highlight=False)
 
 
+def _usage_line(exc: TyperException) -> str:
+    """A usage error (bad or missing option or argument, unknown command) as one line naming
+    it, and where the command's help is (click's own form is a usage block of four)."""
+    fmt = getattr(exc, "format_message", None)
+    message = " ".join(str(fmt() if callable(fmt) else exc).split())
+    path = getattr(getattr(exc, "ctx", None), "command_path", None)
+    return f"error: {message}" + (f" (see '{path} --help')" if path else "")
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -101,11 +110,7 @@ def _main(argv: list[str] | None) -> int:
         err.print("interrupted")
         code = ExitCode.INTERRUPTED
     except TyperException as exc:  # usage errors: bad option, missing argument
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        else:
-            err.print(f"error: {exc.format_message()}", markup=False)
+        err.print(_usage_line(exc), markup=False, highlight=False)
         code = ExitCode.INVALID_INPUT
     except ScalingLabError as exc:
         _report(exc)
