@@ -55,7 +55,8 @@ class SqsConsumerScaling:
         self.per_s = c.scale_per_minute / 60.0
         self.account = lam.account_concurrency
         self.shared = lam.reserved_concurrency is None  # the API function takes from the pool
-        pool = self.account if self.shared else self.account - (lam.reserved_concurrency or 0)
+        reserved = lam.reserved_concurrency
+        pool = self.account if reserved is None else self.account - reserved
         self.max = float(min(c.max_concurrency, pool))
         self.pollers = float(min(c.initial_pollers, self.max))
         self.initial = self.pollers

@@ -121,8 +121,7 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     # one pool, no faults, no hot keys, no index with capacity of its own: a lone cohort's
     # DynamoDB call is decided inline
     plain = not two_pools and not faults.any and not keyed and not any(p.indexes for p in pools)
-    # places in the millisecond of requests raced one by one (a cohort's members after its
-    # first, reads and writes of a shared table), drawn in blocks
+    # places in the millisecond of requests raced one by one (race_members), drawn in blocks
     spare: list[float] = []
 
     def places(n: int) -> list[float]:
@@ -272,22 +271,17 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
     def race(tk: int, t: float, by_pool: list[tuple[DdbPool, list[Item]]]) -> None:
         """Reads and writes of one on-demand table in one tick: they share its capacity
         (each unit of one takes units of the other), so when it cannot serve them all they
-        race, as the calls of a millisecond do: in a random order, each served if what it
-        needs is there when it comes."""
+        race (:func:`race_members`)."""
         (pa, ma), (pb, mb) = by_pool  # in the order of ``pools``
-        need_a = 0.0
-        for it in ma:
-            need_a += it[2] * units[it[3]]
-        need_b = 0.0
-        for it in mb:
-            need_b += it[2] * units[it[3]]
+        need_a = sum(it[2] * units[it[3]] for it in ma)
+        need_b = sum(it[2] * units[it[3]] for it in mb)
         idx_a = pa.index_need((it[2], it[3]) for it in ma) if pa.indexes else []
         idx_b = pb.index_need((it[2], it[3]) for it in mb) if pb.indexes else []
         if (
             pa.available(t) >= need_a + need_b * c_ba
             and pb.available(t) >= need_b + need_a * c_ab
-            and (not idx_a or pa.servable(t, 1, 0.0, idx_a)[1])
-            and (not idx_b or pb.servable(t, 1, 0.0, idx_b)[1])
+            and (not idx_a or pa.servable(t, sum(it[2] for it in ma), need_a, idx_a)[1])
+            and (not idx_b or pb.servable(t, sum(it[2] for it in mb), need_b, idx_b)[1])
         ):
             for pool, mine, need, idx in ((pa, ma, need_a, idx_a), (pb, mb, need_b, idx_b)):
                 pool.take(t, need, idx)
@@ -311,11 +305,10 @@ def run_fast(world: World, streams: Streams, progress: Progress | None = None) -
         members.sort()
         for ph, f in members:
             pool, i, it = flat[f]
-            u = units[it[3]]
-            iu = pool.index_units[it[3]] if pool.indexes else []
+            ep = it[3]
             now = t + ph * TICK_S
-            if pool.servable(now, 1, u, iu)[0] >= 1:
-                pool.take(now, u, iu)
+            if pool.admits_one(now, ep, units[ep]):
+                pool.take(now, units[ep], pool.index_units[ep])
                 oks_of[id(pool)][i] += 1
         for pool, mine in by_pool:
             settle(tk, pool, mine, oks_of[id(pool)])
